@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Fresh-machine entry point for the root `npm test`, `npm run demo` and `npm run bench`.
+//
+// It runs on whatever Node the machine has (20 is enough) with nothing but npm installed:
+// it finds pnpm (or fetches the pinned one through npx), installs the workspace, which also
+// installs Node 24 from the registry as the `node` devDependency, then hands over to a pnpm
+// script, where `node` resolves to that Node 24 through node_modules/.bin.
+//
+// Usage: node scripts/bootstrap.mjs <test|demo|bench|setup> [args for the demo]
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const [task = "setup", ...rest] = process.argv.slice(2);
+const tasks = {
+  test: ["run", "test:all"],
+  bench: ["run", "bench:run"],
+  setup: null,
+  demo: null,
+};
+if (!(task in tasks)) fail(`unknown task "${task}" (expected one of ${Object.keys(tasks).join(", ")})`);
+
+const quiet = task === "demo";
+const pnpm = findPnpm();
+install();
+const node = localNode();
+
+if (task === "demo") {
+  // Build only what the demo needs, then run it directly so that the terminal (TTY, Ctrl-C,
+  // stdin for --approve) belongs to the demo and arguments are passed through untouched.
+  run(pnpm, ["exec", "turbo", "run", "build", "--filter=@replan/demo...", "--output-logs=errors-only"], {
+    quiet: true,
+  });
+  const result = spawnSync(node, [join(root, "apps/demo/dist/cli.js"), ...rest], { stdio: "inherit" });
+  process.exit(result.status ?? 1);
+} else if (tasks[task]) {
+  run(pnpm, [...tasks[task], ...rest]);
+}
+
+function findPnpm() {
+  const pinned = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).packageManager;
+  const probe = spawnSync("pnpm", ["--version"], { encoding: "utf8", shell: false });
+  if (probe.status === 0 && /^(10|11|12)\./.test(probe.stdout.trim())) return ["pnpm"];
+  // npx caches the package, so this downloads pnpm once per machine.
+  return ["npx", "--yes", pinned];
+}
+
+function install() {
+  if (!quiet) log("installing the workspace (pnpm install)");
+  else log("preparing the demo (first run installs dependencies; later runs take seconds)");
+  run(pnpm, ["install", "--prefer-offline", ...(quiet ? ["--reporter=silent"] : [])], { quiet });
+}
+
+function localNode() {
+  const bin = join(root, "node_modules", ".bin", "node");
+  if (!existsSync(bin)) fail(`expected Node 24 at ${bin} after install; run "pnpm install" and check its output`);
+  const version = spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout?.trim() ?? "";
+  const major = Number(version.replace(/^v/, "").split(".")[0]);
+  if (!(major >= 22)) fail(`Node >= 22 is required, but ${bin} is "${version}"`);
+  return bin;
+}
+
+function run([command, ...prefix], args, { quiet: silent = false } = {}) {
+  const result = spawnSync(command, [...prefix, ...args], {
+    cwd: root,
+    stdio: silent ? ["ignore", "pipe", "pipe"] : "inherit",
+    encoding: "utf8",
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) fail(`could not start ${command}: ${result.error.message}`);
+  if (result.status !== 0) {
+    if (silent) process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
+    fail(`"${[command, ...prefix, ...args].join(" ")}" exited with ${result.status ?? result.signal}`, result.status);
+  }
+}
+
+function log(message) {
+  process.stderr.write(`[replan] ${message}\n`);
+}
+
+function fail(message, code = 1) {
+  log(`error: ${message}`);
+  process.exit(code || 1);
+}
