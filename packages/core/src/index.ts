@@ -1,1 +1,2 @@
-export const x = 1;
+export type { CoreErrorCode, PlanIssue } from "./errors.js";
+export { errorMessage, hasMarker, IllegalTransitionError, markError, PlanValidationError, ReplanError } from "./errors.js";
