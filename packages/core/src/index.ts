@@ -1,2 +1,68 @@
 export type { CoreErrorCode, PlanIssue } from "./errors.js";
-export { errorMessage, hasMarker, IllegalTransitionError, markError, PlanValidationError, ReplanError } from "./errors.js";
+export {
+  errorMessage,
+  hasMarker,
+  IllegalTransitionError,
+  markError,
+  PlanValidationError,
+  ReplanError,
+} from "./errors.js";
+export type { MermaidOptions } from "./mermaid.js";
+export { toMermaid } from "./mermaid.js";
+export { findReferences, resolveReferences } from "./references.js";
+export type {
+  CheckResult,
+  Checker,
+  Executor,
+  Planner,
+  PlannerOutput,
+  PlanRequest,
+  Replanner,
+  ReplanRequest,
+  RunPlanOptions,
+  RunResult,
+  StepContext,
+  ToolFunction,
+  UnexpectedResult,
+} from "./runtime.js";
+export { resultsOf, runPlan, streamPlan, unexpected } from "./runtime.js";
+export type {
+  AgentStep,
+  AgentStepSpec,
+  BudgetName,
+  Plan,
+  PlanRevision,
+  ReplanReason,
+  RunConfig,
+  RunOutcome,
+  RunState,
+  RunStatus,
+  Step,
+  StepError,
+  StepSpec,
+  StepSpecInput,
+  StepStatus,
+  ToolStep,
+  ToolStepSpec,
+  Usage,
+} from "./schemas.js";
+export {
+  AgentStepSchema,
+  AgentStepSpecSchema,
+  PlanSchema,
+  PlanSpecSchema,
+  RunStateSchema,
+  STEP_ID_PATTERN,
+  StepIdSchema,
+  StepSchema,
+  StepSpecSchema,
+  StepStatusSchema,
+  ToolStepSchema,
+  ToolStepSpecSchema,
+  UsageSchema,
+} from "./schemas.js";
+export { parseRun, serializeRun } from "./serialize.js";
+export type { Effect, Feedback, RunConfigInput, RunEvent, RunInput, TransitionResult } from "./transition.js";
+export { createRun, isTerminal, resolveConfig, stepKey, transition } from "./transition.js";
+export type { PlanCheck, ValidatePlanOptions } from "./validate.js";
+export { checkPlan, DEFAULT_MAX_STEPS, validatePlan } from "./validate.js";

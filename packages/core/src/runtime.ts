@@ -1,0 +1,621 @@
+/**
+ * A small interpreter of the state machine's effects, with no framework: it calls the injected
+ * planner, executor, tools, checker and replanner, runs ready steps concurrently, enforces
+ * timeouts and cancels everything in flight through one `AbortSignal`.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { errorMessage, ReplanError } from "./errors.js";
+import { resolveReferences } from "./references.js";
+import type {
+  AgentStep,
+  Plan,
+  PlanRevision,
+  ReplanReason,
+  RunOutcome,
+  RunState,
+  Step,
+  StepError,
+  StepSpecInput,
+  ToolStep,
+  Usage,
+} from "./schemas.js";
+import {
+  createRun,
+  type Effect,
+  type Feedback,
+  isTerminal,
+  type RunConfigInput,
+  type RunEvent,
+  type RunInput,
+  transition,
+} from "./transition.js";
+
+/** What an executor, tool or checker gets besides the step. */
+export interface StepContext {
+  /** Aborted when the run is cancelled, ends, or the step times out: stop the work then. */
+  signal: AbortSignal;
+  /** Stable idempotency key (`runId:revision:stepId`), the same for every attempt of the step. */
+  key: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The run's goal. */
+  goal: string;
+  /** The plan as it stood when the step started. */
+  plan: Plan;
+  /** The results of every done step, by id. */
+  results: Readonly<Record<string, unknown>>;
+  /** Adds LLM usage to the run's budget (for executors that call a model). */
+  reportUsage(usage: Partial<Usage>): void;
+}
+
+/** What a planner or replanner returns: the steps, optionally with the usage of its LLM call. */
+export type PlannerOutput = StepSpecInput[] | { steps: StepSpecInput[]; usage?: Partial<Usage> };
+
+/** What a planner is asked. */
+export interface PlanRequest {
+  goal: string;
+  /** 1 for the first call; 2 when repairing an invalid plan. */
+  attempt: number;
+  /** The previous attempt's invalid output and what was wrong with it, when repairing. */
+  feedback: Feedback | null;
+  signal: AbortSignal;
+}
+
+/** What a replanner is asked: the plan so far, why it must change, and what the steps produced. */
+export interface ReplanRequest extends PlanRequest {
+  /** The current plan: done and running steps are kept; return the steps that replace the rest. */
+  plan: Plan;
+  reason: ReplanReason;
+  /** Earlier revisions of the plan. */
+  history: PlanRevision[];
+  /** Results of the done steps, by id. */
+  results: Readonly<Record<string, unknown>>;
+}
+
+/** Turns a goal into steps (one LLM call in practice). */
+export type Planner = (request: PlanRequest) => Promise<PlannerOutput> | PlannerOutput;
+/** Returns the steps that replace every step that is not done or running. */
+export type Replanner = (request: ReplanRequest) => Promise<PlannerOutput> | PlannerOutput;
+/** Carries out an agent step and returns its result (JSON-serializable). Throw to fail the step. */
+export type Executor = (step: AgentStep, context: StepContext) => Promise<unknown> | unknown;
+/** A tool for tool steps: receives the arguments with `${id}` references resolved. */
+export type ToolFunction = (
+  args: Record<string, unknown>,
+  context: StepContext,
+) => Promise<unknown> | unknown;
+/** Whether a step's result is what the plan expected. */
+export type CheckResult = { expected: true } | { expected: false; reason: string };
+/** Looks at a finished step's result; an unexpected result fails the step and triggers a replan. */
+export type Checker = (
+  step: Step,
+  result: unknown,
+  context: StepContext,
+) => Promise<CheckResult> | CheckResult;
+
+const unexpectedMarker = Symbol.for("@replan/core/unexpected");
+
+/** A result wrapped by {@link unexpected}. */
+export interface UnexpectedResult {
+  readonly result: unknown;
+  readonly reason: string;
+}
+
+/**
+ * Wraps an executor's or tool's result to report it as unexpected: the result is kept, the step
+ * is marked failed with code `unexpected-result`, and a replan is triggered.
+ *
+ * @param result - what the step produced.
+ * @param reason - why it is not what the plan needs.
+ * @example
+ * ```ts
+ * const executor: Executor = async (step) => {
+ *   const rows = await query(step.description);
+ *   return rows.length === 0 ? unexpected(rows, "no rows: the table is empty") : rows;
+ * };
+ * ```
+ */
+export function unexpected(result: unknown, reason: string): UnexpectedResult {
+  return Object.defineProperty({ result, reason }, unexpectedMarker, { value: true });
+}
+
+function isUnexpected(value: unknown): value is UnexpectedResult {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[unexpectedMarker] === true
+  );
+}
+
+/** Options of {@link runPlan}. */
+export interface RunPlanOptions {
+  /** What to achieve. Ignored when resuming from `state`. */
+  goal?: string;
+  /** Turns the goal into steps. */
+  planner: Planner;
+  /** Carries out agent steps. Required when a plan has agent steps (otherwise they fail). */
+  executor?: Executor;
+  /**
+   * Tools for tool steps, by name.
+   * @default {}
+   */
+  tools?: Readonly<Record<string, ToolFunction>>;
+  /** Revises the remaining steps after a failure or an unexpected result. Without it, failures end the run. */
+  replanner?: Replanner;
+  /** Judges each result; see {@link Checker}. */
+  checker?: Checker;
+  /** Limits of the run: concurrency, steps, replans, attempts, LLM calls, tokens, wall time. */
+  budget?: Omit<RunConfigInput, "hasReplanner">;
+  /**
+   * Time limit of one attempt of one step, in ms. The step's signal is aborted when it passes.
+   * @default 300000
+   */
+  stepTimeoutMs?: number;
+  /**
+   * How long to wait, once the run has ended, for in-flight work that ignores its abort signal.
+   * @default 5000
+   */
+  cancelGraceMs?: number;
+  /** Cancels the run: everything in flight is aborted, and the run ends `cancelled`. */
+  signal?: AbortSignal;
+  /** Called synchronously with every progress event. It must not throw (errors are ignored). */
+  onEvent?: (event: RunEvent) => void;
+  /**
+   * Called synchronously with the new state after every change: save it (`serializeRun`) to resume
+   * the run after a crash. It must not throw (errors are ignored).
+   */
+  onState?: (state: RunState) => void;
+  /** A saved state (see `parseRun`) to resume: done steps are not run again. */
+  state?: RunState;
+  /**
+   * The clock.
+   * @default Date.now
+   */
+  now?: () => number;
+  /**
+   * Makes the run id.
+   * @default crypto.randomUUID
+   */
+  generateId?: () => string;
+}
+
+/** How a run ended, with everything it produced. */
+export interface RunResult {
+  /** `completed`, `failed`, `cancelled` or `budget-exceeded`. */
+  status: RunOutcome["status"];
+  /** The status with the reason (and which budget ran out). */
+  outcome: RunOutcome;
+  /** The results of the done steps, by id (partial results are kept whatever the outcome). */
+  results: Record<string, unknown>;
+  /** The final plan (null if the planner never produced one). */
+  plan: Plan | null;
+  /** LLM usage reported during the run. */
+  usage: Usage;
+  /** The whole final state; serialize it with `serializeRun`. */
+  state: RunState;
+}
+
+/**
+ * Runs a goal to the end: plan, execute ready steps concurrently (each as soon as its own
+ * dependencies are done), replan the remaining steps on failure, within the budget.
+ *
+ * Resolves whatever the outcome (completed, failed, cancelled, budget-exceeded), with partial
+ * results. Rejects only for bad options (`invalid-options`), a signal aborted before the start
+ * (with `signal.reason`), or a bug in a driver (`illegal-transition`).
+ *
+ * @param options - see {@link RunPlanOptions}.
+ * @example
+ * ```ts
+ * const result = await runPlan({
+ *   goal: "Say hello twice",
+ *   planner: () => [
+ *     { id: "a", kind: "agent", description: "hello" },
+ *     { id: "b", kind: "tool", tool: "echo", args: { text: "${a}!" }, dependsOn: ["a"], description: "echo" },
+ *   ],
+ *   executor: (step) => step.description.toUpperCase(),
+ *   tools: { echo: ({ text }) => text },
+ * });
+ * result.results; // { a: "HELLO", b: "HELLO!" }
+ * ```
+ */
+export async function runPlan(options: RunPlanOptions): Promise<RunResult> {
+  options.signal?.throwIfAborted();
+  const interpreter = new Interpreter(options);
+  return interpreter.run();
+}
+
+/**
+ * Like {@link runPlan}, as a stream of progress events; `result` resolves when the run ends.
+ *
+ * @param options - see {@link RunPlanOptions} (`onEvent` is still called).
+ * @example
+ * ```ts
+ * const run = streamPlan({ goal, planner, executor });
+ * for await (const event of run.events) console.log(event.type);
+ * const { status } = await run.result;
+ * ```
+ */
+export function streamPlan(options: RunPlanOptions): {
+  events: AsyncIterable<RunEvent>;
+  result: Promise<RunResult>;
+} {
+  const buffer: RunEvent[] = [];
+  let wake: (() => void) | undefined;
+  let finished = false;
+  const result = runPlan({
+    ...options,
+    onEvent: (event) => {
+      buffer.push(event);
+      options.onEvent?.(event);
+      wake?.();
+    },
+  }).finally(() => {
+    finished = true;
+    wake?.();
+  });
+  result.catch(() => {}); // the caller observes the rejection through `result`
+  const events: AsyncIterable<RunEvent> = {
+    async *[Symbol.asyncIterator]() {
+      let position = 0;
+      while (true) {
+        while (position < buffer.length) yield buffer[position++]!;
+        if (finished) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    },
+  };
+  return { events, result };
+}
+
+class Interpreter {
+  private state: RunState;
+  private readonly controller = new AbortController();
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly queue: RunInput[] = [];
+  private draining = false;
+  private finished = false;
+  private wallTimer: ReturnType<typeof setTimeout> | undefined;
+  private resolve!: (result: RunResult) => void;
+  private reject!: (error: unknown) => void;
+  private readonly now: () => number;
+  private readonly tools: Readonly<Record<string, ToolFunction>>;
+  private readonly stepTimeoutMs: number;
+  private readonly cancelGraceMs: number;
+  private readonly onAbort = () => {
+    this.dispatch({ type: "cancel", at: this.now(), reason: errorMessage(this.options.signal?.reason) });
+  };
+
+  constructor(private readonly options: RunPlanOptions) {
+    const {
+      goal,
+      budget,
+      state,
+      replanner,
+      tools = {},
+      stepTimeoutMs = 300_000,
+      cancelGraceMs = 5_000,
+      now = Date.now,
+      generateId = randomUUID,
+    } = options;
+    if (typeof options.planner !== "function") {
+      throw new ReplanError("invalid-options", 'Option "planner" must be a function');
+    }
+    for (const [name, value] of Object.entries({ stepTimeoutMs, cancelGraceMs })) {
+      if (!(typeof value === "number" && value > 0)) {
+        throw new ReplanError(
+          "invalid-options",
+          `Option "${name}" must be a number > 0, got ${String(value)}`,
+        );
+      }
+    }
+    this.now = now;
+    this.tools = tools;
+    this.stepTimeoutMs = stepTimeoutMs;
+    this.cancelGraceMs = cancelGraceMs;
+    this.state =
+      state ??
+      createRun({
+        runId: generateId(),
+        goal: goal ?? "",
+        config: { ...budget, hasReplanner: replanner !== undefined },
+      });
+  }
+
+  run(): Promise<RunResult> {
+    const promise = new Promise<RunResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
+    const { maxWallTimeMs } = this.state.config;
+    if (maxWallTimeMs !== undefined) {
+      const elapsed = this.state.startedAt === undefined ? 0 : this.now() - this.state.startedAt;
+      this.wallTimer = setTimeout(
+        () => this.dispatch({ type: "tick", at: this.now() }),
+        Math.max(0, maxWallTimeMs - elapsed) + 1,
+      );
+    }
+    this.dispatch({ type: this.state.status === "idle" ? "start" : "resume", at: this.now() });
+    return promise;
+  }
+
+  private dispatch(input: RunInput): void {
+    this.queue.push(input);
+    if (this.draining) return; // called from an effect or listener: handled by the loop below
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const next = this.queue.shift()!;
+        if (this.finished || (isTerminal(this.state) && next.type !== "resume")) continue;
+        const { state, effects, events } = transition(this.state, next);
+        if (state !== this.state) {
+          this.state = state;
+          this.notify(() => this.options.onState?.(state));
+        }
+        for (const event of events) this.notify(() => this.options.onEvent?.(event));
+        for (const effect of effects) this.perform(effect);
+      }
+    } catch (error) {
+      this.controller.abort(error);
+      this.finish(error);
+      return;
+    } finally {
+      this.draining = false;
+    }
+    if (isTerminal(this.state)) this.finish();
+  }
+
+  private notify(listener: () => void): void {
+    try {
+      listener();
+    } catch {
+      // A failing listener must not break the run.
+    }
+  }
+
+  private perform(effect: Effect): void {
+    switch (effect.type) {
+      case "call-planner":
+        this.spawn(() => this.callPlanner(effect.attempt, effect.feedback));
+        return;
+      case "call-replanner":
+        this.spawn(() => this.callReplanner(effect.attempt, effect.reason, effect.feedback));
+        return;
+      case "execute-step":
+        this.spawn(() => this.executeStep(effect.stepId, effect.attempt, effect.key, effect.delayMs));
+        return;
+      case "abort":
+        this.controller.abort(new ReplanError("aborted", effect.reason));
+        return;
+    }
+  }
+
+  private spawn(work: () => Promise<void>): void {
+    const task = work().catch((error: unknown) => {
+      // Every input a task sends is handled in dispatch; reaching here is a bug in this file.
+      this.controller.abort(error);
+      this.finish(error);
+    });
+    this.tasks.add(task);
+    void task.finally(() => this.tasks.delete(task));
+  }
+
+  private async callPlanner(attempt: number, feedback: Feedback | null): Promise<void> {
+    const { signal } = this.controller;
+    try {
+      const output = await untilAborted(
+        Promise.resolve(this.options.planner({ goal: this.state.goal, attempt, feedback, signal })),
+        signal,
+      );
+      this.dispatch({ type: "plan", at: this.now(), output, usage: usageOf(output) });
+    } catch (error) {
+      if (signal.aborted) return;
+      this.dispatch({ type: "plan-error", at: this.now(), error: toStepError(error, "planner-failed") });
+    }
+  }
+
+  private async callReplanner(
+    attempt: number,
+    reason: ReplanReason,
+    feedback: Feedback | null,
+  ): Promise<void> {
+    const { signal } = this.controller;
+    const { replanner } = this.options;
+    const plan = this.state.plan!;
+    try {
+      const output = await untilAborted(
+        Promise.resolve(
+          replanner!({
+            goal: this.state.goal,
+            plan,
+            reason,
+            history: this.state.history,
+            results: resultsOf(plan),
+            attempt,
+            feedback,
+            signal,
+          }),
+        ),
+        signal,
+      );
+      this.dispatch({ type: "replan", at: this.now(), output, usage: usageOf(output) });
+    } catch (error) {
+      if (signal.aborted) return;
+      this.dispatch({ type: "replan-error", at: this.now(), error: toStepError(error, "planner-failed") });
+    }
+  }
+
+  private async executeStep(stepId: string, attempt: number, key: string, delayMs: number): Promise<void> {
+    const runSignal = this.controller.signal;
+    if (delayMs > 0 && !(await sleep(delayMs, runSignal))) return;
+    const plan = this.state.plan!;
+    const step = plan.steps.find((candidate) => candidate.id === stepId)!;
+    const timeout = AbortSignal.timeout(this.stepTimeoutMs);
+    const signal = AbortSignal.any([runSignal, timeout]);
+    const usage: Usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
+    const context: StepContext = {
+      signal,
+      key,
+      attempt,
+      goal: this.state.goal,
+      plan,
+      results: resultsOf(plan),
+      reportUsage: (reported) => {
+        usage.llmCalls += reported.llmCalls ?? 0;
+        usage.promptTokens += reported.promptTokens ?? 0;
+        usage.completionTokens += reported.completionTokens ?? 0;
+      },
+    };
+    const fail = (error: StepError, retryable: boolean) =>
+      this.dispatch({ type: "step-fail", at: this.now(), stepId, attempt, error, retryable, usage });
+    try {
+      let value = await untilAborted(Promise.resolve(this.invoke(step, context)), signal);
+      let reason: string | undefined;
+      if (isUnexpected(value)) {
+        reason = value.reason;
+        value = value.result;
+      } else if (this.options.checker) {
+        const check = await untilAborted(Promise.resolve(this.options.checker(step, value, context)), signal);
+        if (!check.expected) reason = check.reason;
+      }
+      this.dispatch({
+        type: "step-finish",
+        at: this.now(),
+        stepId,
+        attempt,
+        result: value,
+        usage,
+        ...(reason === undefined ? {} : { unexpected: reason }),
+      });
+    } catch (error) {
+      if (runSignal.aborted) return; // the run is ending: the state already says so
+      if (timeout.aborted) {
+        fail(
+          { code: "step-timeout", message: `step "${stepId}" took longer than ${this.stepTimeoutMs} ms` },
+          true,
+        );
+      } else {
+        const stepError = toStepError(error, "executor-failed");
+        fail(stepError, stepError.code !== "unknown-tool" && stepError.code !== "invalid-reference");
+      }
+    }
+  }
+
+  private invoke(step: Step, context: StepContext): unknown {
+    if (step.kind === "tool") return this.invokeTool(step, context);
+    if (!this.options.executor) {
+      throw new ReplanError(
+        "invalid-options",
+        `step "${step.id}" is an agent step but no executor was given`,
+      );
+    }
+    return this.options.executor(step, context);
+  }
+
+  private invokeTool(step: ToolStep, context: StepContext): unknown {
+    const tool = Object.hasOwn(this.tools, step.tool) ? this.tools[step.tool] : undefined;
+    if (!tool) {
+      const known = Object.keys(this.tools);
+      throw new ReplanError(
+        "unknown-tool",
+        `step "${step.id}" calls tool "${step.tool}", which is not registered (known: ${known.join(", ") || "none"})`,
+      );
+    }
+    return tool(resolveReferences(step.args, context.results), context);
+  }
+
+  private finish(error?: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.wallTimer);
+    this.options.signal?.removeEventListener("abort", this.onAbort);
+    // Wait (boundedly) for in-flight work to settle, so nothing runs on after the result.
+    const settled = Promise.allSettled([...this.tasks]);
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      graceTimer = setTimeout(resolve, this.tasks.size > 0 ? this.cancelGraceMs : 0);
+    });
+    void Promise.race([settled, grace]).then(() => {
+      clearTimeout(graceTimer);
+      if (error !== undefined) this.reject(error);
+      else this.resolve(toResult(this.state));
+    });
+  }
+}
+
+function toResult(state: RunState): RunResult {
+  return {
+    status: state.outcome!.status,
+    outcome: state.outcome!,
+    results: state.plan ? resultsOf(state.plan) : {},
+    plan: state.plan,
+    usage: state.usage,
+    state,
+  };
+}
+
+/**
+ * The results of a plan's done steps, by id.
+ *
+ * @param plan - a plan.
+ */
+export function resultsOf(plan: Plan): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  for (const step of plan.steps) if (step.status === "done") results[step.id] = step.result;
+  return results;
+}
+
+function usageOf(output: unknown): Partial<Usage> | undefined {
+  if (output !== null && typeof output === "object" && !Array.isArray(output) && "usage" in output) {
+    const usage = (output as { usage?: unknown }).usage;
+    if (usage !== null && typeof usage === "object") return usage as Partial<Usage>;
+  }
+  return undefined;
+}
+
+function toStepError(error: unknown, fallbackCode: string): StepError {
+  const code =
+    error !== null && typeof error === "object" && typeof (error as { code?: unknown }).code === "string"
+      ? (error as { code: string }).code
+      : fallbackCode;
+  return { code, message: errorMessage(error) };
+}
+
+/** Resolves with `promise`, or rejects with the signal's reason as soon as it is aborted. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Waits `ms`; resolves false (early) if the signal is aborted. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
