@@ -1,0 +1,64 @@
+/**
+ * The typed error of this package: every refusal has a stable {@link ShellErrorCode}.
+ *
+ * @module
+ */
+
+import { hasMarker, markError, ReplanError } from "@replan/core";
+
+const marker = Symbol.for("@replan/executors-shell/error");
+
+/**
+ * Codes of the errors thrown by `@replan/executors-shell`.
+ *
+ * A command that ran and failed (non-zero exit, timeout, output limit) is not an error: it is a
+ * {@link CommandResult}. Cancellation through an `AbortSignal` rejects with the signal's own
+ * `reason`, not with one of these codes.
+ */
+export type ShellErrorCode =
+  /** An option given to `createShellTool` or `runCommand` was invalid; the message names it. */
+  | "invalid-options"
+  /** The request itself was malformed: empty program, a NUL byte in an argument, a missing `cwd`. */
+  | "invalid-request"
+  /** The program is not in the allowlist (`programs`), or was given as a path. */
+  | "program-not-allowed"
+  /** An argument is refused by the program's rule (e.g. `find -exec`, `sort -o`). */
+  | "argument-refused"
+  /** The working directory or a path-like argument resolves outside the root. */
+  | "path-escape"
+  /** The approval hook said no, threw, or did not answer in time. */
+  | "approval-denied"
+  /** The operating system could not start the program (not found, not executable). */
+  | "spawn-failed";
+
+/**
+ * A refusal by the shell tool, with a stable {@link ShellErrorCode}. Match on `error.code`.
+ *
+ * @example
+ * ```ts
+ * import { runCommand, ShellToolError } from "@replan/executors-shell";
+ *
+ * try {
+ *   await runCommand({ program: "rm", args: ["-rf", "."] });
+ * } catch (error) {
+ *   if (ShellToolError.isInstance(error)) console.log(error.code); // "program-not-allowed"
+ * }
+ * ```
+ */
+export class ShellToolError extends ReplanError<ShellErrorCode> {
+  /**
+   * @param code - the stable code.
+   * @param message - a sentence for people (and for a model), naming the refused program, argument or option.
+   * @param options - `cause`, the underlying error, kept as is.
+   */
+  constructor(code: ShellErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = "ShellToolError";
+    markError(this, marker);
+  }
+
+  /** Whether `value` is a ShellToolError from any copy of this package. */
+  static override isInstance(value: unknown): value is ShellToolError {
+    return hasMarker(value, marker);
+  }
+}

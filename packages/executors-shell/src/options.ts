@@ -1,0 +1,274 @@
+/**
+ * The options shared by `runCommand` and `createShellTool`, their defaults and their eager
+ * validation.
+ *
+ * @module
+ */
+
+import { realpathSync, statSync } from "node:fs";
+import { ShellToolError } from "./errors.js";
+import { defaultPrograms, type ProgramRules } from "./policy.js";
+
+/** What is about to run, as given to the approval hook and reported in every result. */
+export interface ShellCommand {
+  /** The program (a bare name), or the `/bin/sh -c` script when `shell` is true. */
+  program: string;
+  /** The argument vector (in shell mode: the positional parameters `$1`, `$2`, ...). */
+  args: string[];
+  /** The real, absolute working directory, inside the root. */
+  cwd: string;
+  /** Whether the program is a shell script run by `/bin/sh -c` (only with `allowShell`). */
+  shell: boolean;
+}
+
+/** What the approval hook receives besides the command. */
+export interface ApprovalContext {
+  /** Aborted when the run is cancelled or the approval times out: close your prompt then. */
+  signal: AbortSignal;
+}
+
+/**
+ * Asks a person (or a policy of yours) whether `command` may run. Only `true` approves; `false`,
+ * any other value, a throw or no answer within `approvalTimeoutMs` refuses with `approval-denied`.
+ */
+export type ApproveCommand = (command: ShellCommand, context: ApprovalContext) => boolean | Promise<boolean>;
+
+/**
+ * Options of {@link runCommand} and {@link createShellTool}: the policy and the limits.
+ *
+ * @example
+ * ```ts
+ * import { runCommand } from "@replan/executors-shell";
+ *
+ * const result = await runCommand({ program: "ls", args: ["-la"] }, { root: process.cwd(), timeoutMs: 5_000 });
+ * ```
+ */
+export interface ShellOptions {
+  /**
+   * The directory commands are confined to: the working directory and every path-like argument
+   * must stay inside it, after following symlinks. Must exist. Also the child's `HOME`.
+   * @default process.cwd()
+   */
+  root?: string;
+  /**
+   * The allowlist: programs that may run, by bare name, each with its {@link ProgramRule}.
+   * @default defaultPrograms
+   */
+  programs?: ProgramRules;
+  /**
+   * Run `program` as a `/bin/sh -c` script, with `args` as `$1`, `$2`, ... DANGEROUS: a shell script
+   * can run anything, so the program allowlist, the argument rules and the path checks do NOT
+   * apply. The working directory, the environment, the timeout, the output cap, the approval hook
+   * and the process-group kill still do. Use only with an approval hook or inside a sandbox.
+   * @default false
+   */
+  allowShell?: boolean;
+  /**
+   * Wall-clock limit in milliseconds; then the whole process group gets SIGTERM, and SIGKILL
+   * `killGraceMs` later. The result has `timedOut: true`.
+   * @default 30_000
+   */
+  timeoutMs?: number;
+  /**
+   * Milliseconds between SIGTERM and SIGKILL when a command is stopped (timeout, output limit,
+   * abort).
+   * @default 1_000
+   */
+  killGraceMs?: number;
+  /**
+   * Bytes of stdout and of stderr (each) kept in the result; the rest is dropped and a marker
+   * appended. Memory stays bounded whatever the child prints.
+   * @default 1_048_576 (1 MiB)
+   */
+  maxOutputBytes?: number;
+  /**
+   * What to do when a stream passes `maxOutputBytes`: `"kill"` stops the command (result
+   * `terminationReason: "output-limit"`), `"truncate"` keeps draining and discarding until it exits
+   * or times out.
+   * @default "kill"
+   */
+  onOutputLimit?: "kill" | "truncate";
+  /**
+   * Names of variables copied from this process's environment when set. Nothing else is
+   * inherited: secrets in `process.env` never reach the child.
+   * @default ["LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ"]
+   */
+  inheritEnv?: readonly string[];
+  /**
+   * Variables set in the child, over the base (`PATH=/usr/local/bin:/usr/bin:/bin`, `HOME=root`,
+   * `LANG=C.UTF-8`) and the inherited ones. `PATH` entries must be absolute.
+   * @default {}
+   */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * Asked before every command runs (not in dry runs); see {@link ApproveCommand}.
+   * @default undefined (no approval asked)
+   */
+  approve?: ApproveCommand;
+  /**
+   * Milliseconds to wait for `approve` before refusing with `approval-denied`.
+   * @default 300_000 (5 minutes)
+   */
+  approvalTimeoutMs?: number;
+  /**
+   * Check everything, run nothing: the result has `terminationReason: "dry-run"` and the command
+   * that would have run. The approval hook is not asked.
+   * @default false
+   */
+  dryRun?: boolean;
+}
+
+/** The defaults of {@link ShellOptions} (except `root` and `programs`). */
+export const shellDefaults = Object.freeze({
+  timeoutMs: 30_000,
+  killGraceMs: 1_000,
+  maxOutputBytes: 1_048_576,
+  onOutputLimit: "kill",
+  inheritEnv: Object.freeze(["LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ"]),
+  path: "/usr/local/bin:/usr/bin:/bin",
+  approvalTimeoutMs: 300_000,
+} as const);
+
+/** Options after validation, with every default applied. */
+export interface ResolvedOptions {
+  root: string;
+  programs: ProgramRules;
+  allowShell: boolean;
+  timeoutMs: number;
+  killGraceMs: number;
+  maxOutputBytes: number;
+  onOutputLimit: "kill" | "truncate";
+  env: Readonly<Record<string, string>>;
+  approve: ApproveCommand | undefined;
+  approvalTimeoutMs: number;
+  dryRun: boolean;
+}
+
+const optionNames = new Set([
+  "root",
+  "programs",
+  "allowShell",
+  "timeoutMs",
+  "killGraceMs",
+  "maxOutputBytes",
+  "onOutputLimit",
+  "inheritEnv",
+  "env",
+  "approve",
+  "approvalTimeoutMs",
+  "dryRun",
+]);
+
+const maxTimerMs = 2_147_483_647;
+
+function invalid(option: string, message: string, cause?: unknown): ShellToolError {
+  return new ShellToolError("invalid-options", `Option "${option}" ${message}`, { cause });
+}
+
+function positiveInteger(option: string, value: unknown, max = maxTimerMs): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > max) {
+    throw invalid(option, `must be an integer between 1 and ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function boolean(option: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw invalid(option, `must be a boolean, got ${typeof value}`);
+  return value;
+}
+
+function resolveRoot(root: unknown): string {
+  if (typeof root !== "string" || root === "") throw invalid("root", "must be a non-empty path");
+  let real: string;
+  try {
+    real = realpathSync(root);
+  } catch (error) {
+    throw invalid("root", `must be an existing directory, got ${JSON.stringify(root)}`, error);
+  }
+  if (!statSync(real).isDirectory())
+    throw invalid("root", `must be a directory, got ${JSON.stringify(root)}`);
+  return real;
+}
+
+function resolvePrograms(programs: unknown): ProgramRules {
+  if (typeof programs !== "object" || programs === null || Array.isArray(programs)) {
+    throw invalid("programs", "must be an object mapping program names to rules");
+  }
+  for (const [name, rule] of Object.entries(programs)) {
+    if (typeof rule !== "object" || rule === null)
+      throw invalid("programs", `has no rule object for "${name}"`);
+  }
+  return programs as ProgramRules;
+}
+
+function resolveEnvironment(root: string, inheritEnv: unknown, env: unknown): Record<string, string> {
+  if (!Array.isArray(inheritEnv) || !inheritEnv.every((name) => typeof name === "string")) {
+    throw invalid("inheritEnv", "must be an array of variable names");
+  }
+  if (typeof env !== "object" || env === null || Array.isArray(env)) {
+    throw invalid("env", "must be an object of string values");
+  }
+  const result: Record<string, string> = { PATH: shellDefaults.path, HOME: root, LANG: "C.UTF-8" };
+  for (const name of inheritEnv as string[]) {
+    const value = process.env[name];
+    if (value !== undefined) result[name] = value;
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (name === "" || name.includes("=") || name.includes("\0"))
+      throw invalid("env", `has an invalid name "${name}"`);
+    if (typeof value !== "string" || value.includes("\0")) {
+      throw invalid("env", `value of "${name}" must be a string without NUL bytes`);
+    }
+    result[name] = value;
+  }
+  const pathEntries = (result.PATH ?? "").split(":");
+  if (pathEntries.some((entry) => !entry.startsWith("/"))) {
+    throw invalid("env", `PATH must list absolute directories only, got ${JSON.stringify(result.PATH)}`);
+  }
+  return result;
+}
+
+/**
+ * Validates `options` and applies the defaults. Throws `invalid-options` naming the option.
+ *
+ * @param options - the caller's options.
+ * @param extraNames - option names accepted besides {@link ShellOptions}' (e.g. `signal`).
+ */
+export function resolveOptions(options: ShellOptions, extraNames: readonly string[]): ResolvedOptions {
+  if (typeof options !== "object" || options === null) throw invalid("options", "must be an object");
+  for (const name of Object.keys(options)) {
+    if (!optionNames.has(name) && !extraNames.includes(name)) throw invalid(name, "is not a known option");
+  }
+  const {
+    root = process.cwd(),
+    programs = defaultPrograms,
+    allowShell = false,
+    timeoutMs = shellDefaults.timeoutMs,
+    killGraceMs = shellDefaults.killGraceMs,
+    maxOutputBytes = shellDefaults.maxOutputBytes,
+    onOutputLimit = shellDefaults.onOutputLimit,
+    inheritEnv = shellDefaults.inheritEnv,
+    env = {},
+    approve,
+    approvalTimeoutMs = shellDefaults.approvalTimeoutMs,
+    dryRun = false,
+  } = options;
+  if (onOutputLimit !== "kill" && onOutputLimit !== "truncate") {
+    throw invalid("onOutputLimit", `must be "kill" or "truncate", got ${JSON.stringify(onOutputLimit)}`);
+  }
+  if (approve !== undefined && typeof approve !== "function") throw invalid("approve", "must be a function");
+  const realRoot = resolveRoot(root);
+  return {
+    root: realRoot,
+    programs: resolvePrograms(programs),
+    allowShell: boolean("allowShell", allowShell),
+    timeoutMs: positiveInteger("timeoutMs", timeoutMs),
+    killGraceMs: positiveInteger("killGraceMs", killGraceMs),
+    maxOutputBytes: positiveInteger("maxOutputBytes", maxOutputBytes, 256 * 1024 * 1024),
+    onOutputLimit,
+    env: Object.freeze(resolveEnvironment(realRoot, inheritEnv, env)),
+    approve,
+    approvalTimeoutMs: positiveInteger("approvalTimeoutMs", approvalTimeoutMs),
+    dryRun: boolean("dryRun", dryRun),
+  };
+}

@@ -1,0 +1,357 @@
+/**
+ * `runCommand`: check a request against the policy, ask for approval, run it with an argument
+ * vector, and report what happened.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { errorMessage } from "@replan/core";
+import { ShellToolError } from "./errors.js";
+import { type ResolvedOptions, resolveOptions, type ShellCommand, type ShellOptions } from "./options.js";
+import { confine, resolveCwd } from "./paths.js";
+import { checkArguments, pathCandidates, ruleFor } from "./policy.js";
+import { killGroup, trackGroup, untrackGroup } from "./process-group.js";
+
+/** A command to run: a program and its argument vector, never parsed by a shell. */
+export interface CommandRequest {
+  /** A bare program name from the allowlist (with `allowShell`: a `/bin/sh -c` script). */
+  program: string;
+  /**
+   * The arguments, each passed to the program as is: `;`, `|`, `$()`, `*` are plain characters.
+   * @default []
+   */
+  args?: readonly string[];
+  /**
+   * The working directory, relative to the root (or absolute inside it).
+   * @default "." (the root)
+   */
+  cwd?: string;
+}
+
+/**
+ * Why a command ended: on its own (`"exit"` with a code, `"signal"` killed by a signal we did not
+ * send), stopped by us (`"timeout"`, `"output-limit"`), or never started (`"dry-run"`).
+ */
+export type TerminationReason = "exit" | "signal" | "timeout" | "output-limit" | "dry-run";
+
+/** What a command did. A non-zero exit is a result like any other, with its output kept. */
+export interface CommandResult {
+  /** What ran (or would have run, in a dry run). */
+  command: ShellCommand;
+  /** The exit code, or `null` when the command was killed by a signal or did not run. */
+  exitCode: number | null;
+  /** The signal that ended the command (e.g. `"SIGKILL"` after a timeout), or `null`. */
+  signal: string | null;
+  /** Standard output, decoded as UTF-8, at most `maxOutputBytes` plus a truncation marker. */
+  stdout: string;
+  /** Standard error, decoded as UTF-8, at most `maxOutputBytes` plus a truncation marker. */
+  stderr: string;
+  /** Whether stdout passed `maxOutputBytes` and was cut. */
+  stdoutTruncated: boolean;
+  /** Whether stderr passed `maxOutputBytes` and was cut. */
+  stderrTruncated: boolean;
+  /** Wall-clock milliseconds from spawn to the end of the process group (0 in a dry run). */
+  durationMs: number;
+  /** Whether the command was stopped by `timeoutMs`. */
+  timedOut: boolean;
+  /** Why the command ended. */
+  terminationReason: TerminationReason;
+  /** `true` when the command ran, ended on its own and exited with code 0. */
+  ok: boolean;
+}
+
+/** Options of {@link runCommand}: {@link ShellOptions} plus a cancellation signal. */
+export interface RunCommandOptions extends ShellOptions {
+  /**
+   * Cancels the command: its whole process group is killed, then the promise rejects with
+   * `signal.reason`.
+   * @default undefined
+   */
+  signal?: AbortSignal;
+}
+
+function invalidRequest(message: string): ShellToolError {
+  return new ShellToolError("invalid-request", message);
+}
+
+/**
+ * Checks `request` against the policy and resolves its working directory; throws the refusal.
+ *
+ * @param request - the caller's (or the model's) request.
+ * @param options - resolved options.
+ */
+function prepare(request: CommandRequest, options: ResolvedOptions): ShellCommand {
+  if (typeof request !== "object" || request === null) throw invalidRequest("The request must be an object");
+  const { program, args = [], cwd = "." } = request;
+  if (typeof program !== "string" || program === "")
+    throw invalidRequest("The program must be a non-empty string");
+  if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
+    throw invalidRequest("The arguments must be an array of strings");
+  }
+  if (typeof cwd !== "string" || cwd === "")
+    throw invalidRequest("The working directory must be a non-empty string");
+  for (const text of [program, cwd, ...args]) {
+    if (text.includes("\0")) throw invalidRequest(`${JSON.stringify(text)} contains a NUL byte`);
+  }
+  const argv = [...args];
+  const realCwd = resolveCwd(options.root, cwd);
+  if (options.allowShell) return { program, args: argv, cwd: realCwd, shell: true };
+  const rule = ruleFor(program, options.programs);
+  checkArguments(program, argv, rule);
+  if (rule.checkPaths !== false) {
+    for (const candidate of pathCandidates(argv)) confine(options.root, realCwd, candidate, "argument");
+  }
+  return { program, args: argv, cwd: realCwd, shell: false };
+}
+
+/**
+ * Asks the approval hook, bounded by `approvalTimeoutMs` and by `signal`.
+ *
+ * @param command - what would run (the hook gets a copy).
+ * @param options - resolved options with `approve` set.
+ * @param signal - the caller's signal.
+ */
+function askApproval(
+  command: ShellCommand,
+  options: ResolvedOptions,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const approve = options.approve!;
+  const controller = new AbortController();
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      if (error === undefined) resolve();
+      else {
+        controller.abort(error);
+        reject(error);
+      }
+    };
+    const onAbort = () => settle(signal!.reason);
+    const timer = setTimeout(
+      () =>
+        settle(new ShellToolError("approval-denied", `No approval within ${options.approvalTimeoutMs} ms`)),
+      options.approvalTimeoutMs,
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const copy = { ...command, args: [...command.args] };
+    Promise.resolve()
+      .then(() => approve(copy, { signal: controller.signal }))
+      .then(
+        (answer) =>
+          settle(
+            answer === true
+              ? undefined
+              : new ShellToolError("approval-denied", "The command was not approved"),
+          ),
+        (error: unknown) =>
+          settle(
+            new ShellToolError("approval-denied", `The approval hook failed: ${errorMessage(error)}`, {
+              cause: error,
+            }),
+          ),
+      );
+  });
+}
+
+/** Keeps the first `limit` bytes of a stream and counts the rest. */
+class Capture {
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+  truncated = false;
+
+  constructor(private readonly limit: number) {}
+
+  /** Adds a chunk; returns `true` the first time the limit is passed. */
+  push(chunk: Buffer): boolean {
+    if (this.truncated) return false;
+    const room = this.limit - this.bytes;
+    if (chunk.length <= room) {
+      this.chunks.push(chunk);
+      this.bytes += chunk.length;
+      return false;
+    }
+    if (room > 0) this.chunks.push(Buffer.from(chunk.subarray(0, room)));
+    this.bytes = this.limit;
+    this.truncated = true;
+    return true;
+  }
+
+  text(): string {
+    const text = Buffer.concat(this.chunks).toString("utf8");
+    return this.truncated ? `${text}\n[output truncated after ${this.limit} bytes]` : text;
+  }
+}
+
+/** Milliseconds to wait for the streams to close once the process group has been killed. */
+const closeWaitMs = 2_000;
+
+/**
+ * Spawns `command` in its own process group and resolves when the group is gone.
+ *
+ * @param command - a checked command.
+ * @param options - resolved options.
+ * @param signal - the caller's signal.
+ */
+function spawnCommand(command: ShellCommand, options: ResolvedOptions, signal: AbortSignal | undefined) {
+  return new Promise<CommandResult>((resolve, reject) => {
+    const started = performance.now();
+    const file = command.shell ? "/bin/sh" : command.program;
+    const argv = command.shell ? ["-c", command.program, "sh", ...command.args] : command.args;
+    const child = spawn(file, argv, {
+      cwd: command.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      windowsHide: true,
+    });
+    const pid = child.pid;
+    const stdout = new Capture(options.maxOutputBytes);
+    const stderr = new Capture(options.maxOutputBytes);
+    let stopReason: "timeout" | "output-limit" | "aborted" | undefined;
+    let exit: { code: number | null; signal: string | null } | undefined;
+    let settled = false;
+    const timers = new Set<NodeJS.Timeout>();
+    const later = (ms: number, action: () => void) => timers.add(setTimeout(action, ms));
+
+    const finish = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      for (const timer of timers) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      if (pid !== undefined) {
+        // Without an exit event the leader may still be alive (a forced finish): kill the group.
+        if (exit === undefined) killGroup(pid, "SIGKILL");
+        untrackGroup(pid);
+      }
+      if (error !== undefined) return reject(error);
+      if (stopReason === "aborted") return reject(signal!.reason);
+      const exitCode = exit?.code ?? null;
+      resolve({
+        command,
+        exitCode,
+        signal: exit?.signal ?? null,
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        stdoutTruncated: stdout.truncated,
+        stderrTruncated: stderr.truncated,
+        durationMs: Math.round(performance.now() - started),
+        timedOut: stopReason === "timeout",
+        terminationReason: stopReason ?? (exitCode === null ? "signal" : "exit"),
+        ok: stopReason === undefined && exitCode === 0,
+      });
+    };
+
+    const stop = (reason: NonNullable<typeof stopReason>) => {
+      if (stopReason !== undefined || exit !== undefined || settled || pid === undefined) return;
+      stopReason = reason;
+      killGroup(pid, "SIGTERM");
+      later(options.killGraceMs, () => {
+        killGroup(pid, "SIGKILL");
+        later(closeWaitMs, () => finish());
+      });
+    };
+    const onAbort = () => stop("aborted");
+
+    child.once("error", (error) => {
+      if (pid === undefined) {
+        finish(
+          new ShellToolError("spawn-failed", `Could not start "${file}": ${errorMessage(error)}`, {
+            cause: error,
+          }),
+        );
+      }
+    });
+    if (pid === undefined) return;
+    trackGroup(pid);
+
+    const onData = (capture: Capture) => (chunk: Buffer) => {
+      if (capture.push(chunk) && options.onOutputLimit === "kill") stop("output-limit");
+    };
+    child.stdout.on("data", onData(stdout));
+    child.stderr.on("data", onData(stderr));
+    child.once("exit", (code, exitSignal) => {
+      exit = { code, signal: exitSignal };
+      // The leader is gone: whatever it left running in its group would be an orphan.
+      killGroup(pid, "SIGKILL");
+      later(closeWaitMs, () => finish());
+    });
+    child.once("close", () => finish());
+
+    later(options.timeoutMs, () => stop("timeout"));
+    if (signal?.aborted) stop("aborted");
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Checks, approves and runs `request`; the single entry point shared by `runCommand` and the tool.
+ *
+ * @param request - what to run.
+ * @param options - resolved options.
+ * @param signal - cancels the approval wait or the running command.
+ */
+export async function execute(
+  request: CommandRequest,
+  options: ResolvedOptions,
+  signal: AbortSignal | undefined,
+): Promise<CommandResult> {
+  signal?.throwIfAborted();
+  const command = prepare(request, options);
+  if (options.dryRun) {
+    return {
+      command,
+      exitCode: null,
+      signal: null,
+      stdout: "",
+      stderr: "",
+      stdoutTruncated: false,
+      stderrTruncated: false,
+      durationMs: 0,
+      timedOut: false,
+      terminationReason: "dry-run",
+      ok: false,
+    };
+  }
+  if (options.approve !== undefined) await askApproval(command, options, signal);
+  signal?.throwIfAborted();
+  return spawnCommand(command, options, signal);
+}
+
+/**
+ * Runs a program with an argument vector under the shell policy: allowlisted program, refused
+ * arguments, paths confined to `root`, an allowlisted environment, a timeout and an output cap,
+ * the whole process group killed on timeout or abort.
+ *
+ * Refusals throw a {@link ShellToolError}; a command that runs and fails resolves with
+ * `exitCode !== 0` (or `timedOut`, or `terminationReason: "output-limit"`) and its output.
+ *
+ * @param request - the program, its arguments and the working directory.
+ * @param options - the policy and limits, plus `signal`; see {@link RunCommandOptions}.
+ * @returns what the command did.
+ * @example
+ * ```ts
+ * import { runCommand } from "@replan/executors-shell";
+ *
+ * const result = await runCommand({ program: "echo", args: ["a; touch pwned"] });
+ * console.log(result.stdout); // "a; touch pwned\n": no shell, no file
+ * console.log(result.exitCode, result.terminationReason); // 0 "exit"
+ * ```
+ */
+export async function runCommand(
+  request: CommandRequest,
+  options: RunCommandOptions = {},
+): Promise<CommandResult> {
+  const { signal, ...shellOptions } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ShellToolError("invalid-options", 'Option "signal" must be an AbortSignal');
+  }
+  return execute(request, resolveOptions(shellOptions, []), signal);
+}
