@@ -55,7 +55,8 @@ function install() {
 
 function localNode() {
   const bin = join(root, "node_modules", ".bin", "node");
-  if (!existsSync(bin)) fail(`expected Node 24 at ${bin} after install; run "pnpm install" and check its output`);
+  if (!existsSync(bin))
+    fail(`expected Node 24 at ${bin} after install; run "pnpm install" and check its output`);
   const version = spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout?.trim() ?? "";
   const major = Number(version.replace(/^v/, "").split(".")[0]);
   if (!(major >= 22)) fail(`Node >= 22 is required, but ${bin} is "${version}"`);
@@ -73,7 +74,10 @@ function run([command, ...prefix], args, { quiet: silent = false } = {}) {
   if (result.error) fail(`could not start ${command}: ${result.error.message}`);
   if (result.status !== 0) {
     if (silent) process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
-    fail(`"${[command, ...prefix, ...args].join(" ")}" exited with ${result.status ?? result.signal}`, result.status);
+    fail(
+      `"${[command, ...prefix, ...args].join(" ")}" exited with ${result.status ?? result.signal}`,
+      result.status,
+    );
   }
 }
 

@@ -1,0 +1,151 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { runPlan } from "./runtime.js";
+import type { RunState, StepSpecInput } from "./schemas.js";
+import { createRun, isTerminal, type RunInput, transition } from "./transition.js";
+
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
+
+/** A random DAG: step i may depend on any steps before it. */
+const dagArbitrary = (prefix: string, maxSteps = 10) =>
+  fc
+    .array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: 1, maxLength: maxSteps })
+    .map((picks): StepSpecInput[] =>
+      picks.map((deps, index) => ({
+        id: `${prefix}${index}`,
+        kind: "agent",
+        description: `step ${index}`,
+        dependsOn: index === 0 ? [] : [...new Set(deps.map((pick) => `${prefix}${pick % index}`))],
+      })),
+    );
+
+/** Checks the invariants between two consecutive states. */
+function checkInvariants(before: RunState, after: RunState): void {
+  const steps = new Map((after.plan?.steps ?? []).map((step) => [step.id, step]));
+  for (const step of before.plan?.steps ?? []) {
+    if (step.status !== "done") continue;
+    // a done step never changes and is never dropped
+    expect(steps.get(step.id)).toEqual(step);
+  }
+  let running = 0;
+  for (const step of after.plan?.steps ?? []) {
+    if (step.status === "running" || step.status === "done") {
+      for (const dependency of step.dependsOn) expect(steps.get(dependency)?.status).toBe("done");
+    }
+    if (step.status === "running") running++;
+  }
+  expect(running).toBeLessThanOrEqual(after.config.concurrency);
+  if (isTerminal(after)) expect(running).toBe(0);
+}
+
+describe("properties of transition", () => {
+  it("keeps done steps, never runs a step before its dependencies, respects concurrency, and always ends", () => {
+    fc.assert(
+      fc.property(
+        dagArbitrary("s"),
+        fc.array(fc.nat(), { minLength: 400, maxLength: 400 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        (plan, choices, concurrency, maxReplans, maxAttempts) => {
+          let state = createRun({ runId: "r", goal: "g", config: { concurrency, maxReplans, maxAttempts } });
+          let at = 0;
+          let replanCount = 0;
+          const inputs: RunInput[] = [
+            { type: "start", at },
+            { type: "plan", at, output: plan },
+          ];
+          for (let turn = 0; turn < choices.length && !isTerminal(state); turn++) {
+            const input = inputs.shift() ?? randomInput(state, choices[turn]!, ++at, replanCount++);
+            const next = transition(state, input).state;
+            checkInvariants(state, next);
+            state = next;
+          }
+          expect(isTerminal(state)).toBe(true);
+          expect(state.replans).toBeLessThanOrEqual(maxReplans);
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
+
+/** A legal input chosen by `choice` among what the state allows. */
+function randomInput(state: RunState, choice: number, at: number, salt: number): RunInput {
+  const options: RunInput[] = [];
+  for (const step of state.plan?.steps ?? []) {
+    if (step.status !== "running") continue;
+    const base = { at, stepId: step.id, attempt: step.attempts };
+    options.push({ type: "step-finish", ...base, result: `${step.id}@${at}` });
+    options.push({ type: "step-finish", ...base, result: `${step.id}@${at}` });
+    options.push({ type: "step-finish", ...base, result: null, unexpected: "odd" });
+    options.push({
+      type: "step-fail",
+      ...base,
+      error: { code: "x", message: "boom" },
+      retryable: choice % 2 === 0,
+    });
+  }
+  if (state.status === "replanning" && state.plan && state.replan) {
+    const locked = state.replan.locked;
+    const fresh = (index: number): StepSpecInput => ({
+      id: `n${salt}-${index}`,
+      kind: "agent",
+      description: "new",
+      dependsOn: locked.length > 0 && index % 2 === 0 ? [locked[(choice + index) % locked.length]!] : [],
+    });
+    options.push({ type: "replan", at, output: [fresh(0), fresh(1)] });
+    options.push({ type: "replan", at, output: [] });
+    options.push({ type: "replan", at, output: [{ ...fresh(2), dependsOn: ["ghost"] }] });
+    options.push({ type: "replan-error", at, error: { code: "down", message: "replanner down" } });
+  }
+  if (choice % 37 === 0) options.push({ type: "cancel", at, reason: "random" });
+  if (options.length === 0) return { type: "tick", at };
+  return options[choice % options.length]!;
+}
+
+describe("properties of runPlan", () => {
+  it("always resolves with every done step's result, and no step starts before its dependencies end", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dagArbitrary("t", 8),
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 64, maxLength: 64 }),
+        async (plan, dice) => {
+          let roll = 0;
+          let clock = 0;
+          const started = new Map<string, number>();
+          const ended = new Map<string, number>();
+          const result = await runPlan({
+            goal: "g",
+            planner: () => plan,
+            replanner: ({ plan: current }) => {
+              const done = current.steps.filter((step) => step.status === "done").map((step) => step.id);
+              return [{ id: `fix${roll}`, kind: "agent", description: "fix", dependsOn: done.slice(0, 1) }];
+            },
+            executor: async (step) => {
+              const value = dice[roll++ % dice.length]!;
+              started.set(step.id, ++clock);
+              await new Promise((resolve) => setTimeout(resolve, value % 3));
+              ended.set(step.id, ++clock);
+              if (value === 0) throw new Error("random failure");
+              if (value === 1) return new Promise(() => {}); // hangs until the step timeout
+              return `${step.id}:${value}`;
+            },
+            stepTimeoutMs: 15,
+            budget: { maxReplans: 2, concurrency: 3 },
+          });
+          expect(isTerminal(result.state)).toBe(true);
+          for (const step of result.plan?.steps ?? []) {
+            if (step.status === "done") expect(result.results[step.id]).toBe(step.result);
+            if (started.has(step.id)) {
+              for (const dependency of step.dependsOn) {
+                expect(ended.get(dependency)).toBeLessThan(started.get(step.id)!);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: Math.max(10, Math.floor(NUM_RUNS / 5)) },
+    );
+  });
+});

@@ -1,0 +1,36 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { readmeExamples, runReadmeExample } from "../../../scripts/readme-examples.js";
+
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+
+describe("README examples run as written", () => {
+  const examples = readmeExamples(packageDir);
+  it("has the quickstart and transition examples", () => {
+    expect(examples.map((example) => example.name)).toEqual(["quickstart", "transition"]);
+  });
+
+  it("quickstart: a failing step triggers a replan that keeps the done step", async () => {
+    const output = await runReadmeExample(packageDir, examples[0]!);
+    const readme = examples[0]!;
+    expect(readme.code).toContain("runPlan");
+    expect(output.split("\n").slice(0, 7)).toEqual([
+      "headlines: done",
+      "prices: failed",
+      'replan because step "prices": primary price API answered 503; kept: headlines',
+      "prices-mirror: done",
+      "average: done",
+      "report: done",
+      "completed ACME averages 12; news: ACME ships v2",
+    ]);
+    expect(output).toContain("flowchart TD");
+  });
+
+  it("transition: effects as data", async () => {
+    const output = await runReadmeExample(packageDir, examples[1]!);
+    expect(output.split("\n")).toEqual([
+      JSON.stringify([{ type: "execute-step", stepId: "hello", attempt: 1, key: "r1:0:hello", delayMs: 0 }]),
+      "execute-step done,running",
+    ]);
+  });
+});
