@@ -13,6 +13,7 @@ export { findReferences, resolveReferences } from "./references.js";
 export type {
   CheckResult,
   Checker,
+  ExecuteStepOptions,
   Executor,
   Planner,
   PlannerOutput,
@@ -22,10 +23,11 @@ export type {
   RunPlanOptions,
   RunResult,
   StepContext,
+  StepOutcome,
   ToolFunction,
   UnexpectedResult,
 } from "./runtime.js";
-export { resultsOf, runPlan, streamPlan, unexpected } from "./runtime.js";
+export { executeStep, resultsOf, runPlan, streamPlan, unexpected } from "./runtime.js";
 export type {
   AgentStep,
   AgentStepSpec,
@@ -64,5 +66,6 @@ export {
 export { parseRun, serializeRun } from "./serialize.js";
 export type { Effect, Feedback, RunConfigInput, RunEvent, RunInput, TransitionResult } from "./transition.js";
 export { createRun, isTerminal, resolveConfig, stepKey, transition } from "./transition.js";
+export { sleep } from "./runtime.js";
 export type { PlanCheck, ValidatePlanOptions } from "./validate.js";
 export { checkPlan, DEFAULT_MAX_STEPS, validatePlan } from "./validate.js";

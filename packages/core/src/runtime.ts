@@ -18,7 +18,6 @@ import type {
   Step,
   StepError,
   StepSpecInput,
-  ToolStep,
   Usage,
 } from "./schemas.js";
 import {
@@ -453,79 +452,25 @@ class Interpreter {
     const runSignal = this.controller.signal;
     if (delayMs > 0 && !(await sleep(delayMs, runSignal))) return;
     const plan = this.state.plan!;
-    const step = plan.steps.find((candidate) => candidate.id === stepId)!;
-    const timeout = AbortSignal.timeout(this.stepTimeoutMs);
-    const signal = AbortSignal.any([runSignal, timeout]);
-    const usage: Usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
-    const context: StepContext = {
-      signal,
-      key,
-      attempt,
-      goal: this.state.goal,
+    const outcome = await executeStep(plan.steps.find((candidate) => candidate.id === stepId)!, {
       plan,
-      results: resultsOf(plan),
-      reportUsage: (reported) => {
-        usage.llmCalls += reported.llmCalls ?? 0;
-        usage.promptTokens += reported.promptTokens ?? 0;
-        usage.completionTokens += reported.completionTokens ?? 0;
-      },
-    };
-    const fail = (error: StepError, retryable: boolean) =>
-      this.dispatch({ type: "step-fail", at: this.now(), stepId, attempt, error, retryable, usage });
-    try {
-      let value = await untilAborted(Promise.resolve(this.invoke(step, context)), signal);
-      let reason: string | undefined;
-      if (isUnexpected(value)) {
-        reason = value.reason;
-        value = value.result;
-      } else if (this.options.checker) {
-        const check = await untilAborted(Promise.resolve(this.options.checker(step, value, context)), signal);
-        if (!check.expected) reason = check.reason;
-      }
-      this.dispatch({
-        type: "step-finish",
-        at: this.now(),
-        stepId,
-        attempt,
-        result: value,
-        usage,
-        ...(reason === undefined ? {} : { unexpected: reason }),
-      });
-    } catch (error) {
-      if (runSignal.aborted) return; // the run is ending: the state already says so
-      if (timeout.aborted) {
-        fail(
-          { code: "step-timeout", message: `step "${stepId}" took longer than ${this.stepTimeoutMs} ms` },
-          true,
-        );
-      } else {
-        const stepError = toStepError(error, "executor-failed");
-        fail(stepError, stepError.code !== "unknown-tool" && stepError.code !== "invalid-reference");
-      }
-    }
-  }
-
-  private invoke(step: Step, context: StepContext): unknown {
-    if (step.kind === "tool") return this.invokeTool(step, context);
-    if (!this.options.executor) {
-      throw new ReplanError(
-        "invalid-options",
-        `step "${step.id}" is an agent step but no executor was given`,
-      );
-    }
-    return this.options.executor(step, context);
-  }
-
-  private invokeTool(step: ToolStep, context: StepContext): unknown {
-    const tool = Object.hasOwn(this.tools, step.tool) ? this.tools[step.tool] : undefined;
-    if (!tool) {
-      const known = Object.keys(this.tools);
-      throw new ReplanError(
-        "unknown-tool",
-        `step "${step.id}" calls tool "${step.tool}", which is not registered (known: ${known.join(", ") || "none"})`,
-      );
-    }
-    return tool(resolveReferences(step.args, context.results), context);
+      goal: this.state.goal,
+      attempt,
+      key,
+      signal: runSignal,
+      timeoutMs: this.stepTimeoutMs,
+      executor: this.options.executor,
+      tools: this.tools,
+      checker: this.options.checker,
+    });
+    if (outcome.type === "aborted") return; // the run is ending: the state already says so
+    this.dispatch({
+      ...outcome,
+      type: outcome.type === "finish" ? "step-finish" : "step-fail",
+      at: this.now(),
+      stepId,
+      attempt,
+    } as RunInput);
   }
 
   private finish(error?: unknown): void {
@@ -545,6 +490,115 @@ class Interpreter {
       else this.resolve(toResult(this.state));
     });
   }
+}
+
+/** Options of {@link executeStep}. */
+export interface ExecuteStepOptions {
+  /** The plan the step belongs to (for the context and the dependencies' results). */
+  plan: Plan;
+  goal: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The step's idempotency key. */
+  key: string;
+  /** Aborts the attempt (the run is ending); the outcome is then `aborted`. */
+  signal: AbortSignal;
+  /** Time limit of the attempt, in ms; past it the outcome is a `step-timeout` failure. */
+  timeoutMs: number;
+  /** Carries out agent steps. */
+  executor?: Executor | undefined;
+  /** Tools for tool steps, by name. */
+  tools?: Readonly<Record<string, ToolFunction>> | undefined;
+  /** Judges the result. */
+  checker?: Checker | undefined;
+}
+
+/** How one attempt of a step went: the input to feed to {@link transition}, or `aborted`. */
+export type StepOutcome =
+  | { type: "finish"; result: unknown; unexpected?: string; usage: Usage }
+  | { type: "fail"; error: StepError; retryable: boolean; usage: Usage }
+  | { type: "aborted"; usage: Usage };
+
+/**
+ * Runs one attempt of one step: a tool step calls its tool with references resolved, an agent
+ * step calls the executor; then the checker, if any. Never throws: failures, timeouts and
+ * unexpected results are returned as data. Used by {@link runPlan} and by other drivers (the
+ * LangGraph adapter) so that every driver treats steps the same way.
+ *
+ * @param step - the step to run.
+ * @param options - context, limits and the functions to call.
+ * @example
+ * ```ts
+ * const outcome = await executeStep(step, { plan, goal, attempt: 1, key, signal, timeoutMs: 30_000, tools });
+ * if (outcome.type === "finish") state = transition(state, { type: "step-finish", at: Date.now(), stepId: step.id, attempt: 1, ...outcome }).state;
+ * ```
+ */
+export async function executeStep(step: Step, options: ExecuteStepOptions): Promise<StepOutcome> {
+  const { plan, goal, attempt, key, signal: runSignal, timeoutMs, executor, tools = {}, checker } = options;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([runSignal, timeout]);
+  const usage: Usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
+  const context: StepContext = {
+    signal,
+    key,
+    attempt,
+    goal,
+    plan,
+    results: resultsOf(plan),
+    reportUsage: (reported) => {
+      usage.llmCalls += reported.llmCalls ?? 0;
+      usage.promptTokens += reported.promptTokens ?? 0;
+      usage.completionTokens += reported.completionTokens ?? 0;
+    },
+  };
+  try {
+    let value = await untilAborted(Promise.resolve(invoke(step, context, executor, tools)), signal);
+    let reason: string | undefined;
+    if (isUnexpected(value)) {
+      reason = value.reason;
+      value = value.result;
+    } else if (checker) {
+      const check = await untilAborted(Promise.resolve(checker(step, value, context)), signal);
+      if (!check.expected) reason = check.reason;
+    }
+    return { type: "finish", result: value, usage, ...(reason === undefined ? {} : { unexpected: reason }) };
+  } catch (error) {
+    if (runSignal.aborted) return { type: "aborted", usage };
+    if (timeout.aborted) {
+      return {
+        type: "fail",
+        error: { code: "step-timeout", message: `step "${step.id}" took longer than ${timeoutMs} ms` },
+        retryable: true,
+        usage,
+      };
+    }
+    const stepError = toStepError(error, "executor-failed");
+    const retryable = stepError.code !== "unknown-tool" && stepError.code !== "invalid-reference";
+    return { type: "fail", error: stepError, retryable, usage };
+  }
+}
+
+function invoke(
+  step: Step,
+  context: StepContext,
+  executor: Executor | undefined,
+  tools: Readonly<Record<string, ToolFunction>>,
+): unknown {
+  if (step.kind === "tool") {
+    const tool = Object.hasOwn(tools, step.tool) ? tools[step.tool] : undefined;
+    if (!tool) {
+      const known = Object.keys(tools);
+      throw new ReplanError(
+        "unknown-tool",
+        `step "${step.id}" calls tool "${step.tool}", which is not registered (known: ${known.join(", ") || "none"})`,
+      );
+    }
+    return tool(resolveReferences(step.args, context.results), context);
+  }
+  if (!executor) {
+    throw new ReplanError("invalid-options", `step "${step.id}" is an agent step but no executor was given`);
+  }
+  return executor(step, context);
 }
 
 function toResult(state: RunState): RunResult {
@@ -604,8 +658,18 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Waits `ms`; resolves false (early) if the signal is aborted. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+/**
+ * Waits `ms` milliseconds, or less if `signal` is aborted first; the timer is cleared either way.
+ *
+ * @param ms - how long to wait.
+ * @param signal - ends the wait early.
+ * @returns true if the time passed, false if the signal ended the wait.
+ * @example
+ * ```ts
+ * if (!(await sleep(250, signal))) return; // cancelled
+ * ```
+ */
+export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onAbort = () => {
