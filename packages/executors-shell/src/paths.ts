@@ -4,7 +4,7 @@
  * @module
  */
 
-import { realpathSync, statSync } from "node:fs";
+import { lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { ShellToolError } from "./errors.js";
 
@@ -19,24 +19,42 @@ export function isInside(root: string, target: string): boolean {
   return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
 }
 
+/** How many symbolic links are followed before giving up, as Linux's `SYMLOOP_MAX`. */
+const maxLinks = 40;
+
 /**
  * The real path of `target`, following every symlink of its longest existing prefix; the part
- * that does not exist yet is appended as written.
+ * that does not exist yet is appended as written. A dangling symlink is followed to where it
+ * points, so a link to a file that does not exist yet outside the root is still seen as outside.
  *
  * @param target - an absolute, normalized path.
+ * @param links - symlinks followed so far.
  */
-function realPathOfPrefix(target: string): string {
+function realPathOfPrefix(target: string, links = 0): string {
+  if (links > maxLinks) throw new ShellToolError("path-escape", `Too many symbolic links under ${target}`);
   let existing = target;
   const rest: string[] = [];
   for (;;) {
     try {
       return path.join(realpathSync(existing), ...rest);
     } catch {
+      if (isSymbolicLink(existing)) {
+        const pointee = path.resolve(path.dirname(existing), readlinkSync(existing));
+        return realPathOfPrefix(path.join(pointee, ...rest), links + 1);
+      }
       const parent = path.dirname(existing);
       if (parent === existing) return target;
       rest.unshift(path.basename(existing));
       existing = parent;
     }
+  }
+}
+
+function isSymbolicLink(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 

@@ -1,14 +1,41 @@
 /**
  * Signals to whole process groups, and a last-resort kill of every group still running when this
- * process exits, so that no child outlives its parent.
+ * process exits (normally, or on SIGINT, SIGTERM or SIGHUP), so that no child outlives its parent.
  *
  * @module
  */
 
 const liveGroups = new Set<number>();
 
+/** Signals that end this process by default; on them, live groups are killed first. */
+const fatalSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 function killAllOnExit(): void {
   for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+}
+
+/**
+ * Kills the live groups, then, when no one else listens for `signal`, lets it end this process as
+ * it would have without us (the way `signal-exit` does).
+ *
+ * @param signal - the signal received.
+ */
+function killAllOnSignal(signal: NodeJS.Signals): void {
+  killAllOnExit();
+  if (process.listenerCount(signal) === 1) {
+    removeListeners();
+    process.kill(process.pid, signal);
+  }
+}
+
+function addListeners(): void {
+  process.on("exit", killAllOnExit);
+  for (const signal of fatalSignals) process.on(signal, killAllOnSignal);
+}
+
+function removeListeners(): void {
+  process.off("exit", killAllOnExit);
+  for (const signal of fatalSignals) process.off(signal, killAllOnSignal);
 }
 
 /**
@@ -31,7 +58,7 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
  * @param pid - the group leader's pid.
  */
 export function trackGroup(pid: number): void {
-  if (liveGroups.size === 0) process.on("exit", killAllOnExit);
+  if (liveGroups.size === 0) addListeners();
   liveGroups.add(pid);
 }
 
@@ -42,5 +69,5 @@ export function trackGroup(pid: number): void {
  */
 export function untrackGroup(pid: number): void {
   if (!liveGroups.delete(pid)) return;
-  if (liveGroups.size === 0) process.off("exit", killAllOnExit);
+  if (liveGroups.size === 0) removeListeners();
 }

@@ -94,6 +94,9 @@ describe("paths stay inside the root", () => {
     symlinkSync("/etc", path.join(root, "etc-link"));
     symlinkSync("/etc/hostname", path.join(root, "hostname-link"));
     symlinkSync(path.join(root, "notes.txt"), path.join(root, "sub", "notes-link"));
+    symlinkSync("/tmp/replan-not-yet-created/x", path.join(root, "dangling-link"));
+    symlinkSync("loop-b", path.join(root, "loop-a"));
+    symlinkSync("loop-a", path.join(root, "loop-b"));
   });
 
   test.each([
@@ -103,6 +106,8 @@ describe("paths stay inside the root", () => {
     [["hostname-link"]],
     [["sub/../../x"]],
     [["-n", "1", "--", "/etc/passwd"]],
+    [["dangling-link"]],
+    [["loop-a"]],
   ])("cat %j is refused", async (args) => {
     const error = await refusal(run("cat", args));
     expect(error.code).toBe("path-escape");
@@ -401,6 +406,29 @@ describe("process groups", () => {
     controller.abort(reason);
     await expect(promise).rejects.toBe(reason);
     await waitFor(() => pids.every((pid) => !isAlive(pid)), 2_000);
+  });
+
+  test("a fatal signal to this process kills the live groups first; listeners are removed after", async () => {
+    const otherListener = () => {};
+    process.on("SIGHUP", otherListener);
+    try {
+      const before = process.listenerCount("SIGHUP");
+      const exitBefore = process.listenerCount("exit");
+      const { promise, pidFile } = await startTree({});
+      await waitFor(() => readPids(pidFile).length === 4);
+      const pids = readPids(pidFile);
+      expect(process.listenerCount("SIGHUP")).toBe(before + 1);
+      expect(process.listenerCount("exit")).toBe(exitBefore + 1);
+      // Another listener is registered, so the handler kills the groups without ending this process.
+      process.emit("SIGHUP", "SIGHUP");
+      const result = await promise;
+      expect(result.signal).toBe("SIGKILL");
+      await waitFor(() => pids.every((pid) => !isAlive(pid)), 2_000);
+      expect(process.listenerCount("SIGHUP")).toBe(before);
+      expect(process.listenerCount("exit")).toBe(exitBefore);
+    } finally {
+      process.off("SIGHUP", otherListener);
+    }
   });
 
   test("what the leader leaves running in the background is killed when it exits", async () => {

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import type { Readable } from "node:stream";
 import { errorMessage } from "@replan/core";
 import { ShellToolError } from "./errors.js";
 import { type ResolvedOptions, resolveOptions, type ShellCommand, type ShellOptions } from "./options.js";
@@ -188,6 +189,12 @@ class Capture {
   }
 }
 
+function spawnFailed(file: string, error: unknown): ShellToolError {
+  return new ShellToolError("spawn-failed", `Could not start "${file}": ${errorMessage(error)}`, {
+    cause: error,
+  });
+}
+
 /** Milliseconds to wait for the streams to close once the process group has been killed. */
 const closeWaitMs = 2_000;
 
@@ -203,13 +210,18 @@ function spawnCommand(command: ShellCommand, options: ResolvedOptions, signal: A
     const started = performance.now();
     const file = command.shell ? "/bin/sh" : command.program;
     const argv = command.shell ? ["-c", command.program, "sh", ...command.args] : command.args;
-    const child = spawn(file, argv, {
-      cwd: command.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      windowsHide: true,
-    });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(file, argv, {
+        cwd: command.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+        windowsHide: true,
+      });
+    } catch (error) {
+      return reject(spawnFailed(file, error));
+    }
     const pid = child.pid;
     const stdout = new Capture(options.maxOutputBytes);
     const stderr = new Capture(options.maxOutputBytes);
