@@ -14,6 +14,17 @@ const marker = Symbol.for("@replan/executors-shell/error");
  * A command that ran and failed (non-zero exit, timeout, output limit) is not an error: it is a
  * {@link CommandResult}. Cancellation through an `AbortSignal` rejects with the signal's own
  * `reason`, not with one of these codes.
+ *
+ * @example
+ * ```ts
+ * import { runCommand, ShellToolError, type ShellErrorCode } from "@replan/executors-shell";
+ *
+ * const code: ShellErrorCode | undefined = await runCommand({ program: "cat", args: ["/etc/passwd"] }).then(
+ *   () => undefined,
+ *   (error) => (ShellToolError.isInstance(error) ? error.code : undefined),
+ * );
+ * console.log(code); // "path-escape"
+ * ```
  */
 export type ShellErrorCode =
   /** An option given to `createShellTool` or `runCommand` was invalid; the message names it. */

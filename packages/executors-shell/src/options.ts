@@ -9,7 +9,17 @@ import { realpathSync, statSync } from "node:fs";
 import { ShellToolError } from "./errors.js";
 import { defaultPrograms, type ProgramRules } from "./policy.js";
 
-/** What is about to run, as given to the approval hook and reported in every result. */
+/**
+ * What is about to run, as given to the approval hook and reported in every result.
+ *
+ * @example
+ * ```ts
+ * import { runCommand, type ShellCommand } from "@replan/executors-shell";
+ *
+ * const { command }: { command: ShellCommand } = await runCommand({ program: "pwd" }, { dryRun: true });
+ * console.log(command.cwd); // the real path of the root
+ * ```
+ */
 export interface ShellCommand {
   /** The program (a bare name), or the `/bin/sh -c` script when `shell` is true. */
   program: string;
@@ -21,7 +31,16 @@ export interface ShellCommand {
   shell: boolean;
 }
 
-/** What the approval hook receives besides the command. */
+/**
+ * What the approval hook receives besides the command.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalContext } from "@replan/executors-shell";
+ *
+ * const onApproval = (context: ApprovalContext) => context.signal.addEventListener("abort", () => console.log("gave up"));
+ * ```
+ */
 export interface ApprovalContext {
   /** Aborted when the run is cancelled or the approval times out: close your prompt then. */
   signal: AbortSignal;
@@ -30,6 +49,14 @@ export interface ApprovalContext {
 /**
  * Asks a person (or a policy of yours) whether `command` may run. Only `true` approves; `false`,
  * any other value, a throw or no answer within `approvalTimeoutMs` refuses with `approval-denied`.
+ *
+ * @example
+ * ```ts
+ * import { createShellTool, type ApproveCommand } from "@replan/executors-shell";
+ *
+ * const approve: ApproveCommand = (command) => command.program !== "find";
+ * const shell = createShellTool({ approve });
+ * ```
  */
 export type ApproveCommand = (command: ShellCommand, context: ApprovalContext) => boolean | Promise<boolean>;
 
@@ -118,7 +145,16 @@ export interface ShellOptions {
   dryRun?: boolean;
 }
 
-/** The defaults of {@link ShellOptions} (except `root` and `programs`). */
+/**
+ * The defaults of {@link ShellOptions} (except `root` and `programs`), and the child's default `PATH`.
+ *
+ * @example
+ * ```ts
+ * import { createShellTool, shellDefaults } from "@replan/executors-shell";
+ *
+ * const shell = createShellTool({ timeoutMs: shellDefaults.timeoutMs * 2 });
+ * ```
+ */
 export const shellDefaults = Object.freeze({
   timeoutMs: 30_000,
   killGraceMs: 1_000,
@@ -198,7 +234,7 @@ function resolvePrograms(programs: unknown): ProgramRules {
     if (typeof rule !== "object" || rule === null)
       throw invalid("programs", `has no rule object for "${name}"`);
   }
-  return programs as ProgramRules;
+  return Object.freeze({ ...(programs as ProgramRules) });
 }
 
 function resolveEnvironment(root: string, inheritEnv: unknown, env: unknown): Record<string, string> {

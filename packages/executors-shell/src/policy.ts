@@ -58,7 +58,16 @@ export interface ProgramRule {
   check?: (args: readonly string[]) => string | undefined;
 }
 
-/** Programs allowed by default, keyed by bare name. */
+/**
+ * An allowlist: rules keyed by bare program name.
+ *
+ * @example
+ * ```ts
+ * import type { ProgramRules } from "@replan/executors-shell";
+ *
+ * const readOnly: ProgramRules = { ls: {}, cat: {}, echo: { checkPaths: false } };
+ * ```
+ */
 export type ProgramRules = Readonly<Record<string, ProgramRule>>;
 
 const followSymlinks = { deniedFlags: ["--dereference"], deniedShortFlags: "L" } as const;

@@ -14,7 +14,17 @@ import { confine, resolveCwd } from "./paths.js";
 import { checkArguments, pathCandidates, ruleFor } from "./policy.js";
 import { killGroup, trackGroup, untrackGroup } from "./process-group.js";
 
-/** A command to run: a program and its argument vector, never parsed by a shell. */
+/**
+ * A command to run: a program and its argument vector, never parsed by a shell.
+ *
+ * @example
+ * ```ts
+ * import { runCommand, type CommandRequest } from "@replan/executors-shell";
+ *
+ * const request: CommandRequest = { program: "grep", args: ["-rn", "TODO", "."], cwd: "src" };
+ * const result = await runCommand(request);
+ * ```
+ */
 export interface CommandRequest {
   /** A bare program name from the allowlist (with `allowShell`: a `/bin/sh -c` script). */
   program: string;
@@ -33,10 +43,28 @@ export interface CommandRequest {
 /**
  * Why a command ended: on its own (`"exit"` with a code, `"signal"` killed by a signal we did not
  * send), stopped by us (`"timeout"`, `"output-limit"`), or never started (`"dry-run"`).
+ *
+ * @example
+ * ```ts
+ * import { runCommand, type TerminationReason } from "@replan/executors-shell";
+ *
+ * const reason: TerminationReason = (await runCommand({ program: "ls" }, { timeoutMs: 1_000 })).terminationReason;
+ * if (reason === "timeout") console.log("too slow");
+ * ```
  */
 export type TerminationReason = "exit" | "signal" | "timeout" | "output-limit" | "dry-run";
 
-/** What a command did. A non-zero exit is a result like any other, with its output kept. */
+/**
+ * What a command did. A non-zero exit is a result like any other, with its output kept.
+ *
+ * @example
+ * ```ts
+ * import { runCommand, type CommandResult } from "@replan/executors-shell";
+ *
+ * const result: CommandResult = await runCommand({ program: "cat", args: ["missing.txt"] });
+ * if (!result.ok) console.log(result.exitCode, result.stderr); // 1 "cat: missing.txt: No such file or directory\n"
+ * ```
+ */
 export interface CommandResult {
   /** What ran (or would have run, in a dry run). */
   command: ShellCommand;
@@ -62,7 +90,17 @@ export interface CommandResult {
   ok: boolean;
 }
 
-/** Options of {@link runCommand}: {@link ShellOptions} plus a cancellation signal. */
+/**
+ * Options of {@link runCommand}: {@link ShellOptions} plus a cancellation signal.
+ *
+ * @example
+ * ```ts
+ * import { runCommand, type RunCommandOptions } from "@replan/executors-shell";
+ *
+ * const options: RunCommandOptions = { timeoutMs: 5_000, signal: AbortSignal.timeout(2_000) };
+ * await runCommand({ program: "ls" }, options);
+ * ```
+ */
 export interface RunCommandOptions extends ShellOptions {
   /**
    * Cancels the command: its whole process group is killed, then the promise rejects with

@@ -12,7 +12,17 @@ import { ShellToolError } from "./errors.js";
 import { type ResolvedOptions, resolveOptions, type ShellOptions } from "./options.js";
 import { type CommandResult, execute } from "./run-command.js";
 
-/** Options of {@link createShellTool}: {@link ShellOptions} plus the tool's name and description. */
+/**
+ * Options of {@link createShellTool}: {@link ShellOptions} plus the tool's name and description.
+ *
+ * @example
+ * ```ts
+ * import { createShellTool, type ShellToolOptions } from "@replan/executors-shell";
+ *
+ * const options: ShellToolOptions = { name: "workspace_shell", root: "/srv/workspace" };
+ * const shell = createShellTool(options);
+ * ```
+ */
 export interface ShellToolOptions extends ShellOptions {
   /**
    * The tool's name, as the model sees it (letters, digits, `_` and `-`, at most 64).
