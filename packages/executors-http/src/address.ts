@@ -75,7 +75,8 @@ function buildLists(): [AddressCategory, BlockList][] {
     }
     return list;
   };
-  for (const address of metadataAddresses) listOf("metadata").addAddress(address, isIP(address) === 6 ? "ipv6" : "ipv4");
+  for (const address of metadataAddresses)
+    listOf("metadata").addAddress(address, isIP(address) === 6 ? "ipv6" : "ipv4");
   for (const [category, network, prefix] of ipv4Ranges) listOf(category).addSubnet(network, prefix, "ipv4");
   for (const [category, network, prefix] of ipv6Ranges) listOf(category).addSubnet(network, prefix, "ipv6");
   return [...lists];
@@ -117,7 +118,8 @@ export function parseIpv6(text: string): number[] | undefined {
 
 function formatIpv6(bytes: readonly number[]): string {
   const groups: string[] = [];
-  for (let index = 0; index < 16; index += 2) groups.push((((bytes[index] ?? 0) << 8) | (bytes[index + 1] ?? 0)).toString(16));
+  for (let index = 0; index < 16; index += 2)
+    groups.push((((bytes[index] ?? 0) << 8) | (bytes[index + 1] ?? 0)).toString(16));
   return groups.join(":");
 }
 

@@ -51,13 +51,21 @@ export class HostPattern {
    * @param option - the option's name, for the error message.
    */
   static parse(text: string, option: string): HostPattern {
-    if (typeof text !== "string") throw new HttpToolError("invalid-options", `${option}: every entry must be a string`);
+    if (typeof text !== "string")
+      throw new HttpToolError("invalid-options", `${option}: every entry must be a string`);
     const lower = normalizeHost(text.trim());
     const wildcard = lower.startsWith("*.");
     const host = wildcard ? lower.slice(2) : lower;
-    const valid = isIP(host) !== 0 || /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/.test(host);
+    const valid =
+      isIP(host) !== 0 ||
+      /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/.test(
+        host,
+      );
     if (!valid || (wildcard && isIP(host) !== 0)) {
-      throw new HttpToolError("invalid-options", `${option}: "${text}" is not a host name or a "*.example.com" pattern`);
+      throw new HttpToolError(
+        "invalid-options",
+        `${option}: "${text}" is not a host name or a "*.example.com" pattern`,
+      );
     }
     return new HostPattern(host, wildcard);
   }
@@ -95,9 +103,12 @@ export class NetworkPolicy {
     if (allowedHosts !== undefined && !Array.isArray(allowedHosts)) {
       throw new HttpToolError("invalid-options", "allowedHosts must be an array of host patterns");
     }
-    if (!Array.isArray(deniedHosts)) throw new HttpToolError("invalid-options", "deniedHosts must be an array of host patterns");
-    if (typeof allowPrivateNetwork !== "boolean") throw new HttpToolError("invalid-options", "allowPrivateNetwork must be a boolean");
-    if (!Array.isArray(allowedAddresses)) throw new HttpToolError("invalid-options", "allowedAddresses must be an array");
+    if (!Array.isArray(deniedHosts))
+      throw new HttpToolError("invalid-options", "deniedHosts must be an array of host patterns");
+    if (typeof allowPrivateNetwork !== "boolean")
+      throw new HttpToolError("invalid-options", "allowPrivateNetwork must be a boolean");
+    if (!Array.isArray(allowedAddresses))
+      throw new HttpToolError("invalid-options", "allowedAddresses must be an array");
     if (typeof lookup !== "function") throw new HttpToolError("invalid-options", "lookup must be a function");
     this.#allowedHosts = allowedHosts?.map((host) => HostPattern.parse(host, "allowedHosts"));
     this.#deniedHosts = deniedHosts.map((host) => HostPattern.parse(host, "deniedHosts"));
@@ -105,7 +116,9 @@ export class NetworkPolicy {
     try {
       this.#allowedAddresses = new AddressSet(allowedAddresses);
     } catch (error) {
-      throw new HttpToolError("invalid-options", `allowedAddresses: ${(error as Error).message}`, { cause: error });
+      throw new HttpToolError("invalid-options", `allowedAddresses: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     this.#resolve = lookup;
   }
@@ -122,17 +135,25 @@ export class NetworkPolicy {
     try {
       url = new URL(input, base);
     } catch (error) {
-      throw new HttpToolError("invalid-url", `Invalid URL: ${JSON.stringify(truncate(input))}`, { cause: error });
+      throw new HttpToolError("invalid-url", `Invalid URL: ${JSON.stringify(truncate(input))}`, {
+        cause: error,
+      });
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new HttpToolError("scheme-not-allowed", `Scheme "${url.protocol}" is not allowed: only http: and https:`);
+      throw new HttpToolError(
+        "scheme-not-allowed",
+        `Scheme "${url.protocol}" is not allowed: only http: and https:`,
+      );
     }
     if (url.username !== "" || url.password !== "") {
       throw new HttpToolError("credentials-in-url", `URLs with credentials (user:password@host) are refused`);
     }
     const host = normalizeHost(url.hostname);
     const listed = this.#allowedHosts?.some((pattern) => pattern.matches(host)) ?? false;
-    if (metadataHosts.has(host) && !this.#allowedHosts?.some((pattern) => !pattern.wildcard && pattern.host === host)) {
+    if (
+      metadataHosts.has(host) &&
+      !this.#allowedHosts?.some((pattern) => !pattern.wildcard && pattern.host === host)
+    ) {
       throw new HttpToolError("host-not-allowed", `Host "${host}" is a cloud metadata service`);
     }
     if (this.#deniedHosts.some((pattern) => pattern.matches(host))) {
@@ -173,12 +194,18 @@ export class NetworkPolicy {
     this.#resolve(hostname).then(
       (addresses) => {
         try {
-          if (addresses.length === 0) throw new HttpToolError("network-error", `Host "${hostname}" has no address`);
+          if (addresses.length === 0)
+            throw new HttpToolError("network-error", `Host "${hostname}" has no address`);
           for (const { address } of addresses) this.checkAddress(address, hostname);
           const wanted = options.family === 4 || options.family === 6 ? options.family : undefined;
           const usable = wanted ? addresses.filter((entry) => entry.family === wanted) : [...addresses];
-          if (usable.length === 0) throw new HttpToolError("network-error", `Host "${hostname}" has no IPv${wanted} address`);
-          if (options.all) done(null, usable.map(({ address, family }) => ({ address, family })));
+          if (usable.length === 0)
+            throw new HttpToolError("network-error", `Host "${hostname}" has no IPv${wanted} address`);
+          if (options.all)
+            done(
+              null,
+              usable.map(({ address, family }) => ({ address, family })),
+            );
           else done(null, usable[0]!.address, usable[0]!.family);
         } catch (error) {
           done(error as Error, undefined);

@@ -15,7 +15,13 @@ export const httpMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OP
 export type HttpMethod = (typeof httpMethods)[number];
 
 /** A query parameter's value; arrays repeat the key (`?tag=a&tag=b`), `null` and `undefined` are skipped. */
-export type QueryValue = string | number | boolean | null | undefined | readonly (string | number | boolean)[];
+export type QueryValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly (string | number | boolean)[];
 
 /** A request, as a model (or your code) describes it. */
 export interface HttpRequest {
@@ -231,19 +237,27 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function checkCount(name: string, value: unknown, minimum: number): number {
   if (typeof value !== "number" || !Number.isFinite(value) || !Number.isInteger(value) || value < minimum) {
-    throw new HttpToolError("invalid-options", `${name} must be an integer >= ${minimum}, got ${String(value)}`);
+    throw new HttpToolError(
+      "invalid-options",
+      `${name} must be an integer >= ${minimum}, got ${String(value)}`,
+    );
   }
   return value;
 }
 
-function checkHeaders(value: unknown, where: string, code: "invalid-options" | "invalid-request"): Map<string, string> {
+function checkHeaders(
+  value: unknown,
+  where: string,
+  code: "invalid-options" | "invalid-request",
+): Map<string, string> {
   const headers = new Map<string, string>();
   if (value === undefined) return headers;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new HttpToolError(code, `${where} must be an object of header names to strings`);
   }
   for (const [name, headerValue] of Object.entries(value)) {
-    if (!headerName.test(name)) throw new HttpToolError(code, `${where}: "${name}" is not a valid header name`);
+    if (!headerName.test(name))
+      throw new HttpToolError(code, `${where}: "${name}" is not a valid header name`);
     if (typeof headerValue !== "string" || /[\r\n\0]/.test(headerValue)) {
       throw new HttpToolError(code, `${where}: the value of "${name}" must be a string without line breaks`);
     }
@@ -262,7 +276,10 @@ function compileSecrets(secretHeaders: HttpRequestOptions["secretHeaders"]): Com
   const list = Array.isArray(secretHeaders)
     ? (secretHeaders as readonly SecretHeaderRule[]).map((rule, index) => {
         if (typeof rule !== "object" || rule === null || !Array.isArray(rule.hosts)) {
-          throw new HttpToolError("invalid-options", `secretHeaders[${index}] must be { hosts: string[], headers: {...} }`);
+          throw new HttpToolError(
+            "invalid-options",
+            `secretHeaders[${index}] must be { hosts: string[], headers: {...} }`,
+          );
         }
         return {
           hosts: rule.hosts.map((host) => HostPattern.parse(host, `secretHeaders[${index}].hosts`)),
@@ -300,7 +317,8 @@ function redactor(values: readonly string[]): (text: string) => string {
  * @param options - see {@link HttpRequestOptions}.
  */
 export function createRequester(options: HttpRequestOptions = {}): Requester {
-  if (typeof options !== "object" || options === null) throw new HttpToolError("invalid-options", "options must be an object");
+  if (typeof options !== "object" || options === null)
+    throw new HttpToolError("invalid-options", "options must be an object");
   const {
     allowedHosts,
     deniedHosts,
@@ -322,9 +340,22 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
     sleep = defaultSleep,
     random = Math.random,
   } = options;
-  const policy = new NetworkPolicy({ allowedHosts, deniedHosts, allowPrivateNetwork, allowedAddresses, lookup });
-  if (!Array.isArray(methods) || methods.length === 0 || methods.some((method) => !httpMethods.includes(method))) {
-    throw new HttpToolError("invalid-options", `methods must be a non-empty subset of ${httpMethods.join(", ")}`);
+  const policy = new NetworkPolicy({
+    allowedHosts,
+    deniedHosts,
+    allowPrivateNetwork,
+    allowedAddresses,
+    lookup,
+  });
+  if (
+    !Array.isArray(methods) ||
+    methods.length === 0 ||
+    methods.some((method) => !httpMethods.includes(method))
+  ) {
+    throw new HttpToolError(
+      "invalid-options",
+      `methods must be a non-empty subset of ${httpMethods.join(", ")}`,
+    );
   }
   checkCount("timeoutMs", timeoutMs, 1);
   checkCount("connectTimeoutMs", connectTimeoutMs, 1);
@@ -360,13 +391,17 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
   }
 
   function prepare(request: HttpRequest) {
-    if (typeof request !== "object" || request === null) throw new HttpToolError("invalid-request", "request must be an object");
+    if (typeof request !== "object" || request === null)
+      throw new HttpToolError("invalid-request", "request must be an object");
     const method = (request.method ?? "GET").toUpperCase() as HttpMethod;
     if (!httpMethods.includes(method)) {
       throw new HttpToolError("invalid-request", `Unknown method ${JSON.stringify(request.method)}`);
     }
     if (!allowedMethods.has(method)) {
-      throw new HttpToolError("method-not-allowed", `Method ${method} is not allowed; allowed: ${[...allowedMethods].join(", ")}`);
+      throw new HttpToolError(
+        "method-not-allowed",
+        `Method ${method} is not allowed; allowed: ${[...allowedMethods].join(", ")}`,
+      );
     }
     if (typeof request.url !== "string") throw new HttpToolError("invalid-url", "url must be a string");
     const url = policy.checkUrl(request.url);
@@ -378,7 +413,10 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
         for (const item of Array.isArray(value) ? value : [value]) {
           if (item === null || item === undefined) continue;
           if (!["string", "number", "boolean"].includes(typeof item)) {
-            throw new HttpToolError("invalid-request", `query.${key} must be a string, number, boolean or an array of them`);
+            throw new HttpToolError(
+              "invalid-request",
+              `query.${key} must be a string, number, boolean or an array of them`,
+            );
           }
           url.searchParams.append(key, String(item));
         }
@@ -386,7 +424,8 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
     }
     const headers = checkHeaders(request.headers, "headers", "invalid-request");
     for (const name of headers.keys()) {
-      if (reservedHeaders.has(name)) throw new HttpToolError("invalid-request", `Header "${name}" may not be set`);
+      if (reservedHeaders.has(name))
+        throw new HttpToolError("invalid-request", `Header "${name}" may not be set`);
       // The developer's secret headers win over the caller's.
       if (secrets.names.has(name)) headers.delete(name);
     }
@@ -402,7 +441,8 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
       }
       if (!headers.has("content-type")) headers.set("content-type", "application/json");
     } else if (request.body !== undefined) {
-      if (typeof request.body !== "string") throw new HttpToolError("invalid-request", "body must be a string");
+      if (typeof request.body !== "string")
+        throw new HttpToolError("invalid-request", "body must be a string");
       body = request.body;
       if (!headers.has("content-type")) headers.set("content-type", "text/plain;charset=utf-8");
     }
@@ -418,7 +458,10 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
     return { method, url, headers, body };
   }
 
-  async function readBody(response: Response, method: HttpMethod): Promise<{ body: unknown; truncated: boolean }> {
+  async function readBody(
+    response: Response,
+    method: HttpMethod,
+  ): Promise<{ body: unknown; truncated: boolean }> {
     const stream = response.body;
     if (method === "HEAD" || stream === null) return { body: null, truncated: false };
     const contentType = response.headers.get("content-type") ?? "";
@@ -453,7 +496,11 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
     }
     if (size === 0) return { body: null, truncated: false };
     const text = redact(new TextDecoder().decode(Buffer.concat(chunks)));
-    if (truncated) return { body: `${text}\n[truncated: the response is larger than ${maxResponseBytes} bytes]`, truncated };
+    if (truncated)
+      return {
+        body: `${text}\n[truncated: the response is larger than ${maxResponseBytes} bytes]`,
+        truncated,
+      };
     if (/\bjson\b|\+json/i.test(contentType)) {
       try {
         return { body: JSON.parse(text), truncated };
@@ -495,10 +542,17 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
       }
       await response.body?.cancel().catch(() => {});
       if (redirects >= maxRedirects) {
-        throw new HttpToolError("too-many-redirects", `More than ${maxRedirects} redirects (maxRedirects) from ${prepared.url.origin}`);
+        throw new HttpToolError(
+          "too-many-redirects",
+          `More than ${maxRedirects} redirects (maxRedirects) from ${prepared.url.origin}`,
+        );
       }
       url = policy.checkUrl(location, url);
-      if (response.status === 303 ? method !== "HEAD" : (response.status === 301 || response.status === 302) && method === "POST") {
+      if (
+        response.status === 303
+          ? method !== "HEAD"
+          : (response.status === 301 || response.status === 302) && method === "POST"
+      ) {
         method = "GET";
         body = undefined;
         headers.delete("content-type");
@@ -533,7 +587,10 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
         let delay: number | undefined;
         try {
           const { response, url, redirects } = await send(prepared, agent, combined);
-          delay = retriable && attempt < retries && retryStatuses.has(response.status) ? retryDelay(response, attempt, deadline) : undefined;
+          delay =
+            retriable && attempt < retries && retryStatuses.has(response.status)
+              ? retryDelay(response, attempt, deadline)
+              : undefined;
           if (delay === undefined) {
             const { body, truncated } = await readBody(response, prepared.method);
             return {
@@ -579,7 +636,10 @@ function toHttpToolError(
   if (signal?.aborted) throw signal.reason;
   const own = findHttpToolError(error);
   if (own) return own;
-  if (timeout.aborted) return new HttpToolError("timeout", `The request took longer than ${timeoutMs} ms (timeoutMs)`, { cause: error });
+  if (timeout.aborted)
+    return new HttpToolError("timeout", `The request took longer than ${timeoutMs} ms (timeoutMs)`, {
+      cause: error,
+    });
   const messages: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
@@ -615,7 +675,10 @@ function toHttpToolError(
  * console.log(response.status, (response.body as { stargazers_count: number }).stargazers_count);
  * ```
  */
-export function httpRequest(request: HttpRequest, options: HttpRequestOptions & CallOptions = {}): Promise<HttpResponse> {
+export function httpRequest(
+  request: HttpRequest,
+  options: HttpRequestOptions & CallOptions = {},
+): Promise<HttpResponse> {
   try {
     const { signal, ...rest } = options;
     return createRequester(rest)(request, { signal });
