@@ -53,6 +53,7 @@ export {
   AgentStepSpecSchema,
   PlanSchema,
   PlanSpecSchema,
+  RunOutcomeSchema,
   RunStateSchema,
   STEP_ID_PATTERN,
   StepIdSchema,

@@ -573,7 +573,10 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
       };
     }
     const stepError = toStepError(error, "executor-failed");
-    const retryable = stepError.code !== "unknown-tool" && stepError.code !== "invalid-reference";
+    const retryable =
+      stepError.code !== "unknown-tool" &&
+      stepError.code !== "invalid-reference" &&
+      (error as { retryable?: unknown } | null)?.retryable !== false;
     return { type: "fail", error: stepError, retryable, usage };
   }
 }

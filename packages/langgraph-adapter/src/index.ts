@@ -1,1 +1,24 @@
-export {};
+export type { PlanExecuteErrorCode } from "./errors.js";
+export { PlanExecuteError } from "./errors.js";
+export type { AgentStepExecutor, MessagesGraph } from "./executors.js";
+export { toToolFunctions } from "./executors.js";
+export type {
+  PlanApproval,
+  PlanApprovalRequest,
+  PlanExecuteAgentOptions,
+  PlanExecuteBudget,
+  PlanExecuteOptions,
+} from "./graph.js";
+export {
+  createPlanExecuteAgent,
+  createPlanExecuteGraph,
+  ModelPlanSchema,
+  NODES,
+  PlanApprovalSchema,
+  recursionLimitFor,
+} from "./graph.js";
+export type { StructuredOutputMethod } from "./models.js";
+export type { PlanExecutePrompts, PromptTemplate, PromptVariables } from "./prompts.js";
+export { DEFAULT_PROMPTS } from "./prompts.js";
+export type { PlanExecuteStateType, PlanExecuteUpdate } from "./state.js";
+export { PlanExecuteState } from "./state.js";

@@ -1,0 +1,53 @@
+import { hasMarker, markError, ReplanError } from "@replan/core";
+
+const marker = Symbol.for("@replan/langgraph/error");
+
+/** Codes of the errors thrown by `@replan/langgraph`. */
+export type PlanExecuteErrorCode =
+  /** The planner's output was still invalid after the repair attempt; see `rawOutput`. */
+  | "invalid-plan"
+  /** The planner's model failed (threw) on every attempt; see `cause`. */
+  | "planner-failed"
+  /** The graph was invoked with no goal: pass `{ goal }` or `{ messages }` ending with a human message. */
+  | "invalid-input"
+  /** An option was missing or of the wrong type; the message names it. */
+  | "invalid-options";
+
+/**
+ * An error thrown by the plan-and-execute graph. Failed steps are never thrown: they are recorded
+ * on the plan and trigger a replan.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await agent.invoke({ goal });
+ * } catch (error) {
+ *   if (PlanExecuteError.isInstance(error) && error.code === "invalid-plan") console.log(error.rawOutput);
+ * }
+ * ```
+ */
+export class PlanExecuteError extends ReplanError<PlanExecuteErrorCode> {
+  /** For `invalid-plan`: what the model answered last, as text. */
+  readonly rawOutput: string | undefined;
+
+  /**
+   * @param code - the stable code.
+   * @param message - what went wrong.
+   * @param options - `cause`, and `rawOutput` for planning failures.
+   */
+  constructor(
+    code: PlanExecuteErrorCode,
+    message: string,
+    options: { cause?: unknown; rawOutput?: string } = {},
+  ) {
+    super(code, message, { cause: options.cause });
+    this.name = "PlanExecuteError";
+    this.rawOutput = options.rawOutput;
+    markError(this, marker);
+  }
+
+  /** Whether `value` is a PlanExecuteError from any copy of this package. */
+  static override isInstance(value: unknown): value is PlanExecuteError {
+    return hasMarker(value, marker);
+  }
+}

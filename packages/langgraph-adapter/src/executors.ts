@@ -1,0 +1,198 @@
+// The three kinds of agent-step executors, and LangChain tools as tool-step functions.
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import {
+  type AIMessage,
+  type BaseMessage,
+  HumanMessage,
+  isAIMessage,
+  SystemMessage,
+  ToolMessage,
+} from "@langchain/core/messages";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { type Executor, ReplanError, type StepContext, type ToolFunction } from "@replan/core";
+import { PlanExecuteError } from "./errors.js";
+import { addUsage, usageOf } from "./models.js";
+import { describeTools, executorMessage, type PromptTemplate, renderPrompt } from "./prompts.js";
+
+/** Anything with LangGraph's compiled-graph `invoke` taking `{ messages }`. */
+export interface MessagesGraph {
+  invoke(input: { messages: BaseMessage[] }, config?: { signal?: AbortSignal }): Promise<unknown>;
+}
+
+/**
+ * What carries out agent steps: a chat model (run in a tool-calling loop with the graph's tools),
+ * an existing compiled LangGraph agent with a `messages` key (e.g. `createAgent(...)` from
+ * `langchain`, or its `.graph`), or a plain async function `(step, context) => result`.
+ */
+export type AgentStepExecutor = BaseChatModel | MessagesGraph | Executor;
+
+export interface ExecutorSettings {
+  tools: readonly StructuredToolInterface[];
+  prompt: PromptTemplate;
+  maxSteps: number;
+  maxToolIterations: number;
+  resultPreviewChars: number;
+}
+
+export function isChatModel(value: unknown): value is BaseChatModel {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { bindTools?: unknown }).bindTools === "function" &&
+    typeof (value as { invoke?: unknown }).invoke === "function"
+  );
+}
+
+function isMessagesGraph(value: unknown): value is MessagesGraph {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as { invoke?: unknown; lg_is_pregel?: unknown; graph?: { lg_is_pregel?: unknown } };
+  return (
+    typeof candidate.invoke === "function" &&
+    (candidate.lg_is_pregel === true || candidate.graph?.lg_is_pregel === true)
+  );
+}
+
+/** Turns any accepted executor into a core {@link Executor}. */
+export function toExecutor(executor: AgentStepExecutor, settings: ExecutorSettings): Executor {
+  if (isChatModel(executor)) return modelExecutor(executor, settings);
+  if (isMessagesGraph(executor)) return graphExecutor(executor, settings);
+  if (typeof executor === "function") return executor;
+  throw new PlanExecuteError(
+    "invalid-options",
+    'Option "executor" must be a chat model, a compiled LangGraph agent with a messages key, or a function',
+  );
+}
+
+/** A tool-calling loop: the model calls tools until it answers in text, at most `maxToolIterations` times. */
+function modelExecutor(model: BaseChatModel, settings: ExecutorSettings): Executor {
+  const { tools, prompt, maxSteps, maxToolIterations, resultPreviewChars } = settings;
+  const bound = tools.length > 0 ? model.bindTools!([...tools]) : model;
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const system = renderPrompt(prompt, { tools: describeTools(tools), maxSteps });
+  return async (step, context) => {
+    const messages: BaseMessage[] = [
+      new SystemMessage(system),
+      new HumanMessage(executorMessage(context.goal, step, context.results, resultPreviewChars)),
+    ];
+    for (let iteration = 0; iteration < maxToolIterations; iteration++) {
+      const reply = (await bound.invoke(messages, { signal: context.signal })) as AIMessage;
+      context.reportUsage(usageOf(reply));
+      messages.push(reply);
+      const calls = reply.tool_calls ?? [];
+      if (calls.length === 0) return reply.text;
+      const answers = await Promise.all(
+        calls.map((call) => callTool(byName.get(call.name), call, context.signal, byName)),
+      );
+      messages.push(...answers);
+    }
+    throw new ReplanError(
+      "step-iterations",
+      `step "${step.id}": the model was still calling tools after ${maxToolIterations} rounds`,
+    );
+  };
+}
+
+async function callTool(
+  tool: StructuredToolInterface | undefined,
+  call: { name: string; args: Record<string, unknown>; id?: string },
+  signal: AbortSignal,
+  byName: Map<string, StructuredToolInterface>,
+): Promise<ToolMessage> {
+  const id = call.id ?? call.name;
+  if (!tool) {
+    const known = [...byName.keys()].join(", ") || "none";
+    return new ToolMessage({
+      content: `Unknown tool "${call.name}" (known: ${known})`,
+      tool_call_id: id,
+      status: "error",
+    });
+  }
+  try {
+    const answer = await tool.invoke({ type: "tool_call", id, name: call.name, args: call.args }, { signal });
+    return ToolMessage.isInstance(answer)
+      ? answer
+      : new ToolMessage({ content: String(answer), tool_call_id: id });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return new ToolMessage({
+      content: `Tool error: ${(error as Error).message}`,
+      tool_call_id: id,
+      status: "error",
+    });
+  }
+}
+
+/** An existing agent graph: the step goes in as a human message, the last AI message is the result. */
+function graphExecutor(graph: MessagesGraph, settings: ExecutorSettings): Executor {
+  return async (step, context) => {
+    const input = new HumanMessage(
+      executorMessage(context.goal, step, context.results, settings.resultPreviewChars),
+    );
+    const output = (await graph.invoke({ messages: [input] }, { signal: context.signal })) as {
+      messages?: BaseMessage[];
+    };
+    const messages = output?.messages ?? [];
+    const start = messages.findIndex((message) => message.id !== undefined && message.id === input.id) + 1;
+    let usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
+    for (const message of messages.slice(start))
+      if (isAIMessage(message)) usage = addUsage(usage, usageOf(message));
+    context.reportUsage(usage);
+    const last = messages.at(-1);
+    if (!last || !isAIMessage(last)) {
+      throw new ReplanError("executor-failed", `step "${step.id}": the agent graph returned no AI message`);
+    }
+    return last.text;
+  };
+}
+
+/**
+ * LangChain tools as core tool functions for tool steps: called with no LLM, with the step's
+ * idempotency key as the tool call id. Bad arguments fail the step without retry
+ * (`invalid-tool-args`); a `ToolMessage` with `status: "error"` fails it (`tool-error`).
+ */
+export function toToolFunctions(tools: readonly StructuredToolInterface[]): Record<string, ToolFunction> {
+  const functions: Record<string, ToolFunction> = {};
+  for (const tool of tools) {
+    functions[tool.name] = async (args: Record<string, unknown>, context: StepContext) => {
+      let answer: unknown;
+      try {
+        answer = await tool.invoke(
+          { type: "tool_call", id: context.key, name: tool.name, args },
+          {
+            signal: context.signal,
+            metadata: { replanStepKey: context.key, replanAttempt: context.attempt },
+          },
+        );
+      } catch (error) {
+        if ((error as Error)?.name === "ToolInputParsingException") {
+          throw Object.assign(
+            new ReplanError(
+              "invalid-tool-args",
+              `tool "${tool.name}" rejected its arguments: ${(error as Error).message}`,
+              {
+                cause: error,
+              },
+            ),
+            { retryable: false },
+          );
+        }
+        throw error;
+      }
+      if (!ToolMessage.isInstance(answer)) return answer;
+      if (answer.status === "error")
+        throw new ReplanError("tool-error", `tool "${tool.name}": ${answer.text}`);
+      if (answer.artifact !== undefined) return answer.artifact;
+      return parseContent(answer.text);
+    };
+  }
+  return functions;
+}
+
+/** Tool output arrives as text: JSON (objects, arrays, numbers, booleans) is parsed back, other text kept. */
+function parseContent(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

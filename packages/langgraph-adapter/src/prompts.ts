@@ -1,0 +1,132 @@
+// Default prompts, and the formatting that keeps them short: results are truncated in prompts
+// (they stay whole in state), so a replanner prompt grows with the plan, not with the outputs.
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { toJsonSchema } from "@langchain/core/utils/json_schema";
+import type { Plan, ReplanReason, Step } from "@replan/core";
+
+/** A system prompt: a string (with `{tools}` and `{maxSteps}` placeholders) or a function of them. */
+export type PromptTemplate = string | ((variables: PromptVariables) => string);
+
+/** What a prompt template can use. */
+export interface PromptVariables {
+  /** The tools, one per line: name, description and JSON schema of the arguments. */
+  tools: string;
+  /** The plan size limit. */
+  maxSteps: number;
+}
+
+/** Prompts that can be replaced; each is the system message of its call. */
+export interface PlanExecutePrompts {
+  /** The planner's system prompt. */
+  planner?: PromptTemplate;
+  /** The replanner's system prompt. */
+  replanner?: PromptTemplate;
+  /** The system prompt of the default agent-step executor (a model with tools). */
+  executor?: PromptTemplate;
+  /** The system prompt of the final answer. */
+  answer?: PromptTemplate;
+}
+
+const PLAN_RULES = `Write the plan as JSON steps. Each step has:
+- "id": a short unique id (letters, digits, "-" and "_"), e.g. "fetch-users";
+- "description": what the step does, precise enough to be done without seeing the other steps;
+- "dependsOn": the ids of the steps whose results it needs ([] if none);
+- "tool" and "args": for a step that is exactly one call of one of the tools below with known
+  arguments, the tool's name and its arguments as a JSON object string; otherwise both null, and an
+  agent with the tools will carry the step out.
+In "args", a string may use the result of a step it depends on: "\${id}" is that step's whole
+result, "\${id.field}" a field of it.
+Steps without dependencies between them run in parallel, so only add the dependencies a step
+really needs. Use at most {maxSteps} steps, and no step for the final answer: it is written from
+the results afterwards.
+
+Tools:
+{tools}`;
+
+export const DEFAULT_PROMPTS: Required<PlanExecutePrompts> = {
+  planner: `You are the planner of a plan-and-execute agent. Turn the user's goal into the shortest plan of steps that achieves it.\n\n${PLAN_RULES}`,
+  replanner: `You are the replanner of a plan-and-execute agent. A step failed or gave an unexpected result. Steps that are done are kept as they are: return only the steps that replace everything not done, to still achieve the goal. They may depend on done steps. Use new ids for steps that replace failed ones. Return an empty list if the goal is already achieved.\n\n${PLAN_RULES}`,
+  executor:
+    "You carry out one step of a plan. Use the tools when they help. Answer with the step's result only, concisely.\n\nTools:\n{tools}",
+  answer:
+    "You write the final answer to the user's goal from the results of the plan's steps. Be concise and factual; say plainly what could not be done.",
+};
+
+export function renderPrompt(template: PromptTemplate, variables: PromptVariables): string {
+  if (typeof template === "function") return template(variables);
+  return template.replaceAll("{tools}", variables.tools).replaceAll("{maxSteps}", String(variables.maxSteps));
+}
+
+export function describeTools(tools: readonly StructuredToolInterface[]): string {
+  if (tools.length === 0) return "(none: every step is an agent step)";
+  return tools
+    .map((tool) => {
+      let schema = "";
+      try {
+        schema = JSON.stringify(toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0]));
+      } catch {
+        schema = "{}";
+      }
+      return `- ${tool.name}: ${tool.description}\n  arguments (JSON schema): ${schema}`;
+    })
+    .join("\n");
+}
+
+/** Text of a value for a prompt, cut to `limit` characters. */
+export function preview(value: unknown, limit: number): string {
+  let text: string;
+  if (typeof value === "string") text = value;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > limit ? `${text.slice(0, limit)}… [${text.length - limit} more characters]` : text;
+}
+
+function describeStep(step: Step, resultLimit: number): string {
+  const what = step.kind === "tool" ? `tool ${step.tool} ${JSON.stringify(step.args)}` : "agent";
+  const after = step.dependsOn.length > 0 ? ` after ${step.dependsOn.join(", ")}` : "";
+  let line = `- ${step.id} [${step.status}] (${what}${after}): ${step.description}`;
+  if (step.status === "done") line += `\n  result: ${preview(step.result, resultLimit)}`;
+  if (step.error) line += `\n  error (${step.error.code}): ${preview(step.error.message, resultLimit)}`;
+  return line;
+}
+
+export function replanMessage(goal: string, plan: Plan, reason: ReplanReason, resultLimit: number): string {
+  return [
+    `Goal: ${goal}`,
+    `Why the plan must change: ${reason.message}`,
+    `The plan so far (revision ${plan.revision}):`,
+    ...plan.steps.map((step) => describeStep(step, resultLimit)),
+    "Return the steps that replace every step that is not done.",
+  ].join("\n");
+}
+
+export function executorMessage(
+  goal: string,
+  step: Step,
+  results: Readonly<Record<string, unknown>>,
+  limit: number,
+): string {
+  const inputs = step.dependsOn
+    .filter((id) => Object.hasOwn(results, id))
+    .map((id) => `- ${id}: ${preview(results[id], limit)}`);
+  return [
+    `Overall goal: ${goal}`,
+    `Your step (${step.id}): ${step.description}`,
+    ...(inputs.length > 0 ? ["Results of the steps it depends on:", ...inputs] : []),
+  ].join("\n");
+}
+
+export function answerMessage(goal: string, plan: Plan | null, outcome: string, limit: number): string {
+  const steps = plan?.steps ?? [];
+  return [
+    `Goal: ${goal}`,
+    `How the plan ended: ${outcome}`,
+    "Steps and results:",
+    ...steps.map((step) => describeStep(step, limit)),
+  ].join("\n");
+}
