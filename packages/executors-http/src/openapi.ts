@@ -354,7 +354,7 @@ export function openApiOperations(document: unknown, options: OpenApiOptions = {
       const schema = z.object(shape);
 
       const base = sanitizeName(
-        typeof operation.operationId === "string" ? operation.operationId : `${lower}_${path}`,
+        typeof operation.operationId === "string" ? operation.operationId : `${lower} ${path}`,
       );
       let name = base;
       for (let index = 2; used.has(name); index++) name = `${base.slice(0, 60)}_${index}`;
