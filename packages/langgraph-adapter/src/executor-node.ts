@@ -157,6 +157,9 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
         const record: AttemptRecord = { seq: seq++, at: now(), attempt: gate.attempt, outcome };
         attempts.push(record);
         apply(inputOf(stepId, record));
+        // Return (and so save this task's result) unless the state machine scheduled a retry.
+        const after = run.plan?.steps.find((candidate) => candidate.id === stepId);
+        if (after?.status !== "running" || after.attempts === gate.attempt) break;
       }
       return { stepId, attempts };
     });

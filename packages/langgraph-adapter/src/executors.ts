@@ -8,7 +8,7 @@ import {
   SystemMessage,
   ToolMessage,
 } from "@langchain/core/messages";
-import type { StructuredToolInterface } from "@langchain/core/tools";
+import { type StructuredToolInterface, ToolInputParsingException } from "@langchain/core/tools";
 import { type Executor, ReplanError, type StepContext, type ToolFunction } from "@replan/core";
 import { PlanExecuteError } from "./errors.js";
 import { addUsage, usageOf } from "./models.js";
@@ -164,7 +164,7 @@ export function toToolFunctions(tools: readonly StructuredToolInterface[]): Reco
           },
         );
       } catch (error) {
-        if ((error as Error)?.name === "ToolInputParsingException") {
+        if (error instanceof ToolInputParsingException) {
           throw Object.assign(
             new ReplanError(
               "invalid-tool-args",

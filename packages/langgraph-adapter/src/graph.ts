@@ -463,12 +463,14 @@ export function createPlanExecuteAgent(options: PlanExecuteAgentOptions) {
 function pickGoal(state: PlanExecuteStateType): string {
   const goal = state.goal?.trim();
   if (goal && goal !== state.run?.goal) return goal;
-  const last = state.messages?.at(-1);
-  if (last && HumanMessage.isInstance(last) && last.text.trim()) return last.text.trim();
+  const human = state.messages?.findLast(
+    (message) => HumanMessage.isInstance(message) && message.text.trim() !== "",
+  );
+  if (human) return human.text.trim();
   if (goal) return goal;
   throw new PlanExecuteError(
     "invalid-input",
-    "No goal: invoke the graph with { goal } or with { messages } ending with a human message",
+    "No goal: invoke the graph with { goal } or with { messages } holding a human message",
   );
 }
 

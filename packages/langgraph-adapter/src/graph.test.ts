@@ -1,0 +1,520 @@
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
+import { Command, isInterrupted, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
+import type { RunEvent } from "@replan/core";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { PlanExecuteError } from "./errors.js";
+import { createPlanExecuteAgent, createPlanExecuteGraph } from "./graph.js";
+import { addTool, agentStep, planReply, roleOf, scriptedModel, sleepTool, toolStep } from "./test-helpers.js";
+import { ScriptedChatModel } from "./testing.js";
+
+const thread = (id: string) => ({ configurable: { thread_id: id } });
+
+describe("createPlanExecuteAgent", () => {
+  it("runs N tool steps concurrently with exactly 2 LLM calls, from a chat message", async () => {
+    const { sleeper, trace } = sleepTool();
+    const steps = Array.from({ length: 6 }, (_, index) =>
+      toolStep(`s${index}`, "sleep", { label: `s${index}`, ms: 40 }),
+    );
+    const { model } = scriptedModel({ planner: [planReply(steps)], answer: "All six slept." });
+    const agent = createPlanExecuteAgent({ model, tools: [sleeper], budget: { concurrency: 8 } });
+
+    const state = await agent.invoke({ messages: [new HumanMessage("Sleep six times")] });
+
+    expect(model.calls).toHaveLength(2);
+    expect(trace.maxActive).toBe(6);
+    expect(state.outcome?.status).toBe("completed");
+    expect(state.run?.goal).toBe("Sleep six times");
+    expect(state.results).toEqual(Object.fromEntries(steps.map((step) => [step.id, `${step.id} slept 40`])));
+    const last = state.messages.at(-1);
+    expect(AIMessage.isInstance(last)).toBe(true);
+    expect(last?.text).toBe("All six slept.");
+    expect(state.answer).toBe("All six slept.");
+    expect(state.run?.usage.llmCalls).toBe(2);
+  });
+
+  it("runs agent steps with 1 + executor calls + 1 LLM calls and never calls the replanner on success", async () => {
+    const { model, counters } = scriptedModel({
+      planner: [
+        planReply([agentStep("research"), agentStep("draft", ["research"]), agentStep("review", ["draft"])]),
+      ],
+      executor: (request) => `did: ${request.messages[1]?.text.split("\n")[1]}`,
+    });
+    const agent = createPlanExecuteAgent({ model });
+    const state = await agent.invoke({ goal: "Write a post" });
+    expect(state.outcome?.status).toBe("completed");
+    expect(counters).toEqual({ planner: 1, executor: 3, answer: 1, replanner: 0 });
+    expect(model.calls).toHaveLength(5);
+    expect(state.results.research).toBe("did: Your step (research): think about research");
+    // the draft's executor saw the research result
+    const draftCall = model.calls.find((call) => call.text.includes("Your step (draft)"));
+    expect(draftCall?.text).toContain("- research: did: Your step (research)");
+  });
+
+  it("runs the model's tool calls for agent steps (tool-calling loop)", async () => {
+    const { model } = scriptedModel({
+      planner: [planReply([agentStep("sum")])],
+      executor: (request) =>
+        request.messages.some((message) => message.getType() === "tool")
+          ? `the sum is ${request.messages.at(-1)?.text}`
+          : { toolCalls: [{ name: "add", args: { a: 20, b: 22 } }] },
+    });
+    const state = await createPlanExecuteAgent({ model, tools: [addTool] }).invoke({ goal: "Add 20 and 22" });
+    expect(state.results.sum).toBe("the sum is 42");
+    expect(state.run?.usage.llmCalls).toBe(4);
+  });
+
+  it("starts a step as soon as its own dependencies are done: a fast chain does not wait for a slow step", async () => {
+    let releaseSlow!: () => void;
+    const released = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    const order: string[] = [];
+    const gated = tool(
+      async ({ label }) => {
+        order.push(`start:${label}`);
+        if (label === "slow") {
+          const timer = setTimeout(() => releaseSlow(), 3000); // only on failure: a barrier would deadlock
+          await released;
+          clearTimeout(timer);
+        }
+        if (label === "fast3") releaseSlow();
+        order.push(`end:${label}`);
+        return label;
+      },
+      { name: "gated", description: "test tool", schema: z.object({ label: z.string() }) },
+    );
+    const { model } = scriptedModel({
+      planner: [
+        planReply([
+          toolStep("slow", "gated", { label: "slow" }),
+          toolStep("fast1", "gated", { label: "fast1" }),
+          toolStep("fast2", "gated", { label: "fast2" }, ["fast1"]),
+          toolStep("fast3", "gated", { label: "fast3" }, ["fast2"]),
+        ]),
+      ],
+    });
+    const started = Date.now();
+    const state = await createPlanExecuteAgent({ model, tools: [gated] }).invoke({ goal: "skewed" });
+    expect(state.outcome?.status).toBe("completed");
+    expect(order.indexOf("start:fast2")).toBeLessThan(order.indexOf("end:slow"));
+    expect(order.indexOf("start:fast3")).toBeLessThan(order.indexOf("end:slow"));
+    expect(Date.now() - started).toBeLessThan(2500); // the 3 s fallback never fired
+  });
+
+  it("replans exactly once after a failing step, keeping done steps (not run again)", async () => {
+    const runs: string[] = [];
+    const flaky = tool(
+      async ({ source }) => {
+        runs.push(source);
+        if (source === "primary") throw new Error("primary answered 503");
+        return { source, value: 7 };
+      },
+      { name: "fetch", description: "fetches", schema: z.object({ source: z.string() }) },
+    );
+    const { model, counters } = scriptedModel({
+      planner: [
+        planReply([
+          toolStep("config", "fetch", { source: "config" }),
+          toolStep("data", "fetch", { source: "primary" }, ["config"]),
+          toolStep("double", "add", { a: "${data.value}", b: "${data.value}" }, ["data"]),
+        ]),
+      ],
+      replanner: [
+        planReply([
+          toolStep("data-mirror", "fetch", { source: "mirror" }, ["config"]),
+          toolStep("double", "add", { a: "${data-mirror.value}", b: "${data-mirror.value}" }, [
+            "data-mirror",
+          ]),
+        ]),
+      ],
+    });
+    const state = await createPlanExecuteAgent({ model, tools: [flaky, addTool] }).invoke({
+      goal: "double the data",
+    });
+    expect(state.outcome?.status).toBe("completed");
+    expect(counters.replanner).toBe(1);
+    expect(runs).toEqual(["config", "primary", "mirror"]);
+    expect(state.results).toEqual({
+      config: { source: "config", value: 7 },
+      "data-mirror": { source: "mirror", value: 7 },
+      double: 14,
+    });
+    expect(state.plan?.revision).toBe(1);
+    expect(state.plan?.steps.map((step) => [step.id, step.revision])).toEqual([
+      ["config", 0],
+      ["data-mirror", 1],
+      ["double", 1],
+    ]);
+    expect(state.run?.history[0]?.steps.find((step) => step.id === "data")?.error?.message).toContain("503");
+    // the replanner saw the failure and the done step's result
+    const replanCall = model.calls.find((call) => roleOf(call) === "replanner");
+    expect(replanCall?.text).toContain('step "data": primary answered 503');
+    expect(replanCall?.text).toContain("- config [done]");
+  });
+
+  it("replans when the checker finds a result unexpected", async () => {
+    const { model, counters } = scriptedModel({
+      planner: [planReply([toolStep("sum", "add", { a: 1, b: 1 })])],
+      replanner: [planReply([toolStep("sum-again", "add", { a: 2, b: 2 })])],
+    });
+    const agent = createPlanExecuteAgent({
+      model,
+      tools: [addTool],
+      checker: (step, result) =>
+        step.id === "sum" ? { expected: false, reason: `${result} is too small` } : { expected: true },
+    });
+    const state = await agent.invoke({ goal: "add" });
+    expect(counters.replanner).toBe(1);
+    expect(state.results).toEqual({ "sum-again": 4 });
+    expect(state.run?.history[0]?.steps[0]).toMatchObject({
+      status: "failed",
+      result: 2,
+      error: { code: "unexpected-result", message: "2 is too small" },
+    });
+  });
+
+  it("fails steps with unknown tools or bad arguments (then replans), without crashing the graph", async () => {
+    const { model } = scriptedModel({
+      planner: [
+        planReply([
+          toolStep("ghost", "teleport", { to: "mars" }),
+          toolStep("bad", "add", { a: "one", b: 2 }),
+        ]),
+      ],
+      replanner: [planReply([toolStep("good", "add", { a: 1, b: 2 })])],
+    });
+    const state = await createPlanExecuteAgent({
+      model,
+      tools: [addTool],
+      budget: { maxAttempts: 3 },
+    }).invoke({
+      goal: "x",
+    });
+    expect(state.outcome?.status).toBe("completed");
+    const failed = state.run?.history[0]?.steps ?? [];
+    expect(failed.map((step) => [step.id, step.error?.code, step.attempts])).toEqual([
+      ["ghost", "unknown-tool", 1],
+      ["bad", "invalid-tool-args", 1],
+    ]);
+    expect(failed[0]?.error?.message).toContain("known: add");
+  });
+
+  it("repairs an invalid plan once, with the validation error", async () => {
+    const { model, counters } = scriptedModel({
+      planner: [planReply([agentStep("a", ["b"]), agentStep("b", ["a"])]), planReply([agentStep("a")])],
+    });
+    const state = await createPlanExecuteAgent({ model }).invoke({ goal: "g" });
+    expect(state.outcome?.status).toBe("completed");
+    expect(counters.planner).toBe(2);
+    const repair = model.calls.filter((call) => roleOf(call) === "planner")[1];
+    expect(repair?.text).toContain("Your previous plan was invalid: steps form a cycle");
+    expect(state.run?.planAttempts).toBe(2);
+  });
+
+  it("fails with a typed error that keeps the raw output when the repair is invalid too", async () => {
+    const { model } = scriptedModel({ planner: ["I would rather chat than plan."] });
+    const error = await createPlanExecuteAgent({ model })
+      .invoke({ goal: "g" })
+      .catch((caught: unknown) => caught);
+    expect(PlanExecuteError.isInstance(error)).toBe(true);
+    expect((error as PlanExecuteError).code).toBe("invalid-plan");
+    expect((error as PlanExecuteError).rawOutput).toBe("I would rather chat than plan.");
+  });
+
+  it("rejects a run with no goal with invalid-input", async () => {
+    const { model } = scriptedModel({ planner: [planReply([agentStep("a")])] });
+    await expect(createPlanExecuteAgent({ model }).invoke({ messages: [] })).rejects.toMatchObject({
+      code: "invalid-input",
+    });
+  });
+
+  it("stops at the replan budget, counting replans that fail, and still answers", async () => {
+    const failing = tool(
+      async () => {
+        throw new Error("always down");
+      },
+      { name: "down", description: "fails", schema: z.object({}) },
+    );
+    const { model, counters } = scriptedModel({
+      planner: [planReply([toolStep("a", "down", {})])],
+      replanner: ["not a plan", planReply([toolStep("b", "down", {})])],
+    });
+    const state = await createPlanExecuteAgent({ model, tools: [failing], budget: { maxReplans: 2 } }).invoke(
+      {
+        goal: "g",
+      },
+    );
+    expect(state.outcome).toMatchObject({ status: "budget-exceeded", budget: "replans" });
+    expect(counters.replanner).toBe(2);
+    expect(state.run?.failedReplans).toBe(1);
+    expect(state.answer).toBe("final answer");
+  });
+
+  it("stops at the LLM-call budget and answers without a model call", async () => {
+    const { model, counters } = scriptedModel({
+      planner: [planReply([agentStep("a"), agentStep("b", ["a"]), agentStep("c", ["b"])])],
+    });
+    const state = await createPlanExecuteAgent({ model, budget: { maxLlmCalls: 2 } }).invoke({ goal: "g" });
+    expect(state.outcome).toMatchObject({ status: "budget-exceeded", budget: "llmCalls" });
+    expect(counters.answer).toBe(0);
+    expect(state.answer).toContain("budget-exceeded");
+    expect(state.plan?.steps.map((step) => step.status)).toEqual(["done", "done", "skipped"]);
+  });
+
+  it("streams progress events on the custom stream, in order", async () => {
+    const { model } = scriptedModel({
+      planner: [
+        planReply([
+          toolStep("one", "add", { a: 1, b: 2 }),
+          toolStep("two", "add", { a: "${one}", b: 1 }, ["one"]),
+        ]),
+      ],
+    });
+    const agent = createPlanExecuteAgent({ model, tools: [addTool] });
+    const events: RunEvent[] = [];
+    const modes = new Set<string>();
+    for await (const [mode, chunk] of await agent.stream(
+      { goal: "g" },
+      { streamMode: ["custom", "updates"] },
+    )) {
+      modes.add(mode);
+      if (mode === "custom") events.push(chunk as RunEvent);
+    }
+    expect(modes).toEqual(new Set(["custom", "updates"]));
+    expect(
+      events.map((event) =>
+        event.type.startsWith("step")
+          ? `${event.type}:${(event as { step: { id: string } }).step.id}`
+          : event.type,
+      ),
+    ).toEqual([
+      "run-start",
+      "plan-start",
+      "plan-end",
+      "step-start:one",
+      "step-end:one",
+      "step-start:two",
+      "step-end:two",
+      "run-end",
+    ]);
+  });
+});
+
+describe("durability", () => {
+  it("resumes after a crash without re-running finished steps; the in-flight step runs again once", async () => {
+    const { sleeper, trace } = sleepTool();
+    const { model } = scriptedModel({
+      planner: [
+        planReply([
+          toolStep("a", "sleep", { label: "a", ms: 1 }),
+          toolStep("b", "sleep", { label: "b", ms: 1 }),
+          toolStep("slow", "sleep", { label: "slow", ms: 300 }),
+          toolStep("after", "sleep", { label: "after", ms: 1 }, ["a", "b"]),
+        ]),
+      ],
+    });
+    const agent = createPlanExecuteAgent({ model, tools: [sleeper], checkpointer: new MemorySaver() });
+    const crash = new AbortController();
+    const watcher = setInterval(() => {
+      if (trace.calls.includes("after") && trace.active === 1) crash.abort(new Error("process killed"));
+    }, 2);
+    await expect(agent.invoke({ goal: "g" }, { ...thread("crash"), signal: crash.signal })).rejects.toThrow();
+    clearInterval(watcher);
+    expect(trace.aborted).toEqual(["slow"]);
+    expect(trace.calls.sort()).toEqual(["a", "after", "b", "slow"]);
+
+    const state = await agent.invoke(null, thread("crash"));
+    expect(state.outcome?.status).toBe("completed");
+    expect(trace.calls.sort()).toEqual(["a", "after", "b", "slow", "slow"]);
+    expect(state.results).toMatchObject({
+      a: "a slept 1",
+      b: "b slept 1",
+      slow: "slow slept 300",
+      after: "after slept 1",
+    });
+  });
+});
+
+describe("plan approval", () => {
+  const setup = () => {
+    const { sleeper, trace } = sleepTool();
+    const { model } = scriptedModel({
+      planner: [planReply([toolStep("risky", "sleep", { label: "risky", ms: 1 })])],
+    });
+    const agent = createPlanExecuteAgent({
+      model,
+      tools: [sleeper],
+      approvePlan: true,
+      checkpointer: new MemorySaver(),
+    });
+    return { agent, trace };
+  };
+
+  it("pauses with the plan and runs it once approved", async () => {
+    const { agent, trace } = setup();
+    const paused = await agent.invoke({ goal: "g" }, thread("approve"));
+    expect(isInterrupted(paused)).toBe(true);
+    const request = paused.__interrupt__?.[0]?.value as {
+      type: string;
+      plan: { steps: Array<{ id: string }> };
+    };
+    expect(request.type).toBe("plan-approval");
+    expect(request.plan.steps.map((step) => step.id)).toEqual(["risky"]);
+    expect(trace.calls).toEqual([]);
+    const done = await agent.invoke(new Command({ resume: { action: "approve" } }), thread("approve"));
+    expect(done.outcome?.status).toBe("completed");
+    expect(trace.calls).toEqual(["risky"]);
+  });
+
+  it("runs an edited plan, after asking again when an edit is invalid", async () => {
+    const { agent, trace } = setup();
+    await agent.invoke({ goal: "g" }, thread("edit"));
+    const again = await agent.invoke(
+      new Command({
+        resume: {
+          action: "edit",
+          steps: [{ id: "x", kind: "agent", description: "d", dependsOn: ["nope"] }],
+        },
+      }),
+      thread("edit"),
+    );
+    expect((again.__interrupt__?.[0]?.value as { error?: string }).error).toContain('"nope"');
+    const edited = [
+      { id: "safe1", kind: "tool", tool: "sleep", args: { label: "safe1", ms: 1 }, description: "safe" },
+      {
+        id: "safe2",
+        kind: "tool",
+        tool: "sleep",
+        args: { label: "safe2", ms: 1 },
+        dependsOn: ["safe1"],
+        description: "safe",
+      },
+    ];
+    const done = await agent.invoke(
+      new Command({ resume: { action: "edit", steps: edited } }),
+      thread("edit"),
+    );
+    expect(done.outcome?.status).toBe("completed");
+    expect(trace.calls).toEqual(["safe1", "safe2"]);
+    expect(done.plan?.steps.map((step) => step.id)).toEqual(["safe1", "safe2"]);
+  });
+
+  it("cancels the run when the plan is rejected, running nothing", async () => {
+    const { agent, trace } = setup();
+    await agent.invoke({ goal: "g" }, thread("reject"));
+    const done = await agent.invoke(
+      new Command({ resume: { action: "reject", reason: "too risky" } }),
+      thread("reject"),
+    );
+    expect(done.outcome).toEqual({ status: "cancelled", reason: "plan rejected: too risky" });
+    expect(trace.calls).toEqual([]);
+    expect(done.answer).toContain("cancelled");
+  });
+});
+
+describe("plugging into existing graphs", () => {
+  it("works as a node of a parent graph that shares the messages key", async () => {
+    const { model } = scriptedModel({
+      planner: [planReply([toolStep("sum", "add", { a: 2, b: 3 })])],
+      answer: "2 + 3 = 5",
+    });
+    const planExecute = createPlanExecuteGraph({ model, tools: [addTool] }).compile();
+    const greeter = async () => ({ messages: [new AIMessage("Let me plan that.")] });
+    const parent = new StateGraph(MessagesAnnotation)
+      .addNode("greeter", greeter)
+      .addNode("plan_execute", planExecute)
+      .addEdge("__start__", "greeter")
+      .addEdge("greeter", "plan_execute")
+      .addEdge("plan_execute", "__end__")
+      .compile({ checkpointer: new MemorySaver() });
+    // the goal is the last human message, even with the greeter's message after it
+    const state = await parent.invoke({ messages: [new HumanMessage("What is 2 + 3?")] }, thread("parent"));
+    expect(state.messages.map((message) => message.text)).toEqual([
+      "What is 2 + 3?",
+      "Let me plan that.",
+      "2 + 3 = 5",
+    ]);
+  });
+
+  it("works through a wrapper node when the parent's state has other keys", async () => {
+    const { model } = scriptedModel({ planner: [planReply([toolStep("sum", "add", { a: 4, b: 4 })])] });
+    const planExecute = createPlanExecuteGraph({ model, tools: [addTool], finalAnswer: false }).compile();
+    const Ticket = z.object({ question: z.string(), resolution: z.string().optional() });
+    const parent = new StateGraph(Ticket)
+      .addNode(
+        "solve",
+        async (state: z.infer<typeof Ticket>) => {
+          const result = await planExecute.invoke({ goal: state.question });
+          return { resolution: JSON.stringify(result.results) };
+        },
+        { subgraphs: [planExecute] },
+      )
+      .addEdge("__start__", "solve")
+      .addEdge("solve", "__end__")
+      .compile();
+    expect(await parent.invoke({ question: "4 + 4" })).toEqual({
+      question: "4 + 4",
+      resolution: '{"sum":8}',
+    });
+  });
+
+  it("uses an existing compiled agent (createAgent from langchain) as the executor of agent steps", async () => {
+    const { createAgent } = await import("langchain");
+    const agentModel = new ScriptedChatModel({
+      responses: (request) =>
+        request.messages.some((message) => message.getType() === "tool")
+          ? `agent says ${request.messages.at(-1)?.text}`
+          : { toolCalls: [{ name: "add", args: { a: 40, b: 2 } }] },
+    });
+    const existing = createAgent({ model: agentModel, tools: [addTool] });
+    const { model, counters } = scriptedModel({ planner: [planReply([agentStep("compute")])] });
+    const state = await createPlanExecuteAgent({ model, executor: existing }).invoke({
+      goal: "compute 40 + 2",
+    });
+    expect(state.results.compute).toBe("agent says 42");
+    expect(agentModel.calls).toHaveLength(2);
+    expect(agentModel.calls[0]?.text).toContain("Your step (compute)");
+    expect(counters.executor).toBe(0);
+    expect(state.run?.usage.llmCalls).toBe(4); // plan + 2 agent calls + answer
+  });
+
+  it("accepts a plain async function as the executor", async () => {
+    const { model } = scriptedModel({ planner: [planReply([agentStep("a"), agentStep("b", ["a"])])] });
+    const state = await createPlanExecuteAgent({
+      model,
+      executor: async (step, context) =>
+        `${step.id}<-${Object.keys(context.results).join(",")}|${context.key.split(":").slice(1).join(":")}`,
+    }).invoke({ goal: "g" });
+    expect(state.results).toEqual({ a: "a<-|0:a", b: "b<-a|0:b" });
+  });
+});
+
+describe("cancellation", () => {
+  it("aborts in-flight steps when the caller aborts", async () => {
+    const { sleeper, trace } = sleepTool();
+    const { model } = scriptedModel({
+      planner: [planReply([toolStep("long", "sleep", { label: "long", ms: 5000 })])],
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("user cancelled")), 50);
+    const started = Date.now();
+    await expect(
+      createPlanExecuteAgent({ model, tools: [sleeper] }).invoke(
+        { goal: "g" },
+        { signal: controller.signal },
+      ),
+    ).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(trace.aborted).toEqual(["long"]);
+  });
+
+  it("validates options eagerly", () => {
+    const { model } = scriptedModel({ planner: [] });
+    expect(() => createPlanExecuteGraph({ model: {} as never })).toThrow(/model/);
+    expect(() => createPlanExecuteGraph({ model, budget: { concurrency: 0 } })).toThrow(/concurrency/);
+    expect(() => createPlanExecuteGraph({ model, tools: [addTool, addTool] })).toThrow(/Two tools/);
+    expect(() => createPlanExecuteGraph({ model, executor: 42 as never })).toThrow(/executor/);
+  });
+});
