@@ -380,7 +380,8 @@ describe("plan approval", () => {
       }),
       thread("edit"),
     );
-    expect((again.__interrupt__?.[0]?.value as { error?: string }).error).toContain('"nope"');
+    const retry = again.__interrupt__?.[0]?.value as { error?: string } | undefined;
+    expect(retry?.error).toContain('"nope"');
     const edited = [
       { id: "safe1", kind: "tool", tool: "sleep", args: { label: "safe1", ms: 1 }, description: "safe" },
       {
