@@ -148,6 +148,15 @@ function categoryOf(address: string, family: "ipv4" | "ipv6"): AddressCategory {
  *
  * @param address - an IPv4 or IPv6 address (brackets and zone id allowed).
  * @returns the category, or `undefined` when `address` is not an IP address.
+ *
+ * @example
+ * ```ts
+ * import { classifyAddress } from "@replan/executors-http";
+ *
+ * classifyAddress("::ffff:7f00:1"); // "loopback"
+ * classifyAddress("fd00:ec2::254"); // "metadata"
+ * classifyAddress("1.1.1.1"); // "public"
+ * ```
  */
 export function classifyAddress(address: string): AddressCategory | undefined {
   if (parseIpv4(address)) return categoryOf(address, "ipv4");

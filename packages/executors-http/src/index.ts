@@ -9,6 +9,7 @@ export type {
   CallOptions,
   HttpMethod,
   HttpRequest,
+  HttpRequestInput,
   HttpRequestOptions,
   HttpResponse,
   QueryValue,

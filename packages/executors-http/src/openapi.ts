@@ -75,7 +75,7 @@ function fail(message: string): never {
 }
 
 /** Resolves local `$ref`s (`#/components/...`) of one document. */
-class Resolver {
+class RefResolver {
   constructor(private readonly document: Json) {}
 
   /** Follows `$ref` chains; returns the target and the refs followed. */
@@ -283,7 +283,7 @@ export function openApiOperations(document: unknown, options: OpenApiOptions = {
     allowedHosts: requestOptions.allowedHosts ?? [baseUrl.hostname],
   });
   const allowedMethods = new Set<string>(requestOptions.methods ?? httpMethods);
-  const resolver = new Resolver(document);
+  const resolver = new RefResolver(document);
   const prefix = baseUrl.href.replace(/\/+$/, "");
   const used = new Set<string>();
   const result: OpenApiOperation[] = [];

@@ -148,6 +148,11 @@ describe("requests and responses", () => {
     expect(await codeOf(httpRequest({ method: "DELETE", url }, { ...local, methods: ["GET"] }))).toBe(
       "method-not-allowed",
     );
+    // Untyped input (a planner's arguments) is validated field by field.
+    expect(await codeOf(httpRequest({ method: 7, url }, local))).toBe("invalid-request");
+    expect(await codeOf(httpRequest({ href: url }, local))).toBe("invalid-url");
+    expect(await codeOf(httpRequest({ url, query: { a: { nested: true } } }, local))).toBe("invalid-request");
+    expect(await codeOf(httpRequest({ url, headers: { "x-a": 1 } }, local))).toBe("invalid-request");
     expect(server.hits).toHaveLength(0);
   });
 

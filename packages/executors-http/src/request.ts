@@ -8,7 +8,16 @@ import { Agent, fetch, type Response } from "undici";
 import { findHttpToolError, HttpToolError } from "./errors.js";
 import { HostPattern, NetworkPolicy, normalizeHost, type Resolver } from "./policy.js";
 
-/** The HTTP methods the tool can send. */
+/**
+ * The HTTP methods the tool can send (the default of the `methods` option).
+ *
+ * @example
+ * ```ts
+ * import { createHttpTool, httpMethods } from "@replan/executors-http";
+ *
+ * const readOnly = createHttpTool({ methods: httpMethods.filter((method) => method === "GET" || method === "HEAD") });
+ * ```
+ */
 export const httpMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 /** One of {@link httpMethods}. */
@@ -184,8 +193,14 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * What the request functions accept: an {@link HttpRequest}, or untyped arguments (a planner's tool
+ * step, a model's tool call) that are validated field by field at run time.
+ */
+export type HttpRequestInput = HttpRequest | Readonly<Record<string, unknown>>;
+
 /** A request function with options validated once. */
-export type Requester = (request: HttpRequest, callOptions?: CallOptions) => Promise<HttpResponse>;
+export type Requester = (request: HttpRequestInput, callOptions?: CallOptions) => Promise<HttpResponse>;
 
 const defaultResponseHeaders = [
   "content-type",
@@ -311,10 +326,21 @@ function redactor(values: readonly string[]): (text: string) => string {
 }
 
 /**
- * Validates `options` once and returns a request function; used by the tool factories so that each
- * call does not validate again.
+ * Validates `options` once and returns a request function that applies them to every call; the
+ * tool factories use it, and so can you when sending many requests with the same policy.
  *
  * @param options - see {@link HttpRequestOptions}.
+ * @returns `(request, { signal }) => Promise<HttpResponse>`, behaving as {@link httpRequest}.
+ * @throws {@link HttpToolError} `invalid-options` when an option is malformed.
+ *
+ * @example
+ * ```ts
+ * import { createRequester } from "@replan/executors-http";
+ *
+ * const request = createRequester({ allowedHosts: ["api.github.com"], retries: 1 });
+ * const { status, body } = await request({ url: "https://api.github.com/rate_limit" });
+ * console.log(status, body);
+ * ```
  */
 export function createRequester(options: HttpRequestOptions = {}): Requester {
   if (typeof options !== "object" || options === null)
@@ -390,9 +416,14 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
     return headers;
   }
 
-  function prepare(request: HttpRequest) {
-    if (typeof request !== "object" || request === null)
+  function prepare(input: HttpRequestInput) {
+    if (typeof input !== "object" || input === null) {
       throw new HttpToolError("invalid-request", "request must be an object");
+    }
+    const request = input as HttpRequest;
+    if (request.method !== undefined && typeof request.method !== "string") {
+      throw new HttpToolError("invalid-request", "method must be a string");
+    }
     const method = (request.method ?? "GET").toUpperCase() as HttpMethod;
     if (!httpMethods.includes(method)) {
       throw new HttpToolError("invalid-request", `Unknown method ${JSON.stringify(request.method)}`);
@@ -659,7 +690,7 @@ function toHttpToolError(
  * total timeout, a response size cap, retries of idempotent methods, and secret headers added out of
  * the caller's sight. An HTTP error status is a result (`ok: false`), not an exception.
  *
- * @param request - method, URL, headers, query and a `json` or text `body`.
+ * @param request - method, URL, headers, query and a `json` or text `body` (untyped input is validated).
  * @param options - the policy and limits (see {@link HttpRequestOptions}) and the `signal` that cancels the call.
  * @returns the status, the allowlisted headers and the (possibly truncated) body.
  * @throws {@link HttpToolError} for refusals and failures; the `signal`'s reason when cancelled.
@@ -676,7 +707,7 @@ function toHttpToolError(
  * ```
  */
 export function httpRequest(
-  request: HttpRequest,
+  request: HttpRequestInput,
   options: HttpRequestOptions & CallOptions = {},
 ): Promise<HttpResponse> {
   try {
