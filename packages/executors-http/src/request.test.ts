@@ -334,6 +334,21 @@ describe("retries", () => {
     expect(delays).toEqual([3000, 7000]);
   });
 
+  it("falls back to the backoff when Retry-After is unreadable", async () => {
+    const server = await serve((_request, response) =>
+      server.hits.length === 1
+        ? sendJson(response, 503, {}, { "retry-after": "soon" })
+        : sendJson(response, 200, {}),
+    );
+    const { delays, sleep } = fakeSleep();
+    const result = await httpRequest(
+      { url: `${server.origin}/` },
+      { ...local, sleep, random: () => 1, retryDelayMs: 40 },
+    );
+    expect(result).toMatchObject({ status: 200, attempts: 2 });
+    expect(delays).toEqual([40]);
+  });
+
   it("does not wait for a Retry-After beyond maxRetryDelayMs", async () => {
     const server = await serve((_request, response) =>
       sendJson(response, 503, {}, { "retry-after": "3600" }),

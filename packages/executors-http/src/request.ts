@@ -596,10 +596,14 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
     let delay = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** attempt);
     delay = delay / 2 + random() * (delay / 2);
     const retryAfter = response?.headers.get("retry-after")?.trim();
-    if (retryAfter) {
-      const seconds = /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : Date.parse(retryAfter) - now();
-      if (Number.isNaN(seconds)) return undefined;
-      delay = Math.max(0, seconds);
+    const asked = !retryAfter
+      ? Number.NaN
+      : /^\d+$/.test(retryAfter)
+        ? Number(retryAfter) * 1000
+        : Date.parse(retryAfter) - now();
+    // An unreadable Retry-After falls back to the backoff; one too long is not waited for.
+    if (!Number.isNaN(asked)) {
+      delay = Math.max(0, asked);
       if (delay > maxRetryDelayMs) return undefined;
     }
     return now() + delay >= deadline ? undefined : Math.round(delay);
