@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ToolMessage } from "@langchain/core/messages";
+import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HttpToolError } from "./errors.js";
 import { createOpenApiTools, openApiOperations } from "./openapi.js";
@@ -158,6 +159,12 @@ describe("createOpenApiTools", () => {
   it("makes LangChain tools that answer with the response, or the error, as content", async () => {
     const tools = createOpenApiTools(petstore, options());
     expect(tools.map((tool) => tool.name)).toEqual(["findPets", "addPet", "find_pet_by_id", "deletePet"]);
+    // What the model is shown: a JSON Schema with the $ref'd body resolved.
+    expect(toJsonSchema(tools[1]!.schema)).toMatchObject({
+      type: "object",
+      required: ["body"],
+      properties: { body: { type: "object", required: ["name"], properties: { name: { type: "string" } } } },
+    });
     const findPetById = tools[2]!;
     const message = (await findPetById.invoke({
       type: "tool_call",
@@ -230,6 +237,51 @@ describe("document errors", () => {
     expect(
       operation?.schema.safeParse({ body: { name: "a", children: [{ name: "b", children: [] }] } }).success,
     ).toBe(true);
+  });
+
+  it("merges allOf and converts enums, nullables and unions", () => {
+    const document = {
+      openapi: "3.0.3",
+      paths: {
+        "/pets/{id}": {
+          put: {
+            parameters: [{ name: "id", in: "path", schema: { type: "integer" } }],
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: { $ref: "#/components/schemas/Pet" } } },
+            },
+          },
+        },
+      },
+      components: {
+        schemas: {
+          ...(petstore as { components: { schemas: object } }).components.schemas,
+          Pet: {
+            allOf: [
+              { $ref: "#/components/schemas/NewPet" },
+              {
+                type: "object",
+                required: ["id"],
+                properties: {
+                  id: { type: "integer" },
+                  status: { type: "string", enum: ["available", "sold"], nullable: true },
+                  owner: { oneOf: [{ type: "string" }, { type: "integer" }] },
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const [operation] = openApiOperations(document, { baseUrl: "https://api.example.com" });
+    const parse = (body: unknown) => operation!.schema.safeParse({ id: 1, body }).success;
+    expect(operation?.name).toBe("put_pets_id");
+    expect(parse({ id: 1, name: "Rex", status: null, owner: 7 })).toBe(true);
+    expect(parse({ id: 1, name: "Rex", status: "sold", owner: "ann" })).toBe(true);
+    expect(parse({ name: "Rex" })).toBe(false);
+    expect(parse({ id: 1 })).toBe(false);
+    expect(parse({ id: 1, name: "Rex", status: "lost" })).toBe(false);
+    expect(parse({ id: 1, name: "Rex", owner: true })).toBe(false);
   });
 
   it("needs an absolute base URL", () => {
