@@ -185,3 +185,15 @@ function toBoundTool(tool: unknown): BoundTool {
 function countWords(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
+
+export type {
+  ScriptedOpenAIMessage,
+  ScriptedOpenAIRecordedRequest,
+  ScriptedOpenAIReply,
+  ScriptedOpenAIRequest,
+  ScriptedOpenAIRequestBody,
+  ScriptedOpenAIServer,
+  ScriptedOpenAIServerOptions,
+  ScriptedOpenAIStructuredMode,
+} from "./openai-server.js";
+export { startScriptedOpenAIServer } from "./openai-server.js";
