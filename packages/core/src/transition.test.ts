@@ -406,3 +406,38 @@ describe("resume", () => {
     );
   });
 });
+
+describe("planner and replanner errors that cannot succeed", () => {
+  it("does not retry a non-retryable planner error", () => {
+    const started = transition(createRun({ runId: "r", goal: "g" }), { type: "start", at: 0 });
+    const failed = transition(started.state, {
+      type: "plan-error",
+      at: 1,
+      error: { code: "planner-failed", message: "401 Incorrect API key" },
+      retryable: false,
+    });
+    expect(failed.state.outcome).toMatchObject({ status: "failed" });
+    expect(failed.state.planAttempts).toBe(1);
+    expect(failed.effects.some((effect) => effect.type === "call-planner")).toBe(false);
+  });
+
+  it("stops replanning after a non-retryable replanner error and fails the run", () => {
+    const { state } = startedRun([agent("a")]);
+    const replanning = transition(state, {
+      type: "step-fail",
+      at: 2,
+      stepId: "a",
+      attempt: 1,
+      error: { code: "x", message: "x" },
+    });
+    const end = transition(replanning.state, {
+      type: "replan-error",
+      at: 3,
+      error: { code: "planner-failed", message: "403" },
+      retryable: false,
+    });
+    expect(end.state.outcome?.status).toBe("failed");
+    expect(end.state.replans).toBe(1);
+    expect(end.effects.some((effect) => effect.type === "call-replanner")).toBe(false);
+  });
+});

@@ -75,7 +75,14 @@ export interface RunConfigInput {
 export type RunInput =
   | { type: "start"; at: number }
   | { type: "plan"; at: number; output: unknown; usage?: Partial<Usage> }
-  | { type: "plan-error"; at: number; error: StepError; usage?: Partial<Usage> }
+  | {
+      type: "plan-error";
+      at: number;
+      error: StepError;
+      /** False when another call cannot succeed (e.g. a rejected API key). @default true */
+      retryable?: boolean;
+      usage?: Partial<Usage>;
+    }
   | {
       type: "step-finish";
       at: number;
@@ -97,7 +104,14 @@ export type RunInput =
       usage?: Partial<Usage>;
     }
   | { type: "replan"; at: number; output: unknown; usage?: Partial<Usage> }
-  | { type: "replan-error"; at: number; error: StepError; usage?: Partial<Usage> }
+  | {
+      type: "replan-error";
+      at: number;
+      error: StepError;
+      /** False when another call cannot succeed: replanning stops. @default true */
+      retryable?: boolean;
+      usage?: Partial<Usage>;
+    }
   | { type: "replan-request"; at: number; reason: string }
   | { type: "usage"; at: number; usage: Partial<Usage> }
   | { type: "tick"; at: number }
@@ -315,7 +329,7 @@ function apply(draft: Draft, input: RunInput): void {
           error: { code: "invalid-plan", message: check.issues.map((issue) => issue.message).join("; ") },
           output: input.output,
         });
-      } else planFailed(draft, input.at, { error: input.error });
+      } else planFailed(draft, input.at, { error: input.error, retryable: input.retryable ?? true });
       return;
     }
     case "step-finish":
@@ -361,7 +375,7 @@ function apply(draft: Draft, input: RunInput): void {
         throw new IllegalTransitionError(input.type, `no replan was asked for (the run is ${state.status})`);
       }
       if (input.type === "replan-error") {
-        replanFailed(draft, input.at, { error: input.error });
+        replanFailed(draft, input.at, { error: input.error, retryable: input.retryable ?? true });
         return;
       }
       const locked = new Set(state.replan.locked);
@@ -483,9 +497,16 @@ function callPlanner(draft: Draft, at: number): void {
   draft.emit({ type: "plan-start", at, attempt });
 }
 
-function planFailed(draft: Draft, at: number, failure: { error: StepError; output?: unknown }): void {
+function planFailed(
+  draft: Draft,
+  at: number,
+  failure: { error: StepError; output?: unknown; retryable?: boolean },
+): void {
   const { state } = draft;
-  const willRetry = state.planAttempts < state.config.maxPlanAttempts && failure.error.code !== "aborted";
+  const willRetry =
+    failure.retryable !== false &&
+    state.planAttempts < state.config.maxPlanAttempts &&
+    failure.error.code !== "aborted";
   draft.set({ feedback: { message: failure.error.message, output: failure.output } });
   draft.emit({ type: "plan-error", at, attempt: state.planAttempts, error: failure.error, willRetry });
   if (willRetry) callPlanner(draft, at);
@@ -510,12 +531,18 @@ function startReplan(draft: Draft, at: number, reason: ReplanReason): void {
   draft.emit({ type: "replan-start", at, revision: state.plan?.revision ?? 0, reason, attempt });
 }
 
-function replanFailed(draft: Draft, at: number, failure: { error: StepError; output?: unknown }): void {
+function replanFailed(
+  draft: Draft,
+  at: number,
+  failure: { error: StepError; output?: unknown; retryable?: boolean },
+): void {
   const { state } = draft;
-  const willRetry = canReplan(state) && failure.error.code !== "aborted";
+  const willRetry = failure.retryable !== false && canReplan(state) && failure.error.code !== "aborted";
   draft.set({
     failedReplans: state.failedReplans + 1,
     feedback: { message: failure.error.message, output: failure.output },
+    // A replanner that cannot succeed (e.g. a rejected API key) is not asked again.
+    ...(failure.retryable === false ? { config: { ...state.config, hasReplanner: false } } : {}),
   });
   draft.emit({ type: "replan-error", at, error: failure.error, willRetry });
   if (willRetry) startReplan(draft, at, state.replan!.reason);

@@ -355,8 +355,8 @@ describe("plan approval", () => {
   it("pauses with the plan and runs it once approved", async () => {
     const { agent, trace } = setup();
     const paused = await agent.invoke({ goal: "g" }, thread("approve"));
-    expect(isInterrupted(paused)).toBe(true);
-    const request = paused.__interrupt__?.[0]?.value as {
+    if (!isInterrupted(paused)) throw new Error("expected an interrupt");
+    const request = paused.__interrupt__[0]?.value as {
       type: string;
       plan: { steps: Array<{ id: string }> };
     };
@@ -380,7 +380,8 @@ describe("plan approval", () => {
       }),
       thread("edit"),
     );
-    const retry = again.__interrupt__?.[0]?.value as { error?: string } | undefined;
+    if (!isInterrupted(again)) throw new Error("expected a second interrupt");
+    const retry = again.__interrupt__[0]?.value as { error?: string } | undefined;
     expect(retry?.error).toContain('"nope"');
     const edited = [
       { id: "safe1", kind: "tool", tool: "sleep", args: { label: "safe1", ms: 1 }, description: "safe" },

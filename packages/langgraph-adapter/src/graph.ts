@@ -256,22 +256,21 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
     publish(runConfig, current.events);
     let lastRaw = "";
     let lastError: unknown;
+    let answered = false; // whether the last attempt got an answer (repair) or an error (plain retry)
     while (current.effects.some((effect) => effect.type === "call-planner")) {
       const feedback = current.state.feedback;
-      const request = feedback
-        ? `${goal}\n\nYour previous plan was invalid: ${feedback.message}\nIt was:\n${lastRaw || "(nothing parseable)"}\nReturn a corrected, complete plan.`
-        : goal;
+      const request =
+        feedback && answered
+          ? `${goal}\n\nYour previous plan was invalid: ${feedback.message}\nIt was:\n${lastRaw || "(nothing parseable)"}\nReturn a corrected, complete plan.`
+          : goal;
       try {
         const answer = await callStructured(
           model,
           ModelPlanSchema,
           [new SystemMessage(plannerSystem), new HumanMessage(request)],
-          {
-            name: "plan",
-            method: structuredOutputMethod,
-            signal: runConfig.signal,
-          },
+          { name: "plan", method: structuredOutputMethod, signal: runConfig.signal },
         );
+        answered = true;
         lastRaw = rawText(answer.raw);
         current = transition(current.state, {
           type: "plan",
@@ -281,8 +280,14 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
         });
       } catch (error) {
         if (runConfig.signal?.aborted) throw error;
+        answered = false;
         lastError = error;
-        current = transition(current.state, { type: "plan-error", at: now(), error: toStepError(error) });
+        current = transition(current.state, {
+          type: "plan-error",
+          at: now(),
+          error: toStepError(error),
+          retryable: isRetryable(error),
+        });
       }
       publish(runConfig, current.events);
     }
@@ -350,7 +355,9 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
     const run = assembleRun(state)!;
     if (run.status !== "replanning" || !run.replan || !run.plan) return {};
     let request = replanMessage(run.goal, run.plan, run.replan.reason, resultPreviewChars);
-    if (run.feedback) request += `\n\nYour previous answer was invalid: ${run.feedback.message}`;
+    if (run.feedback?.output !== undefined) {
+      request += `\n\nYour previous answer was invalid: ${run.feedback.message}`;
+    }
     let next: ReturnType<typeof transition>;
     try {
       const answer = await callStructured(
@@ -367,7 +374,12 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
       });
     } catch (error) {
       if (runConfig.signal?.aborted) throw error;
-      next = transition(run, { type: "replan-error", at: now(), error: toStepError(error) });
+      next = transition(run, {
+        type: "replan-error",
+        at: now(),
+        error: toStepError(error),
+        retryable: isRetryable(error),
+      });
     }
     publish(runConfig, next.events);
     return runUpdate(next.state);
@@ -378,6 +390,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
     const outcome = run.outcome ? `${run.outcome.status}: ${run.outcome.reason}` : "unknown";
     const callsLeft = run.config.maxLlmCalls === undefined || run.usage.llmCalls < run.config.maxLlmCalls;
     let text: string;
+    let id: string | undefined;
     let usage = run.usage;
     if (finalAnswer && callsLeft && run.outcome?.status !== "cancelled") {
       const reply = await model.invoke(
@@ -389,8 +402,13 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
       );
       usage = addUsage(usage, usageOf(reply));
       text = reply.text;
+      id = reply.id; // the same message as the one streamed in "messages" mode, not a copy
     } else text = summarize(run, outcome, resultPreviewChars);
-    return { answer: text, messages: [new AIMessage(text)], run: { ...run, plan: null, usage } };
+    return {
+      answer: text,
+      messages: [new AIMessage({ content: text, id })],
+      run: { ...run, plan: null, usage },
+    };
   };
 
   const afterRun = (state: PlanExecuteStateType) => {
@@ -498,6 +516,12 @@ function toStepSpecs(parsed: unknown): unknown {
     }
     return { ...base, kind: "tool", tool: step.tool, args };
   });
+}
+
+/** Whether another call may succeed: not for HTTP 400, 401, 403, 404 or 422 from the model's API. */
+function isRetryable(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return !(typeof status === "number" && [400, 401, 403, 404, 422].includes(status));
 }
 
 function toStepError(error: unknown): StepError {

@@ -25,11 +25,14 @@ export async function callStructured(
   messages: BaseMessage[],
   options: { name: string; method?: StructuredOutputMethod | undefined; signal?: AbortSignal | undefined },
 ): Promise<StructuredAnswer> {
-  const runnable = model.withStructuredOutput(schema, {
-    name: options.name,
-    includeRaw: true,
-    ...(options.method ? { method: options.method } : {}),
-  });
+  const runnable = model
+    .withStructuredOutput(schema, {
+      name: options.name,
+      includeRaw: true,
+      ...(options.method ? { method: options.method } : {}),
+    })
+    // Plans are data, not chat: keep their tokens out of the "messages" stream.
+    .withConfig({ tags: ["langsmith:nostream"] });
   const answer = (await runnable.invoke(messages, options.signal ? { signal: options.signal } : {})) as {
     parsed: unknown;
     raw: BaseMessage;
