@@ -227,7 +227,7 @@ describe("ChatOpenAI errors", () => {
     // maxPlanAttempts defaults to 2, and maxRetries is 0: two requests, no more; the retry asks
     // again plainly (the model never answered, so there is nothing to repair).
     expect(server.requests).toHaveLength(2);
-    const retryText = JSON.stringify((server.requests[1]?.body as { messages: unknown }).messages);
+    const retryText = JSON.stringify(server.requests[1]?.body);
     expect(retryText).not.toContain("previous plan was invalid");
   });
 
