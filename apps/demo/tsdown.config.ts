@@ -7,4 +7,6 @@ export default defineConfig({
   target: "node22",
   dts: false,
   clean: true,
+  // dist/cli.js, as scripts/bootstrap.mjs and the package's bin expect (the package is ESM).
+  outExtensions: () => ({ js: ".js" }),
 });

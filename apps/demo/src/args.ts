@@ -1,0 +1,178 @@
+/**
+ * Command-line arguments and exit codes.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+/** Exit codes of the demo. */
+export const EXIT = {
+  /** The run completed. */
+  completed: 0,
+  /** The run ended failed or out of budget. */
+  failed: 1,
+  /** Bad command-line input (empty goal, unknown scenario or flag, bad value). */
+  usage: 2,
+  /** The model or the configuration failed (no key for --model, unknown model, unreachable server, database). */
+  config: 3,
+  /** The plan was rejected at approval (or stdin ended without an answer). */
+  rejected: 4,
+  /** Cancelled with Ctrl-C (SIGINT). */
+  cancelled: 130,
+} as const;
+
+/** A bad command line: the message says what and the demo exits with {@link EXIT.usage}. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** A model or configuration problem: the demo exits with {@link EXIT.config}. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Structured-output methods accepted by `--structured-output`. */
+export const STRUCTURED_OUTPUT_METHODS = ["functionCalling", "jsonSchema", "jsonMode"] as const;
+
+/** The parsed command line. */
+export interface CliOptions {
+  /** The goal, or `undefined` when none was given. */
+  goal: string | undefined;
+  scenario: string | undefined;
+  listScenarios: boolean;
+  json: boolean;
+  plain: boolean;
+  approve: boolean;
+  thread: string | undefined;
+  db: string | undefined;
+  workspace: string | undefined;
+  diagram: string | undefined;
+  model: string | undefined;
+  structuredOutput: (typeof STRUCTURED_OUTPUT_METHODS)[number] | undefined;
+  /** Pace: 1 is watchable, 10 is ten times faster. */
+  speed: number;
+  help: boolean;
+}
+
+/** The `--help` text. */
+export const USAGE = `Usage: npm run demo -- ["goal"] [options]
+       node apps/demo/dist/cli.js ["goal"] [options]
+
+Plans a goal, runs the steps (HTTP calls to a local service, shell commands in a workspace) in
+parallel as soon as their dependencies are done, and replans only what is left when a step fails.
+Offline by default: with no OPENAI_API_KEY, a scripted model plays the built-in scenarios.
+
+Options:
+  --scenario <name>          a built-in scenario (offline: which script to play; default release-report)
+  --list-scenarios           list the built-in scenarios and exit
+  --approve                  show the plan and ask approve / edit / reject on stdin before running it
+  --thread <id>              save checkpoints under this thread id; run again with it to resume
+  --db <file>                SQLite file for checkpoints (default <workspace>/.replan/checkpoints.sqlite)
+  --workspace <dir>          the folder the shell steps are confined to (default: a temp folder;
+                             with --thread, <tmp>/replan-demo/<thread>)
+  --diagram <file>           write the final plan as a Mermaid diagram (Markdown) to <file>
+  --json                     one JSON event per line on stdout, then {"type":"result",...}
+  --plain                    plain lines even in a terminal
+  --model <name>             model name for the OpenAI-compatible API (default gpt-4.1-mini)
+  --structured-output <m>    functionCalling | jsonSchema | jsonMode (local servers: functionCalling)
+  --speed <factor>           pace of the simulated latencies: 1 (default), 10 = ten times faster
+  -h, --help                 this help
+
+Environment:
+  OPENAI_API_KEY             use a real model (ChatOpenAI) instead of the offline one
+  OPENAI_BASE_URL            any OpenAI-compatible server (Ollama, vLLM, ...); alone, it also turns
+                             the real model on (with a placeholder key)
+  DATABASE_URL               with --thread, keep checkpoints in PostgreSQL instead of SQLite
+  REPLAN_DEMO_FAST=1         default --speed 10 (used by the tests)
+  NO_COLOR                   no colours
+
+Exit codes: 0 completed, 1 run failed or out of budget, 2 usage error, 3 model or configuration
+error, 4 plan rejected, 130 cancelled (Ctrl-C).`;
+
+/**
+ * Parses the command line.
+ *
+ * @param argv - the arguments after the script (`process.argv.slice(2)`).
+ * @param env - the environment (for `REPLAN_DEMO_FAST`).
+ * @returns the options.
+ * @throws {@link UsageError} for unknown flags, an empty goal or a bad value.
+ * @example
+ * ```ts
+ * parseCli(["find low stock", "--json"], {}).goal; // "find low stock"
+ * ```
+ */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  let goal: string | undefined;
+  if (positionals.length > 0) {
+    goal = positionals.join(" ").trim();
+    if (goal === "") throw new UsageError("the goal is empty: pass a goal in words, or none for the default");
+  }
+  const structuredOutput = values["structured-output"];
+  if (
+    structuredOutput !== undefined &&
+    !(STRUCTURED_OUTPUT_METHODS as readonly string[]).includes(structuredOutput)
+  ) {
+    throw new UsageError(
+      `--structured-output must be one of ${STRUCTURED_OUTPUT_METHODS.join(", ")} (got "${structuredOutput}")`,
+    );
+  }
+  let speed = env.REPLAN_DEMO_FAST === "1" ? 10 : 1;
+  if (values.speed !== undefined) {
+    speed = Number(values.speed);
+    if (!Number.isFinite(speed) || speed <= 0 || speed > 1000)
+      throw new UsageError(`--speed must be a number above 0 (got "${values.speed}")`);
+  }
+  const thread = values.thread;
+  if (thread !== undefined && !/^[A-Za-z0-9._-]{1,100}$/.test(thread)) {
+    throw new UsageError(`--thread must be 1 to 100 letters, digits, ".", "_" or "-" (got "${thread}")`);
+  }
+  for (const name of ["scenario", "db", "workspace", "diagram", "model"] as const) {
+    if (values[name] !== undefined && values[name].trim() === "") throw new UsageError(`--${name} is empty`);
+  }
+  return {
+    goal,
+    scenario: values.scenario,
+    listScenarios: values["list-scenarios"] ?? false,
+    json: values.json ?? false,
+    plain: values.plain ?? false,
+    approve: values.approve ?? false,
+    thread,
+    db: values.db,
+    workspace: values.workspace,
+    diagram: values.diagram,
+    model: values.model,
+    structuredOutput: structuredOutput as CliOptions["structuredOutput"],
+    speed,
+    help: values.help ?? false,
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      scenario: { type: "string" },
+      "list-scenarios": { type: "boolean" },
+      json: { type: "boolean" },
+      plain: { type: "boolean" },
+      approve: { type: "boolean" },
+      thread: { type: "string" },
+      db: { type: "string" },
+      workspace: { type: "string" },
+      diagram: { type: "string" },
+      model: { type: "string" },
+      "structured-output": { type: "string" },
+      speed: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
