@@ -399,10 +399,10 @@ describe("retries", () => {
 
 describe("cancellation", () => {
   it("rejects with the caller's reason when aborted mid-request, and closes the connection", async () => {
-    const server = await serve(() => {}); // never answers
     const controller = new AbortController();
     const reason = new Error("user cancelled");
-    setTimeout(() => controller.abort(reason), 50);
+    // never answers; cancelled once the request has arrived (load-independent)
+    const server = await serve(() => controller.abort(reason));
     const error = await rejection(
       httpRequest({ url: `${server.origin}/` }, { ...local, signal: controller.signal }),
     );

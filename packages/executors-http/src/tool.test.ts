@@ -81,13 +81,15 @@ describe("createHttpTool", () => {
   });
 
   it("passes the run's signal through and rejects when it aborts", async () => {
-    const server = await serve(() => {}); // never answers
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error("run cancelled")), 50);
+    // never answers; the run is cancelled once the request has arrived (load-independent)
+    const server = await serve(() => controller.abort(new Error("run cancelled")));
     await expect(
       createHttpTool(local).invoke({ url: `${server.origin}/` }, { signal: controller.signal }),
     ).rejects.toThrow(/cancelled|abort/i);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let wait = 0; wait < 100 && server.closedSockets() === 0; wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect(server.closedSockets()).toBe(1);
   });
 
