@@ -45,7 +45,8 @@ describe("createHttpTool", () => {
     const server = await serve((_request, response) => sendJson(response, 404, { error: "no such pet" }));
     const message = await createHttpTool(local).invoke(toolCall({ url: `${server.origin}/pets/9` }));
     expect(message).toBeInstanceOf(ToolMessage);
-    expect(message.status).toBe("success");
+    // a 404 is an answer (kept as artifact) but a failed call: status "error", so a plan step fails
+    expect(message.status).toBe("error");
     expect(message.tool_call_id).toBe("call_1");
     expect(message.artifact).toMatchObject({ ok: false, status: 404 });
     expect(JSON.parse(message.content as string)).toMatchObject({

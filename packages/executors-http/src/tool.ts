@@ -51,9 +51,10 @@ interface ToolCallContext {
 }
 
 /**
- * Runs `send` and turns the outcome into what a model reads: JSON text of the {@link HttpResponse},
- * or, for a refusal or failure, `{"error":{"code","message"}}` (a `ToolMessage` with
- * `status: "error"` when called with a tool call id). Cancellation rethrows the signal's reason.
+ * Runs `send` and turns the outcome into what a model reads: JSON text of the {@link HttpResponse}
+ * (with a tool call id: a `ToolMessage` with the response as `artifact`, and `status: "error"` when
+ * the HTTP status is not 2xx), or, for a refusal or failure, `{"error":{"code","message"}}` (a
+ * `ToolMessage` with `status: "error"`). Cancellation rethrows the signal's reason.
  */
 export async function toToolOutput(
   name: string,
@@ -66,7 +67,14 @@ export async function toToolOutput(
     const response = await send(signal);
     const content = JSON.stringify(response);
     return toolCallId
-      ? new ToolMessage({ content, tool_call_id: toolCallId, name, status: "success", artifact: response })
+      ? new ToolMessage({
+          content,
+          tool_call_id: toolCallId,
+          name,
+          // An HTTP error status is an answer, but a failed call: a plan step using it fails (and replans).
+          status: response.ok ? "success" : "error",
+          artifact: response,
+        })
       : content;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
