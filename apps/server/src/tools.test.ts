@@ -1,0 +1,60 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ToolMessage } from "@langchain/core/messages";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serverTools } from "./tools.js";
+
+let workspace: string;
+
+beforeAll(async () => {
+  workspace = await mkdtemp(join(tmpdir(), "replan-tools-"));
+  await writeFile(join(workspace, "notes.txt"), "alpha\n");
+});
+
+afterAll(async () => {
+  await rm(workspace, { recursive: true, force: true });
+});
+
+const call = (name: string, args: Record<string, unknown>) => ({
+  type: "tool_call" as const,
+  id: "call_1",
+  name,
+  args,
+});
+
+describe("serverTools", () => {
+  it("confines the shell tool to REPLAN_WORKSPACE", async () => {
+    const [shell] = serverTools(["shell"], { REPLAN_WORKSPACE: workspace });
+    const read = (await shell!.invoke(call("shell", { program: "cat", args: ["notes.txt"] }))) as ToolMessage;
+    expect(read.status).toBe("success");
+    expect(String(read.content)).toContain("alpha");
+    const escape = (await shell!.invoke(
+      call("shell", { program: "cat", args: ["/etc/passwd"] }),
+    )) as ToolMessage;
+    expect(escape.status).toBe("error");
+    expect(String(escape.content)).toContain("path-escape");
+  });
+
+  it("requires REPLAN_WORKSPACE for the shell tool", () => {
+    expect(() => serverTools(["shell"], {})).toThrow(/REPLAN_WORKSPACE/);
+  });
+
+  it("gives the HTTP tool safe defaults: read-only methods, no private or loopback addresses", async () => {
+    const [http] = serverTools(["http_request"], {});
+    expect(http!.name).toBe("http_request");
+    const loopback = (await http!.invoke(
+      call("http_request", { url: "http://127.0.0.1:9/" }),
+    )) as ToolMessage;
+    expect(loopback.status).toBe("error");
+    expect(String(loopback.content)).toContain("address-not-allowed");
+    await expect(
+      http!.invoke(call("http_request", { method: "POST", url: "https://example.com/", json: {} })),
+    ).rejects.toThrow(/"GET"\|"HEAD"/); // the schema offers GET and HEAD only
+  });
+
+  it("builds each configuration once", () => {
+    const env = { REPLAN_WORKSPACE: workspace };
+    expect(serverTools(["shell"], env)[0]).toBe(serverTools(["shell"], env)[0]);
+  });
+});
