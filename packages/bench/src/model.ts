@@ -1,0 +1,186 @@
+// The scripted model every system uses: `ScriptedChatModel` from @replan/langgraph/testing, with
+// replies that follow the scenario and a sleep of `latencyMs` per call (a step's own latency for
+// the call that carries out an agent step). Calls are recorded; tokens are counted after the run.
+import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
+import type { AIMessageChunk } from "@langchain/core/messages";
+import { ToolMessage } from "@langchain/core/messages";
+import { type ScriptedReply, type ScriptedRequest, ScriptedChatModel } from "@replan/langgraph/testing";
+import {
+  finalAnswerText,
+  fillerText,
+  type Scenario,
+  type StepDefinition,
+  stepTable,
+} from "./scenarios.js";
+import { promptTokensOf } from "./tokens.js";
+
+/** A scripted model that also measures the time spent inside its calls. */
+export class BenchModel extends ScriptedChatModel {
+  /** Time spent inside `invoke` (overlapping calls are counted each). */
+  modelMs = 0;
+
+  override async invoke(
+    input: BaseLanguageModelInput,
+    options?: Parameters<ScriptedChatModel["invoke"]>[1],
+  ): Promise<AIMessageChunk> {
+    const start = performance.now();
+    try {
+      return await super.invoke(input, options);
+    } finally {
+      this.modelMs += performance.now() - start;
+    }
+  }
+}
+
+/** The role of a call, as the script sees it. */
+export type CallRole = "planner" | "replanner" | "executor" | "answer";
+
+/** Usage of a run's model calls. */
+export interface CallStats {
+  llmCalls: number;
+  promptTokens: number;
+  /** Prompt tokens of the replanner's calls. */
+  replannerPromptTokens: number;
+  /** The largest prompt of one call. */
+  maxPromptTokens: number;
+}
+
+/** Counts the calls and their prompt tokens, with the role of each call. */
+export function callStats(calls: readonly ScriptedRequest[], roleOf: (request: ScriptedRequest) => CallRole) {
+  const stats: CallStats = { llmCalls: 0, promptTokens: 0, replannerPromptTokens: 0, maxPromptTokens: 0 };
+  for (const call of calls) {
+    const tokens = promptTokensOf(call.messages, call.tools);
+    stats.llmCalls++;
+    stats.promptTokens += tokens;
+    stats.maxPromptTokens = Math.max(stats.maxPromptTokens, tokens);
+    if (roleOf(call) === "replanner") stats.replannerPromptTokens += tokens;
+  }
+  return stats;
+}
+
+const sleep = (ms: number) =>
+  ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+
+/** The step a call is about, from a "step <id>:" task text or a "Your step (<id>)" line. */
+function stepIdIn(text: string): string | undefined {
+  return /Your step \(([\w-]+)\)/.exec(text)?.[1] ?? /^step ([\w-]+):/m.exec(text)?.[1];
+}
+
+/** An agent step's answer: text of the scenario's output size (a short note for the join). */
+export function agentAnswer(scenario: Scenario, step: StepDefinition): string {
+  if (step.tool === "combine") return `Combined ${step.dependsOn.length} summaries: all consistent.`;
+  return `Summary of ${step.id}: ${fillerText(`${step.id}:agent`, scenario.outputChars)}`;
+}
+
+/** A step as the replan planner writes it (`ModelPlanSchema`: tool and args as JSON, or nulls). */
+function modelStep(scenario: Scenario, step: StepDefinition) {
+  const tool = scenario.mode === "tool";
+  return {
+    id: step.id,
+    description: step.description,
+    dependsOn: step.dependsOn,
+    tool: tool ? step.tool : null,
+    args: tool ? JSON.stringify(step.args) : null,
+  };
+}
+
+/** Roles of replan's calls, by their system prompt (replan's default prompts). */
+export function replanRoleOf(request: ScriptedRequest): CallRole {
+  const system = request.messages[0]?.text ?? "";
+  if (system.startsWith("You are the planner")) return "planner";
+  if (system.startsWith("You are the replanner")) return "replanner";
+  if (system.startsWith("You write the final answer")) return "answer";
+  return "executor";
+}
+
+/**
+ * The model for replan (core and adapter): plans the scenario's steps, replans the failure with
+ * its replacement steps, carries out agent steps with a text answer, writes the final answer.
+ *
+ * @param scenario - the scenario.
+ * @param latencyMs - the sleep of each call (an agent step's call sleeps that step's latency).
+ */
+export function replanModel(scenario: Scenario, latencyMs: number): BenchModel {
+  const steps = stepTable(scenario);
+  return new BenchModel({
+    responses: async (request): Promise<ScriptedReply> => {
+      const role = replanRoleOf(request);
+      if (role === "executor") {
+        const id = stepIdIn(request.messages[1]?.text ?? "");
+        const step = id === undefined ? undefined : steps.get(id);
+        if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
+        await sleep(step.latencyFactor * latencyMs);
+        return agentAnswer(scenario, step);
+      }
+      await sleep(latencyMs);
+      if (role === "planner") return { structured: { steps: scenario.steps.map((step) => modelStep(scenario, step)) } };
+      if (role === "replanner") {
+        const replacement = scenario.failure?.replacement ?? [];
+        return { structured: { steps: replacement.map((step) => modelStep(scenario, step)) } };
+      }
+      return finalAnswerText(scenario);
+    },
+  });
+}
+
+/** Roles of the baseline's calls, by their prompt (the tutorial's prompts). */
+export function baselineRoleOf(request: ScriptedRequest): CallRole {
+  const first = request.messages[0]?.text ?? "";
+  if (first.startsWith("For the given objective")) {
+    return first.includes("Your objective was this:") ? "replanner" : "planner";
+  }
+  return "executor";
+}
+
+/** A tool step's arguments as the baseline's agent writes them: references become the ids. */
+export function literalArgs(step: StepDefinition): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(step.args).replace(/\$\{([\w-]+)(?:\.[\w-]+)*\}/g, "$1"));
+}
+
+/**
+ * The model for the baseline (the LangGraph tutorial's graph): plans the steps as text in
+ * dependency order, carries out one step with a ReAct agent (a tool call then a text answer that
+ * repeats the tool's output; for agent steps a text answer), and after every step replans the
+ * remaining steps (with the replacement after the failure) or responds when none is left.
+ *
+ * @param scenario - the scenario.
+ * @param latencyMs - the sleep of each call (an agent step's call sleeps that step's latency).
+ */
+export function baselineModel(scenario: Scenario, latencyMs: number): BenchModel {
+  const steps = stepTable(scenario);
+  const queue = scenario.steps.map((step) => step.id);
+  return new BenchModel({
+    responses: async (request): Promise<ScriptedReply> => {
+      const role = baselineRoleOf(request);
+      if (role === "planner") {
+        await sleep(latencyMs);
+        return { structured: { steps: queue.map((id) => steps.get(id)!.description) } };
+      }
+      if (role === "replanner") {
+        await sleep(latencyMs);
+        const done = queue.shift();
+        const failure = scenario.failure;
+        if (failure && done === failure.stepId) {
+          const replacing = new Set(failure.replacement.map((step) => step.id));
+          const rest = queue.filter((id) => !replacing.has(id));
+          queue.splice(0, queue.length, ...failure.replacement.map((step) => step.id), ...rest);
+        }
+        if (queue.length === 0) {
+          return { toolCalls: [{ name: "response", args: { response: finalAnswerText(scenario) } }] };
+        }
+        return { toolCalls: [{ name: "plan", args: { steps: queue.map((id) => steps.get(id)!.description) } }] };
+      }
+      const id = stepIdIn(request.messages[0]?.text ?? "");
+      const step = id === undefined ? undefined : steps.get(id);
+      if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
+      if (scenario.mode === "agent") {
+        await sleep(step.latencyFactor * latencyMs);
+        return agentAnswer(scenario, step);
+      }
+      await sleep(latencyMs);
+      const last = request.messages.at(-1);
+      if (last && ToolMessage.isInstance(last)) return last.text; // the step's result, as the agent's answer
+      return { toolCalls: [{ name: step.tool, args: literalArgs(step) }] };
+    },
+  });
+}

@@ -1,0 +1,54 @@
+// The scenario's tools: `fetch_record` (sleeps the step's latency, returns a record; the failing
+// step's primary source answers 503) and `combine`. The same work as LangChain tools (adapter and
+// baseline) and as plain functions (core).
+import { tool } from "@langchain/core/tools";
+import type { ToolFunction } from "@replan/core";
+import { z } from "zod";
+import { recordOf, type Scenario, stepTable } from "./scenarios.js";
+
+const sleep = (ms: number) =>
+  ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+
+/** The tools' work for a scenario, as plain async functions. */
+export function toolFunctions(scenario: Scenario, latencyMs: number): Record<string, ToolFunction> {
+  const steps = stepTable(scenario);
+  const latencyOf = (id: string) => (steps.get(id)?.latencyFactor ?? 1) * latencyMs;
+  return {
+    fetch_record: async (args) => {
+      const id = String(args.id);
+      const source = typeof args.source === "string" ? args.source : "primary";
+      await sleep(latencyOf(id));
+      if (scenario.failure?.stepId === id && source !== "mirror") {
+        throw new Error(`503 Service Unavailable: the primary source of record ${id} is down`);
+      }
+      return recordOf(id, source, scenario.outputChars);
+    },
+    combine: async (args) => {
+      const parts = Array.isArray(args.parts) ? args.parts.map(String) : [];
+      await sleep(latencyOf("join"));
+      return { combined: parts.length, ids: parts };
+    },
+  };
+}
+
+/** The same tools as LangChain tools (results as JSON text, as a tool sends them to a model). */
+export function langchainTools(scenario: Scenario, latencyMs: number) {
+  const work = toolFunctions(scenario, latencyMs);
+  const context = undefined as never; // the functions above do not use the step context
+  return [
+    tool(async (args) => JSON.stringify(await work.fetch_record!(args, context)), {
+      name: "fetch_record",
+      description: "Fetches one record by id from the primary source (or the mirror)",
+      schema: z.object({
+        id: z.string().describe("the record's id"),
+        after: z.string().optional().describe("the id of the record fetched before, if any"),
+        source: z.enum(["primary", "mirror"]).optional().describe("where to fetch it; default primary"),
+      }),
+    }),
+    tool(async (args) => JSON.stringify(await work.combine!(args, context)), {
+      name: "combine",
+      description: "Combines fetched records, given their ids, into one summary",
+      schema: z.object({ parts: z.array(z.string()).describe("the ids of the records") }),
+    }),
+  ];
+}
