@@ -29,11 +29,11 @@ describe("serverTools", () => {
     const read = (await shell!.invoke(call("shell", { program: "cat", args: ["notes.txt"] }))) as ToolMessage;
     expect(read.status).toBe("success");
     expect(String(read.content)).toContain("alpha");
-    const escape = (await shell!.invoke(
+    const outside = (await shell!.invoke(
       call("shell", { program: "cat", args: ["/etc/passwd"] }),
     )) as ToolMessage;
-    expect(escape.status).toBe("error");
-    expect(String(escape.content)).toContain("path-escape");
+    expect(outside.status).toBe("error");
+    expect(String(outside.content)).toContain("path-escape");
   });
 
   it("requires REPLAN_WORKSPACE for the shell tool", () => {
