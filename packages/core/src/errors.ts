@@ -29,6 +29,8 @@ export type CoreErrorCode =
   | "invalid-reference"
   /** A step's result was reported as unexpected by the executor or the checker. */
   | "unexpected-result"
+  /** A step's result cannot be saved as JSON (a BigInt, a cycle, a throwing `toJSON`). */
+  | "invalid-result"
   /** The planner or replanner failed to produce a plan. */
   | "planner-failed";
 

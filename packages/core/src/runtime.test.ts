@@ -136,6 +136,28 @@ describe("runPlan", () => {
     expect(failed.error?.message).toContain("known: ok");
   });
 
+  it("fails a step whose result is not JSON-serializable (invalid-result) instead of keeping it", async () => {
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    const saved: string[] = [];
+    const result = await runPlan({
+      goal: "g",
+      planner: () => [agent("big"), agent("loop"), agent("fine")],
+      executor: (step) => (step.id === "big" ? 10n : step.id === "loop" ? loop : "ok"),
+      budget: { maxAttempts: 3 },
+      onState: (state) => saved.push(serializeRun(state)), // a save must never throw
+    });
+    expect(result.status).toBe("failed");
+    const steps = result.plan?.steps ?? [];
+    expect(steps.map((step) => [step.id, step.status, step.attempts, step.error?.code])).toEqual([
+      ["big", "failed", 1, "invalid-result"],
+      ["loop", "failed", 1, "invalid-result"],
+      ["fine", "done", 1, undefined],
+    ]);
+    expect(steps[0]?.error?.message).toContain("BigInt");
+    expect(saved.length).toBeGreaterThan(0);
+  });
+
   it("times out a step: its signal is aborted and the step fails with step-timeout", async () => {
     let sawAbort = false;
     const result = await runPlan({

@@ -557,7 +557,22 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
     if (isUnexpected(value)) {
       reason = value.reason;
       value = value.result;
-    } else if (checker) {
+    }
+    // Results are saved as JSON (serializeRun, LangGraph's checkpointers): one that cannot be
+    // would make every save throw, so it fails the step instead.
+    const problem = serializationProblem(value);
+    if (problem !== undefined) {
+      return {
+        type: "fail",
+        error: {
+          code: "invalid-result",
+          message: `step "${step.id}" returned a result that is not JSON-serializable: ${problem}`,
+        },
+        retryable: false,
+        usage,
+      };
+    }
+    if (reason === undefined && checker) {
       const check = await untilAborted(Promise.resolve(checker(step, value, context)), signal);
       if (!check.expected) reason = check.reason;
     }
@@ -578,6 +593,16 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
       stepError.code !== "invalid-reference" &&
       (error as { retryable?: unknown } | null)?.retryable !== false;
     return { type: "fail", error: stepError, retryable, usage };
+  }
+}
+
+/** Why `value` cannot be written as JSON (a BigInt, a cycle, a throwing toJSON), or undefined. */
+function serializationProblem(value: unknown): string | undefined {
+  try {
+    JSON.stringify(value);
+    return undefined;
+  } catch (error) {
+    return errorMessage(error);
   }
 }
 
