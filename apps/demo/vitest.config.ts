@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
-    testTimeout: 20_000,
+    // The end-to-end tests mostly wait on child processes: run the files side by side.
+    maxWorkers: 3,
+    testTimeout: 45_000,
   },
 });

@@ -129,7 +129,8 @@ export function parseEdit(text: string): ParsedAnswer {
     return { kind: "invalid", error: `the edited plan is not JSON: ${(error as Error).message}` };
   }
   const steps = Array.isArray(value) ? value : (value as { steps?: unknown } | null)?.steps;
-  if (!Array.isArray(steps)) return { kind: "invalid", error: "the edited plan must be a JSON array of steps" };
+  if (!Array.isArray(steps))
+    return { kind: "invalid", error: "the edited plan must be a JSON array of steps" };
   const normalized = steps.map((raw): StepSpecInput | unknown => {
     if (raw === null || typeof raw !== "object") return raw;
     const step = { ...(raw as Record<string, unknown>) };

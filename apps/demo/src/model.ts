@@ -5,7 +5,6 @@
  * @module
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { ChatOpenAI } from "@langchain/openai";
 
 /** The model used when `--model` is not given. */
 export const DEFAULT_MODEL = "gpt-4.1-mini";
@@ -26,11 +25,13 @@ export interface OnlineModelOptions {
  * @param options - model name, key, base URL.
  * @example
  * ```ts
- * const model = createOnlineModel({ model: "gpt-4.1-mini", apiKey: process.env.OPENAI_API_KEY, baseURL: undefined });
+ * const model = await createOnlineModel({ model: "gpt-4.1-mini", apiKey: process.env.OPENAI_API_KEY, baseURL: undefined });
  * ```
  */
-export function createOnlineModel(options: OnlineModelOptions): BaseChatModel {
+export async function createOnlineModel(options: OnlineModelOptions): Promise<BaseChatModel> {
   const { model, apiKey, baseURL } = options;
+  // Loaded only when needed: offline runs start faster without it.
+  const { ChatOpenAI } = await import("@langchain/openai");
   return new ChatOpenAI({
     model,
     apiKey: apiKey ?? "not-needed",

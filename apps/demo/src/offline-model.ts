@@ -95,7 +95,11 @@ export function readSteps(text: string): {
  * @param used - failed steps already replanned (updated).
  * @returns the steps that replace everything not done.
  */
-export function revise(scenario: Scenario, statuses: Record<string, string>, used: Set<string>): ScenarioStep[] {
+export function revise(
+  scenario: Scenario,
+  statuses: Record<string, string>,
+  used: Set<string>,
+): ScenarioStep[] {
   const failed = Object.keys(statuses).filter((id) => statuses[id] === "failed");
   const id = failed.find((candidate) => scenario.replans[candidate] && !used.has(candidate));
   if (id === undefined) return [];
@@ -133,7 +137,10 @@ export function createOfflineModel(options: OfflineModelOptions): ScriptedChatMo
   const used = new Set<string>();
   const respond = (request: ScriptedRequest): ScriptedReply => {
     const role = roleOf(request);
-    const prompt = request.messages.slice(1).map((message) => message.text).join("\n");
+    const prompt = request.messages
+      .slice(1)
+      .map((message) => message.text)
+      .join("\n");
     if (role === "planner") return toModelPlan(scenario.plan);
     if (role === "replanner") return toModelPlan(revise(scenario, readSteps(prompt).statuses, used));
     if (role === "executor") {
@@ -144,7 +151,9 @@ export function createOfflineModel(options: OfflineModelOptions): ScriptedChatMo
       const { results } = readSteps(prompt);
       const ending = /How the plan ended: ([a-z-]+)/.exec(prompt)?.[1];
       const answer = scenario.answer(results);
-      return ending === "completed" ? answer : `The run ended ${ending ?? "early"}. What is known:\n${answer}`;
+      return ending === "completed"
+        ? answer
+        : `The run ended ${ending ?? "early"}. What is known:\n${answer}`;
     }
     return "I am the offline demo model; I only know the built-in scenarios.";
   };

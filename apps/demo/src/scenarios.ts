@@ -369,3 +369,18 @@ export function matchScenario(goal: string): { scenario: Scenario; matched: stri
   }
   return best;
 }
+
+/**
+ * The text of `--list-scenarios`.
+ *
+ * @returns one block per scenario: name, summary, goal.
+ */
+export function describeScenarios(): string {
+  const lines = ["Built-in scenarios (offline, the scripted model plays one of them):"];
+  for (const scenario of SCENARIOS) {
+    const tag = scenario === DEFAULT_SCENARIO ? " (default)" : "";
+    lines.push(`  ${scenario.name.padEnd(15)} ${scenario.summary}${tag}`);
+    lines.push(`  ${"".padEnd(15)} goal: "${scenario.goal}"`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -141,7 +141,8 @@ function routes(): Route[] {
       latencyMs: 400,
       handle: ({ body }) => {
         const title = (body as { title?: unknown } | null)?.title;
-        if (typeof title !== "string" || title === "") return { status: 400, body: { error: "title required" } };
+        if (typeof title !== "string" || title === "")
+          return { status: 400, body: { error: "title required" } };
         const id = `rep-${randomUUID().slice(0, 8)}`;
         return { status: 201, body: { id, title, url: `/reports/${id}` } };
       },

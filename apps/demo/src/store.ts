@@ -42,7 +42,11 @@ export interface OpenCheckpointer {
 export async function openCheckpointer(options: CheckpointerOptions): Promise<OpenCheckpointer> {
   const { thread, sqlitePath, databaseUrl } = options;
   if (thread === undefined) {
-    return { saver: new MemorySaver(), description: "memory (pass --thread to make the run resumable)", close: async () => {} };
+    return {
+      saver: new MemorySaver(),
+      description: "memory (pass --thread to make the run resumable)",
+      close: async () => {},
+    };
   }
   if (databaseUrl) {
     const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");

@@ -39,6 +39,11 @@ export interface View {
   event(event: RunEvent): void;
   /** Shows the plan that waits for approval (and why a previous answer was refused). */
   approval(plan: Plan, error?: string): void;
+  /**
+   * The plan was approved at `at`: durations of the steps the planner already marked as started
+   * count from then, not from the time the plan was proposed.
+   */
+  approved(at: number): void;
   /** Writes a prompt (no newline) before reading an answer. */
   prompt(text: string): void;
   /** The end of the run. */
@@ -105,7 +110,8 @@ export function stepAction(step: Step, width = 56): string {
 
 /**
  * A step error in a few words: a shell failure (JSON of the command's result) becomes
- * `exit 1: <stderr>`, a refusal `<code>: <message>`; other messages are kept.
+ * `shell: exit 1: <stderr>`, an HTTP error answer `HTTP 503: <error>`, a refusal
+ * `<tool>: <code>: <message>`; other messages are kept.
  *
  * @param message - the step error's message.
  */
@@ -114,6 +120,9 @@ export function shortError(message: string): string {
   if (!match) return message;
   try {
     const value = JSON.parse(match[2]!) as {
+      ok?: boolean;
+      status?: number;
+      body?: unknown;
       exitCode?: number | null;
       terminationReason?: string;
       stderr?: string;
@@ -121,8 +130,22 @@ export function shortError(message: string): string {
       error?: { code?: string; message?: string };
     };
     if (value.error) return `${match[1]}: ${value.error.code ?? "error"}: ${value.error.message ?? ""}`;
+    if (value.ok === false && typeof value.status === "number") {
+      // An HTTP answer that is not 2xx (the HTTP tools fail the step with the response).
+      const body = value.body as { error?: unknown } | string | null | undefined;
+      const detail =
+        typeof body === "object" && body !== null && typeof body.error === "string"
+          ? body.error
+          : typeof body === "string"
+            ? body
+            : JSON.stringify(body);
+      return `HTTP ${value.status}: ${detail}`;
+    }
     const output = (value.stderr?.trim() || value.stdout?.trim() || "").split("\n")[0] ?? "";
-    const how = value.exitCode !== null && value.exitCode !== undefined ? `exit ${value.exitCode}` : value.terminationReason;
+    const how =
+      value.exitCode !== null && value.exitCode !== undefined
+        ? `exit ${value.exitCode}`
+        : value.terminationReason;
     return `${match[1]}: ${how}${output ? `: ${output}` : ""}`;
   } catch {
     return message;
@@ -253,6 +276,7 @@ function jsonView({ stdout, stderr }: ViewOptions): View {
     warn: (message) => stderr.write(`${message}\n`),
     event: (event) => line(event),
     approval: (plan, error) => line({ type: "approval-request", plan, ...(error ? { error } : {}) }),
+    approved: () => {},
     prompt: (text) => stderr.write(text),
     finish: () => {},
     close: () => {},
@@ -268,6 +292,8 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
   let planning = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   let closed = false;
+  let floor = 0;
+  const startOf = (step: Step) => Math.max(step.startedAt ?? 0, floor);
 
   const clock = (at: number) => paint.dim(`${formatDuration(Math.max(0, at - startedAt)).padStart(6)}`);
   const restored = (at: number) => (at < startedAt ? paint.dim(" (restored from the checkpoint)") : "");
@@ -289,9 +315,9 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
 
   const timing = (step: Step): string => {
     if (step.status === "running" && step.startedAt !== undefined && live)
-      return paint.cyan(formatDuration(Date.now() - step.startedAt));
+      return paint.cyan(formatDuration(Date.now() - startOf(step)));
     if (step.startedAt !== undefined && step.endedAt !== undefined)
-      return paint.dim(formatDuration(step.endedAt - step.startedAt));
+      return paint.dim(formatDuration(step.endedAt - startOf(step)));
     return "";
   };
 
@@ -302,7 +328,10 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
       const name = `${prefix}${step.id}`;
       const pad = " ".repeat(Math.max(0, width - visibleLength(name)));
       const after = others.length > 0 ? paint.dim(` ← ${others.join(", ")}`) : "";
-      const error = step.status === "failed" && step.error ? paint.red(`  ${cut(shortError(step.error.message), 70)}`) : "";
+      const error =
+        step.status === "failed" && step.error
+          ? paint.red(`  ${cut(shortError(step.error.message), 70)}`)
+          : "";
       const time = timing(step);
       return `    ${icon(step)} ${paint.dim(prefix)}${paint.bold(step.id)}${pad}  ${paint.dim(stepAction(step))}${after}${time ? `  ${time}` : ""}${error}`;
     });
@@ -333,6 +362,10 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
     const lines = liveLines().map((line) => fit(line, width));
     if (lines.length > 0) stdout.write(`${lines.join("\n")}\n`);
     drawn = lines.length;
+  };
+  const redraw = () => {
+    clear();
+    draw();
   };
   const log = (text: string) => {
     clear();
@@ -374,7 +407,9 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
           return;
         case "plan-start":
           planning = true;
-          return log(`${at}  ${paint.magenta("planning…")}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`);
+          return log(
+            `${at}  ${paint.magenta("planning…")}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`,
+          );
         case "plan-end":
           planning = false;
           plan = event.plan;
@@ -389,8 +424,10 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
           );
         case "step-start":
           updateStep(event.step);
-          if (live) return clear(), draw();
-          return log(`${at}  ${paint.cyan("▶ start")} ${event.step.id}  ${paint.dim(stepAction(event.step))}${restored(event.at)}`);
+          if (live) return redraw();
+          return log(
+            `${at}  ${paint.cyan("▶ start")} ${event.step.id}  ${paint.dim(stepAction(event.step))}${restored(event.at)}`,
+          );
         case "step-retry":
           updateStep(event.step);
           return log(
@@ -401,10 +438,10 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
           const step = event.step;
           const took =
             step.startedAt !== undefined && step.endedAt !== undefined
-              ? ` (${formatDuration(step.endedAt - step.startedAt)})`
+              ? ` (${formatDuration(step.endedAt - startOf(step))})`
               : "";
           if (step.status === "done") {
-            if (live) return clear(), draw();
+            if (live) return redraw();
             return log(`${at}  ${paint.green("✔ done ")} ${step.id}${took}${restored(event.at)}`);
           }
           return log(
@@ -430,7 +467,8 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
           );
         case "run-end": {
           const status = event.outcome.status;
-          const paintStatus = status === "completed" ? paint.green : status === "cancelled" ? paint.yellow : paint.red;
+          const paintStatus =
+            status === "completed" ? paint.green : status === "cancelled" ? paint.yellow : paint.red;
           return log(`${at}  ${paintStatus(`■ ${status}`)}: ${event.outcome.reason}`);
         }
       }
@@ -439,8 +477,17 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
       clear();
       if (error) stdout.write(`${paint.red(`  ${error}`)}\n`);
       stdout.write(`\n${paint.bold(`  proposed plan (${current.steps.length} steps):`)}\n`);
-      printPlan(current);
+      // The planner marks the first ready steps as started; nothing runs before the approval.
+      printPlan({
+        ...current,
+        steps: current.steps.map((step) =>
+          step.status === "running" ? { ...step, status: "pending", startedAt: undefined } : step,
+        ),
+      });
       stdout.write("\n");
+    },
+    approved(at) {
+      floor = at;
     },
     prompt(text) {
       clear();
@@ -462,7 +509,11 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
         ? ` · ${summary.usage.llmCalls} LLM calls, ${summary.usage.promptTokens + summary.usage.completionTokens} tokens`
         : "";
       const paintStatus =
-        summary.status === "completed" ? paint.green : summary.status === "cancelled" ? paint.yellow : paint.red;
+        summary.status === "completed"
+          ? paint.green
+          : summary.status === "cancelled"
+            ? paint.yellow
+            : paint.red;
       stdout.write(`${paintStatus(`${summary.status}`)}: ${summary.reason}${paint.dim(usage)}\n`);
       for (const note of summary.notes) stdout.write(`${paint.dim(note)}\n`);
     },
