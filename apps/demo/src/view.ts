@@ -358,7 +358,7 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
   };
   const draw = () => {
     if (!live || closed) return;
-    const width = Math.max(20, (stdout.columns ?? 100) - 1);
+    const width = Math.max(20, (stdout.columns || 100) - 1);
     const lines = liveLines().map((line) => fit(line, width));
     if (lines.length > 0) stdout.write(`${lines.join("\n")}\n`);
     drawn = lines.length;
