@@ -99,7 +99,11 @@ export async function runCore(options: CoreRunOptions): Promise<{ result: RunRes
   const result = await runPlan({
     goal,
     planner: ({ goal, feedback, signal }) =>
-      ask(plannerSystem, feedback ? `${goal}\n\nYour previous plan was invalid: ${feedback.message}` : goal, signal),
+      ask(
+        plannerSystem,
+        feedback ? `${goal}\n\nYour previous plan was invalid: ${feedback.message}` : goal,
+        signal,
+      ),
     replanner,
     executor,
     tools: functions,
@@ -168,7 +172,13 @@ function toStepSpecs(parsed: unknown): unknown {
   const steps = (parsed as { steps?: unknown } | null)?.steps;
   if (!Array.isArray(steps)) return parsed;
   return steps.map((raw) => {
-    const step = raw as { id: string; description: string; dependsOn?: string[]; tool?: string | null; args?: string | null };
+    const step = raw as {
+      id: string;
+      description: string;
+      dependsOn?: string[];
+      tool?: string | null;
+      args?: string | null;
+    };
     const base = { id: step.id, description: step.description, dependsOn: step.dependsOn ?? [] };
     if (typeof step.tool !== "string" || step.tool === "") return { ...base, kind: "agent" };
     let args: unknown = step.args ?? {};

@@ -5,13 +5,7 @@ import type { BaseLanguageModelInput } from "@langchain/core/language_models/bas
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { ToolMessage } from "@langchain/core/messages";
 import { type ScriptedReply, type ScriptedRequest, ScriptedChatModel } from "@replan/langgraph/testing";
-import {
-  finalAnswerText,
-  fillerText,
-  type Scenario,
-  type StepDefinition,
-  stepTable,
-} from "./scenarios.js";
+import { finalAnswerText, fillerText, type Scenario, type StepDefinition, stepTable } from "./scenarios.js";
 import { promptTokensOf } from "./tokens.js";
 
 /** A scripted model that also measures the time spent inside its calls. */
@@ -102,6 +96,7 @@ export function replanRoleOf(request: ScriptedRequest): CallRole {
  */
 export function replanModel(scenario: Scenario, latencyMs: number): BenchModel {
   const steps = stepTable(scenario);
+  const answers = new Map([...steps.values()].map((step) => [step.id, agentAnswer(scenario, step)]));
   return new BenchModel({
     responses: async (request): Promise<ScriptedReply> => {
       const role = replanRoleOf(request);
@@ -110,10 +105,11 @@ export function replanModel(scenario: Scenario, latencyMs: number): BenchModel {
         const step = id === undefined ? undefined : steps.get(id);
         if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
         await sleep(step.latencyFactor * latencyMs);
-        return agentAnswer(scenario, step);
+        return answers.get(step.id)!;
       }
       await sleep(latencyMs);
-      if (role === "planner") return { structured: { steps: scenario.steps.map((step) => modelStep(scenario, step)) } };
+      if (role === "planner")
+        return { structured: { steps: scenario.steps.map((step) => modelStep(scenario, step)) } };
       if (role === "replanner") {
         const replacement = scenario.failure?.replacement ?? [];
         return { structured: { steps: replacement.map((step) => modelStep(scenario, step)) } };
@@ -148,6 +144,7 @@ export function literalArgs(step: StepDefinition): Record<string, unknown> {
  */
 export function baselineModel(scenario: Scenario, latencyMs: number): BenchModel {
   const steps = stepTable(scenario);
+  const answers = new Map([...steps.values()].map((step) => [step.id, agentAnswer(scenario, step)]));
   const queue = scenario.steps.map((step) => step.id);
   return new BenchModel({
     responses: async (request): Promise<ScriptedReply> => {
@@ -168,14 +165,16 @@ export function baselineModel(scenario: Scenario, latencyMs: number): BenchModel
         if (queue.length === 0) {
           return { toolCalls: [{ name: "response", args: { response: finalAnswerText(scenario) } }] };
         }
-        return { toolCalls: [{ name: "plan", args: { steps: queue.map((id) => steps.get(id)!.description) } }] };
+        return {
+          toolCalls: [{ name: "plan", args: { steps: queue.map((id) => steps.get(id)!.description) } }],
+        };
       }
       const id = stepIdIn(request.messages[0]?.text ?? "");
       const step = id === undefined ? undefined : steps.get(id);
       if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
       if (scenario.mode === "agent") {
         await sleep(step.latencyFactor * latencyMs);
-        return agentAnswer(scenario, step);
+        return answers.get(step.id)!;
       }
       await sleep(latencyMs);
       const last = request.messages.at(-1);

@@ -89,7 +89,13 @@ const chainSteps = (n: number): StepDefinition[] =>
 const fanOutSteps = (n: number): StepDefinition[] => {
   if (n === 1) return [fetchStep("s1")];
   const parallel = Array.from({ length: n - 1 }, (_, index) => fetchStep(`s${index + 1}`));
-  return [...parallel, joinStep("join", parallel.map((step) => step.id))];
+  return [
+    ...parallel,
+    joinStep(
+      "join",
+      parallel.map((step) => step.id),
+    ),
+  ];
 };
 
 /** `n` steps: a quarter slow independent steps, the rest chains of fast steps, one fast join. */
@@ -127,13 +133,41 @@ export function makeScenario(name: ScenarioName, n: number, outputChars = OUTPUT
   if (!Number.isInteger(n) || n < 1) throw new Error(`a scenario needs n >= 1, got ${n}`);
   switch (name) {
     case "chain":
-      return { name, n, goal: `Fetch the ${n} records, each after the one before.`, mode: "tool", steps: chainSteps(n), outputChars };
+      return {
+        name,
+        n,
+        goal: `Fetch the ${n} records, each after the one before.`,
+        mode: "tool",
+        steps: chainSteps(n),
+        outputChars,
+      };
     case "fan-out":
-      return { name, n, goal: `Fetch ${n - 1} records and combine them.`, mode: "tool", steps: fanOutSteps(n), outputChars };
+      return {
+        name,
+        n,
+        goal: `Fetch ${n - 1} records and combine them.`,
+        mode: "tool",
+        steps: fanOutSteps(n),
+        outputChars,
+      };
     case "agent-steps":
-      return { name, n, goal: `Summarise ${n - 1} records and combine them.`, mode: "agent", steps: fanOutSteps(n), outputChars };
+      return {
+        name,
+        n,
+        goal: `Summarise ${n - 1} records and combine them.`,
+        mode: "agent",
+        steps: fanOutSteps(n),
+        outputChars,
+      };
     case "skewed-dag":
-      return { name, n, goal: "Fetch the slow records and the chains of fast records, then combine them.", mode: "tool", steps: skewedSteps(n), outputChars };
+      return {
+        name,
+        n,
+        goal: "Fetch the slow records and the chains of fast records, then combine them.",
+        mode: "tool",
+        steps: skewedSteps(n),
+        outputChars,
+      };
     case "one-failure": {
       if (n < 2) throw new Error("one-failure needs n >= 2");
       // A chain whose last-but-one step fails (its primary source answers 503): the replanner sees
@@ -192,10 +226,38 @@ export function criticalPathMs(scenario: Scenario, latencyMs: number): number {
 /** Deterministic filler text of about `chars` characters, different for every seed. */
 export function fillerText(seed: string, chars: number): string {
   const words = [
-    "record", "status", "region", "latency", "invoice", "customer", "shipment", "ledger",
-    "balance", "warehouse", "forecast", "quarter", "revenue", "margin", "supplier", "contract",
-    "renewal", "priority", "incident", "resolved", "pending", "approved", "north", "south",
-    "east", "west", "alpha", "beta", "delta", "volume", "average", "median",
+    "record",
+    "status",
+    "region",
+    "latency",
+    "invoice",
+    "customer",
+    "shipment",
+    "ledger",
+    "balance",
+    "warehouse",
+    "forecast",
+    "quarter",
+    "revenue",
+    "margin",
+    "supplier",
+    "contract",
+    "renewal",
+    "priority",
+    "incident",
+    "resolved",
+    "pending",
+    "approved",
+    "north",
+    "south",
+    "east",
+    "west",
+    "alpha",
+    "beta",
+    "delta",
+    "volume",
+    "average",
+    "median",
   ];
   let state = 2166136261;
   for (const char of seed) state = Math.imul(state ^ char.charCodeAt(0), 16777619) >>> 0;

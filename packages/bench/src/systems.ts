@@ -144,12 +144,15 @@ export async function runSystem(
 ): Promise<RunRecord> {
   const runs = options.runs ?? 1;
   const measurements: Measurement[] = [];
-  for (let index = 0; index < runs; index++) measurements.push(await measure(system, scenario, latencyMs, options));
+  for (let index = 0; index < runs; index++)
+    measurements.push(await measure(system, scenario, latencyMs, options));
   const first = measurements[0]!;
   const stats = callStats(first.model.calls, first.roleOf);
   for (const other of measurements.slice(1)) {
     if (other.model.calls.length !== first.model.calls.length || other.status !== first.status) {
-      throw new Error(`${system} on ${scenario.name}: runs differ (${other.model.calls.length} vs ${first.model.calls.length} calls)`);
+      throw new Error(
+        `${system} on ${scenario.name}: runs differ (${other.model.calls.length} vs ${first.model.calls.length} calls)`,
+      );
     }
   }
   const record: RunRecord = {
@@ -178,7 +181,9 @@ export async function runSystem(
 /** Bytes of every serialized checkpoint (with its metadata) and pending write a MemorySaver holds. */
 export function savedBytes(saver: MemorySaver): { bytes: number; checkpoints: number; writes: number } {
   const size = (value: unknown) =>
-    typeof value === "string" ? Buffer.byteLength(value) : ((value as Uint8Array | undefined)?.byteLength ?? 0);
+    typeof value === "string"
+      ? Buffer.byteLength(value)
+      : ((value as Uint8Array | undefined)?.byteLength ?? 0);
   let bytes = 0;
   let checkpoints = 0;
   let writes = 0;

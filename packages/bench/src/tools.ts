@@ -13,6 +13,14 @@ const sleep = (ms: number) =>
 export function toolFunctions(scenario: Scenario, latencyMs: number): Record<string, ToolFunction> {
   const steps = stepTable(scenario);
   const latencyOf = (id: string) => (steps.get(id)?.latencyFactor ?? 1) * latencyMs;
+  // The records are made before the run, so that the timed run does not include making them.
+  const records = new Map<string, ReturnType<typeof recordOf>>();
+  for (const step of steps.values()) {
+    if (step.tool !== "fetch_record") continue;
+    const id = String(step.args.id);
+    const source = typeof step.args.source === "string" ? step.args.source : "primary";
+    records.set(`${id}:${source}`, recordOf(id, source, scenario.outputChars));
+  }
   return {
     fetch_record: async (args) => {
       const id = String(args.id);
@@ -21,7 +29,7 @@ export function toolFunctions(scenario: Scenario, latencyMs: number): Record<str
       if (scenario.failure?.stepId === id && source !== "mirror") {
         throw new Error(`503 Service Unavailable: the primary source of record ${id} is down`);
       }
-      return recordOf(id, source, scenario.outputChars);
+      return records.get(`${id}:${source}`) ?? recordOf(id, source, scenario.outputChars);
     },
     combine: async (args) => {
       const parts = Array.isArray(args.parts) ? args.parts.map(String) : [];

@@ -1,0 +1,52 @@
+// The reference for the adapter's overhead: a bare LangGraph StateGraph doing the same number of
+// trivial supersteps (one node looping) or trivial tasks (one superstep of `Send`s).
+import { Annotation, END, Send, START, StateGraph } from "@langchain/langgraph";
+
+const LoopState = Annotation.Root({
+  count: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }),
+});
+
+const FanState = Annotation.Root({
+  total: Annotation<number>({ reducer: (sum, next) => sum + next, default: () => 0 }),
+});
+
+/** A graph that runs `n` supersteps of one trivial node. */
+export function bareSupersteps(n: number) {
+  const graph = new StateGraph(LoopState)
+    .addNode("tick", (state) => ({ count: state.count + 1 }))
+    .addEdge(START, "tick")
+    .addConditionalEdges("tick", (state) => (state.count < n ? "tick" : END), ["tick", END])
+    .compile();
+  return () => graph.invoke({ count: 0 }, { recursionLimit: n + 10 });
+}
+
+/** A graph that runs `n` trivial tasks in one superstep (`Send` fan-out). */
+export function bareTasks(n: number) {
+  const graph = new StateGraph(FanState)
+    .addNode("work", (_input: { index: number }) => ({ total: 1 }))
+    .addConditionalEdges(START, () => Array.from({ length: n }, (_, index) => new Send("work", { index })), [
+      "work",
+    ])
+    .addEdge("work", END)
+    .compile();
+  return () => graph.invoke({ total: 0 });
+}
+
+/**
+ * Median wall time of `runs` invocations, after `warmups` untimed ones (LangGraph's code is cold at first).
+ *
+ * @param invoke - runs the graph once.
+ * @param runs - how many timed runs.
+ * @param warmups - how many untimed runs first.
+ */
+export async function timeMedian(invoke: () => Promise<unknown>, runs: number, warmups = 3): Promise<number> {
+  for (let index = 0; index < warmups; index++) await invoke();
+  const times: number[] = [];
+  for (let index = 0; index < runs; index++) {
+    const start = performance.now();
+    await invoke();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}

@@ -1,0 +1,348 @@
+// The human-readable part of the output: a table of ratios and the targets with PASS/FAIL.
+import type { RunRecord, SystemName } from "./systems.js";
+
+/** A bare-LangGraph reference measurement. */
+export interface ReferenceRecord {
+  kind: "supersteps" | "tasks";
+  steps: number;
+  wallMs: number;
+}
+
+/** One target: what it asks, the measured value, and whether it is met (null: not measured). */
+export interface TargetResult {
+  target: string;
+  measured: string;
+  pass: boolean | null;
+}
+
+const CORE: SystemName = "replan-core";
+const ADAPTER: SystemName = "replan-langgraph";
+const BASELINE: SystemName = "baseline-tutorial";
+const REPLAN: SystemName[] = [CORE, ADAPTER];
+const TOOL_SCENARIOS = ["chain", "fan-out", "skewed-dag"];
+
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+
+function find(records: RunRecord[], scenario: string, system: SystemName, steps: number, latencyMs: number) {
+  return records.find(
+    (record) =>
+      record.scenario === scenario &&
+      record.system === system &&
+      record.steps === steps &&
+      record.latencyMs === latencyMs,
+  );
+}
+
+/** The table: one row per scenario, size and latency, the three systems side by side. */
+export function formatTable(records: RunRecord[], references: ReferenceRecord[]): string {
+  const keys = new Map<string, { scenario: string; steps: number; latencyMs: number }>();
+  for (const record of records) {
+    keys.set(`${record.latencyMs}|${record.scenario}|${record.steps}`, record);
+  }
+  const header = [
+    "latency",
+    "scenario",
+    "steps",
+    "critical",
+    "core ms",
+    "adapter ms",
+    "baseline ms",
+    "adapter/crit",
+    "base/adapter",
+    "calls c/a/b",
+    "tokens c/a/b",
+    "tokens a/b",
+  ];
+  const rows: string[][] = [];
+  for (const { scenario, steps, latencyMs } of keys.values()) {
+    const core = find(records, scenario, CORE, steps, latencyMs);
+    const adapter = find(records, scenario, ADAPTER, steps, latencyMs);
+    const baseline = find(records, scenario, BASELINE, steps, latencyMs);
+    const critical = (core ?? adapter ?? baseline)!.criticalPathMs;
+    const cell = (record: RunRecord | undefined, pick: (record: RunRecord) => string) =>
+      record ? pick(record) : "-";
+    rows.push([
+      `${latencyMs} ms`,
+      scenario,
+      String(steps),
+      critical > 0 ? ms(critical) : "-",
+      cell(core, (r) => ms(r.wallMs)),
+      cell(adapter, (r) => ms(r.wallMs)),
+      cell(baseline, (r) => ms(r.wallMs)),
+      adapter && critical > 0 ? `${fixed(adapter.wallMs / critical)}x` : "-",
+      adapter && baseline ? `${fixed(baseline.wallMs / adapter.wallMs, 1)}x` : "-",
+      [core, adapter, baseline].map((r) => cell(r, (x) => String(x.llmCalls))).join("/"),
+      [core, adapter, baseline].map((r) => cell(r, (x) => String(x.promptTokens))).join("/"),
+      adapter && baseline ? fixed(adapter.promptTokens / baseline.promptTokens) : "-",
+    ]);
+  }
+  const checkpointRows = records.filter((record) => record.checkpointBytes !== undefined);
+  const lines = [alignTable([header, ...rows])];
+  if (checkpointRows.length > 0) {
+    lines.push("", "Checkpoints (MemorySaver; serialized checkpoints + metadata + pending writes):");
+    lines.push(
+      alignTable([
+        ["system", "scenario", "steps", "checkpoints", "writes", "bytes", "bytes/step"],
+        ...checkpointRows.map((record) => [
+          record.system,
+          record.scenario,
+          String(record.steps),
+          String(record.checkpoints),
+          String(record.checkpointWrites),
+          String(record.checkpointBytes),
+          fixed(record.checkpointBytes! / record.steps, 0),
+        ]),
+      ]),
+    );
+  }
+  if (references.length > 0) {
+    lines.push("", "Bare LangGraph reference (trivial nodes, no checkpointer):");
+    lines.push(
+      alignTable([
+        ["reference", "steps", "wall ms", "ms/step"],
+        ...references.map((reference) => [
+          reference.kind === "supersteps" ? "N supersteps (looping node)" : "N tasks in one superstep (Send)",
+          String(reference.steps),
+          ms(reference.wallMs),
+          fixed(reference.wallMs / reference.steps, 4),
+        ]),
+      ]),
+    );
+  }
+  return lines.join("\n");
+}
+
+function alignTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+        .join("  "),
+    )
+    .join("\n");
+}
+
+/**
+ * Checks every target of issue #7 against the records.
+ *
+ * @param records - every run.
+ * @param references - the bare LangGraph measurements.
+ */
+export function evaluateTargets(records: RunRecord[], references: ReferenceRecord[]): TargetResult[] {
+  const results: TargetResult[] = [];
+  const add = (target: string, measured: string, pass: boolean | null) =>
+    results.push({ target, measured, pass });
+  const missing = (target: string) => add(target, "not measured in this run", null);
+
+  // Fan-out of 16 at 100 ms.
+  const fanBaseline = find(records, "fan-out", BASELINE, 16, 100);
+  for (const system of REPLAN) {
+    const record = find(records, "fan-out", system, 16, 100);
+    const target = `${system}: fan-out 16 @100ms wall <= 1.15x critical path`;
+    if (!record) missing(target);
+    else {
+      const ratio = record.wallMs / record.criticalPathMs;
+      add(
+        target,
+        `${ms(record.wallMs)} ms / ${ms(record.criticalPathMs)} ms = ${fixed(ratio)}x`,
+        ratio <= 1.15,
+      );
+    }
+    const speedTarget = `${system}: fan-out 16 @100ms >= 8x faster than the baseline`;
+    if (!record || !fanBaseline) missing(speedTarget);
+    else {
+      const speedup = fanBaseline.wallMs / record.wallMs;
+      add(
+        speedTarget,
+        `${ms(fanBaseline.wallMs)} ms / ${ms(record.wallMs)} ms = ${fixed(speedup, 1)}x`,
+        speedup >= 8,
+      );
+    }
+  }
+
+  // Skewed DAG at 100 ms.
+  for (const system of REPLAN) {
+    const skewed = records.filter(
+      (r) => r.scenario === "skewed-dag" && r.system === system && r.latencyMs === 100,
+    );
+    const target = `${system}: skewed DAG @100ms wall <= 1.15x critical path (every N)`;
+    if (skewed.length === 0) missing(target);
+    else {
+      const ratios = skewed.map((r) => ({ steps: r.steps, ratio: r.wallMs / r.criticalPathMs, r }));
+      add(
+        target,
+        ratios
+          .map(
+            ({ steps, ratio, r }) => `N=${steps}: ${ms(r.wallMs)}/${ms(r.criticalPathMs)} = ${fixed(ratio)}x`,
+          )
+          .join("; "),
+        ratios.every(({ ratio }) => ratio <= 1.15),
+      );
+    }
+  }
+
+  // LLM calls on clean runs.
+  for (const system of REPLAN) {
+    const clean = records.filter(
+      (r) => r.system === system && TOOL_SCENARIOS.includes(r.scenario) && r.checkpointBytes === undefined,
+    );
+    const target = `${system}: LLM calls, clean tool-step runs = 2 whatever N`;
+    if (clean.length === 0) missing(target);
+    else {
+      const calls = [...new Set(clean.map((r) => r.llmCalls))];
+      const sizes = [...new Set(clean.map((r) => r.steps))].sort((a, b) => a - b);
+      add(
+        target,
+        `${calls.join(", ")} calls over ${clean.length} runs (N = ${sizes.join(", ")})`,
+        calls.length === 1 && calls[0] === 2,
+      );
+    }
+    const agent = records.filter((r) => r.system === system && r.scenario === "agent-steps");
+    const agentTarget = `${system}: LLM calls, clean agent-step runs <= N + 2`;
+    if (agent.length === 0) missing(agentTarget);
+    else {
+      const bySize = [...new Map(agent.map((r) => [r.steps, r])).values()];
+      add(
+        agentTarget,
+        bySize.map((r) => `N=${r.steps}: ${r.llmCalls}`).join("; "),
+        agent.every((r) => r.llmCalls <= r.steps + 2),
+      );
+    }
+  }
+  const baselineTool = records.filter((r) => r.system === BASELINE && TOOL_SCENARIOS.includes(r.scenario));
+  if (baselineTool.length > 0) {
+    const bySize = [...new Map(baselineTool.map((r) => [r.steps, r])).values()];
+    add(
+      "baseline-tutorial: LLM calls, clean tool-step runs about 3N + 1 (reference)",
+      bySize.map((r) => `N=${r.steps}: ${r.llmCalls} (3N+1 = ${3 * r.steps + 1})`).join("; "),
+      baselineTool.every((r) => r.llmCalls === 3 * r.steps + 1),
+    );
+  }
+
+  // Prompt tokens on 16-step clean runs.
+  for (const [system, kind, scenarios] of REPLAN.flatMap((system) => [
+    [system, "tool-step", TOOL_SCENARIOS] as const,
+    [system, "agent-step", ["agent-steps"]] as const,
+  ])) {
+    const target = `${system}: prompt tokens, 16-step clean ${kind} runs <= 1/3 of the baseline's`;
+    const pairs = scenarios
+      .map((scenario) => ({
+        scenario,
+        mine: find(records, scenario, system, 16, 0) ?? find(records, scenario, system, 16, 100),
+        theirs: find(records, scenario, BASELINE, 16, 0) ?? find(records, scenario, BASELINE, 16, 100),
+      }))
+      .filter((pair) => pair.mine && pair.theirs);
+    if (pairs.length === 0) missing(target);
+    else {
+      add(
+        target,
+        pairs
+          .map(
+            ({ scenario, mine, theirs }) =>
+              `${scenario}: ${mine!.promptTokens}/${theirs!.promptTokens} = ${fixed(mine!.promptTokens / theirs!.promptTokens)}`,
+          )
+          .join("; "),
+        pairs.every(({ mine, theirs }) => mine!.promptTokens * 3 <= theirs!.promptTokens),
+      );
+    }
+  }
+
+  // Replanner prompt: linear in the plan, not in the outputs.
+  for (const system of REPLAN) {
+    const at = (steps: number, label = "one-failure") =>
+      find(records, label, system, steps, 0) ?? find(records, label, system, steps, 100);
+    const small = at(16);
+    const large = at(64);
+    const target = `${system}: replanner prompt grows linearly with the plan (tokens/step at N=64 <= 1.25x N=16)`;
+    if (!small || !large) missing(target);
+    else {
+      const perSmall = small.replannerPromptTokens / 16;
+      const perLarge = large.replannerPromptTokens / 64;
+      add(
+        target,
+        `N=16: ${small.replannerPromptTokens} (${fixed(perSmall, 1)}/step); N=64: ${large.replannerPromptTokens} (${fixed(perLarge, 1)}/step) = ${fixed(perLarge / perSmall)}x`,
+        perLarge <= 1.25 * perSmall,
+      );
+    }
+    const big = at(64, "one-failure-8x-output");
+    const outputTarget = `${system}: replanner prompt does not grow with the outputs (8x outputs: <= 1.5x tokens)`;
+    if (!large || !big) missing(outputTarget);
+    else {
+      const growth = big.replannerPromptTokens / large.replannerPromptTokens;
+      const baseNormal = at(64) && find(records, "one-failure", BASELINE, 64, 0);
+      const baseBig = find(records, "one-failure-8x-output", BASELINE, 64, 0);
+      const contrast =
+        baseNormal && baseBig
+          ? ` (baseline, all replanner calls: ${baseNormal.replannerPromptTokens} -> ${baseBig.replannerPromptTokens} = ${fixed(baseBig.replannerPromptTokens / baseNormal.replannerPromptTokens, 1)}x)`
+          : "";
+      add(
+        outputTarget,
+        `N=64: ${large.replannerPromptTokens} -> ${big.replannerPromptTokens} = ${fixed(growth)}x${contrast}`,
+        growth <= 1.5,
+      );
+    }
+  }
+
+  // Overhead with a zero-latency model: wall time minus the time inside the scripted model's calls
+  // (its own work: building replies, counting words), per step. Wall time per step is shown too.
+  const perStep = (record: RunRecord) => (record.wallMs - record.modelMs) / record.steps;
+  const explain = (record: RunRecord) =>
+    `${fixed(perStep(record), 4)} ms/step = (${ms(record.wallMs)} ms wall - ${ms(record.modelMs)} ms in model calls) / ${record.steps}`;
+  for (const scenario of ["fan-out", "chain"]) {
+    const core = find(records, scenario, CORE, 1000, 0);
+    const target = `replan-core: overhead @0ms < 0.1 ms/step (${scenario}, N=1000)`;
+    if (!core) missing(target);
+    else add(target, explain(core), perStep(core) < 0.1);
+  }
+  for (const [scenario, kind] of [
+    ["fan-out", "tasks"],
+    ["chain", "supersteps"],
+  ] as const) {
+    for (const steps of [100, 1000]) {
+      const adapter = find(records, scenario, ADAPTER, steps, 0);
+      const reference = references.find((r) => r.kind === kind && r.steps === steps);
+      const target = `replan-langgraph: overhead @0ms <= 2x a bare LangGraph ${kind === "tasks" ? "task" : "superstep"} per step (${scenario}, N=${steps})`;
+      if (!adapter || !reference) missing(target);
+      else {
+        const ratio = perStep(adapter) / (reference.wallMs / steps);
+        add(
+          target,
+          `${fixed(ratio)}x: ${explain(adapter)}; bare ${fixed(reference.wallMs / steps, 4)} ms/step`,
+          ratio <= 2,
+        );
+      }
+    }
+  }
+  for (const system of REPLAN) {
+    for (const scenario of ["fan-out", "chain"]) {
+      const big = find(records, scenario, system, 1000, 0);
+      const small = find(records, scenario, system, 100, 0);
+      const completes = `${system}: N=1000 completes (${scenario})`;
+      if (!big) missing(completes);
+      else add(completes, big.status, big.status === "completed");
+      const target = `${system}: overhead/step at N=1000 <= 1.5x N=100 (${scenario})`;
+      if (!big || !small) missing(target);
+      else {
+        const ratio = perStep(big) / perStep(small);
+        add(
+          target,
+          `${fixed(perStep(big), 4)} vs ${fixed(perStep(small), 4)} ms/step = ${fixed(ratio)}x`,
+          ratio <= 1.5,
+        );
+      }
+    }
+  }
+  return results;
+}
+
+/** The targets as text lines, each ending in PASS, FAIL or "-" (not measured). */
+export function formatTargets(results: TargetResult[]): string {
+  return results
+    .map(
+      ({ target, measured, pass }) =>
+        `${pass === null ? "  -  " : pass ? "PASS " : "FAIL "} ${target}\n       ${measured}`,
+    )
+    .join("\n");
+}
