@@ -13,7 +13,7 @@
  */
 import module from "node:module";
 import { type CliOptions, EXIT, parseCli, USAGE, UsageError } from "./args.js";
-import { describeScenarios } from "./scenarios.js";
+import { describeScenarios, findScenario, SCENARIOS } from "./scenarios.js";
 
 async function run(): Promise<number> {
   let options: CliOptions;
@@ -31,6 +31,25 @@ async function run(): Promise<number> {
   if (options.listScenarios) {
     process.stdout.write(describeScenarios());
     return EXIT.completed;
+  }
+  // Checks that need no model, answered before the (slow) load of LangChain.
+  if (options.scenario !== undefined && !findScenario(options.scenario)) {
+    const known = SCENARIOS.map((scenario) => scenario.name).join(", ");
+    process.stderr.write(`error: unknown scenario "${options.scenario}" (known: ${known})\n`);
+    return EXIT.usage;
+  }
+  const online = Boolean(process.env.OPENAI_API_KEY?.trim() || process.env.OPENAI_BASE_URL?.trim());
+  if (!online && options.model !== undefined) {
+    process.stderr.write(
+      `error: --model "${options.model}" needs a real model: set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server)\n`,
+    );
+    return EXIT.config;
+  }
+  if (!online && options.structuredOutput !== undefined) {
+    process.stderr.write(
+      "error: --structured-output needs a real model: set OPENAI_API_KEY or OPENAI_BASE_URL\n",
+    );
+    return EXIT.config;
   }
   module.enableCompileCache?.();
   const { main } = await import("./main.js");
