@@ -238,7 +238,13 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
         if (streamMode !== "custom") continue;
         const event = payload as RunEvent;
         if (held && event.type === "step-start") held.push(event);
-        else view.event(event);
+        else if (held && event.type === "plan-end" && mode !== "json") {
+          // Shown as proposed: nothing runs before the approval.
+          const steps = event.plan.steps.map((step) =>
+            step.status === "running" ? { ...step, status: "pending" as const, startedAt: undefined } : step,
+          );
+          view.event({ ...event, plan: { ...event.plan, steps } });
+        } else view.event(event);
       }
       const snapshot = await graph.getState(graphConfig);
       const request = approvalRequestOf(snapshot.tasks);
