@@ -130,6 +130,8 @@ export const RunConfigSchema = z.object({
   retryBackoffMs: z.number().nonnegative(),
   maxRetryBackoffMs: z.number().nonnegative(),
   hasReplanner: z.boolean(),
+  /** Whether a new plan waits (status `approving`) for an `approve` input before any step starts. */
+  requireApproval: z.boolean().default(false),
 });
 
 /** Which budget ran out. */
@@ -149,6 +151,7 @@ export const RunOutcomeSchema = z.object({
 export const RunStatusSchema = z.enum([
   "idle",
   "planning",
+  "approving",
   "executing",
   "replanning",
   "completed",

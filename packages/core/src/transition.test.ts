@@ -441,3 +441,41 @@ describe("planner and replanner errors that cannot succeed", () => {
     expect(end.effects.some((effect) => effect.type === "call-replanner")).toBe(false);
   });
 });
+
+describe("plan approval", () => {
+  const approvalRun = () => {
+    const started = transition(createRun({ runId: "r", goal: "g", config: { requireApproval: true } }), {
+      type: "start",
+      at: 0,
+    });
+    return transition(started.state, { type: "plan", at: 1, output: [agent("a"), agent("b", ["a"])] });
+  };
+
+  it("holds a new plan until approved: no step starts before", () => {
+    const held = approvalRun();
+    expect(held.state.status).toBe("approving");
+    expect(held.effects).toEqual([]);
+    expect(statusOf(held.state)).toEqual({ a: "pending", b: "pending" });
+    const approved = transition(held.state, { type: "approve", at: 5 });
+    expect(approved.effects).toMatchObject([{ type: "execute-step", stepId: "a" }]);
+    expect(approved.state.plan?.steps[0]?.startedAt).toBe(5);
+  });
+
+  it("runs edited steps instead, validated", () => {
+    const held = approvalRun().state;
+    expect(() => transition(held, { type: "approve", at: 5, steps: [agent("x", ["ghost"])] })).toThrow(
+      /ghost/,
+    );
+    const edited = transition(held, { type: "approve", at: 5, steps: [agent("x")] });
+    expect(statusOf(edited.state)).toEqual({ x: "running" });
+    expect(edited.events.map((event) => event.type)).toEqual(["plan-end", "step-start"]);
+  });
+
+  it("cancels a rejected plan, and rejects approval when nothing waits for it", () => {
+    const held = approvalRun().state;
+    expect(transition(held, { type: "cancel", at: 5, reason: "no" }).state.outcome?.status).toBe("cancelled");
+    expect(() => transition(startedRun([agent("a")]).state, { type: "approve", at: 5 })).toThrow(
+      IllegalTransitionError,
+    );
+  });
+});

@@ -19,7 +19,7 @@ import type {
   StepSpec,
   Usage,
 } from "./schemas.js";
-import { checkPlan, DEFAULT_MAX_STEPS } from "./validate.js";
+import { checkPlan, DEFAULT_MAX_STEPS, validatePlan } from "./validate.js";
 
 /** Limits and policies of a run; every field is optional and has a bounded default. */
 export interface RunConfigInput {
@@ -69,6 +69,11 @@ export interface RunConfigInput {
    * @default true
    */
   hasReplanner?: boolean;
+  /**
+   * Whether a new plan waits for an `approve` input (status `approving`) before any step starts.
+   * @default false
+   */
+  requireApproval?: boolean;
 }
 
 /** Something that happened, fed to {@link transition}. Every input carries `at` (ms since the epoch). */
@@ -113,6 +118,12 @@ export type RunInput =
       usage?: Partial<Usage>;
     }
   | { type: "replan-request"; at: number; reason: string }
+  | {
+      /** Approves the plan of an `approving` run, optionally replaced by edited steps (validated). */
+      type: "approve";
+      at: number;
+      steps?: unknown;
+    }
   | { type: "usage"; at: number; usage: Partial<Usage> }
   | { type: "tick"; at: number }
   | { type: "resume"; at: number }
@@ -190,6 +201,7 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
     retryBackoffMs = 250,
     maxRetryBackoffMs = 10_000,
     hasReplanner = true,
+    requireApproval = false,
   } = input;
   const positiveInteger = { concurrency, maxSteps, maxAttempts, maxPlanAttempts };
   for (const [name, value] of Object.entries(positiveInteger)) {
@@ -227,6 +239,7 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
     retryBackoffMs,
     maxRetryBackoffMs,
     hasReplanner,
+    requireApproval,
   };
 }
 
@@ -321,7 +334,11 @@ function apply(draft: Draft, input: RunInput): void {
             revision: 0,
             steps: check.steps.map((spec) => newStep(spec, 0)),
           };
-          draft.set({ plan, status: "executing", feedback: null });
+          draft.set({
+            plan,
+            status: state.config.requireApproval ? "approving" : "executing",
+            feedback: null,
+          });
           draft.emit({ type: "plan-end", at: input.at, plan });
           return;
         }
@@ -419,6 +436,22 @@ function apply(draft: Draft, input: RunInput): void {
         ],
       });
       draft.emit({ type: "replan-end", at: input.at, plan, removed, added });
+      return;
+    }
+    case "approve": {
+      if (state.status !== "approving" || !state.plan) {
+        throw new IllegalTransitionError(
+          "approve",
+          `no plan is waiting for approval (the run is ${state.status})`,
+        );
+      }
+      if (input.steps !== undefined) {
+        const steps = validatePlan(input.steps, { maxSteps: state.config.maxSteps });
+        const plan: Plan = { goal: state.goal, revision: 0, steps: steps.map((spec) => newStep(spec, 0)) };
+        draft.set({ plan });
+        draft.emit({ type: "plan-end", at: input.at, plan });
+      }
+      draft.set({ status: "executing" });
       return;
     }
     case "replan-request": {

@@ -358,10 +358,13 @@ describe("plan approval", () => {
     if (!isInterrupted(paused)) throw new Error("expected an interrupt");
     const request = paused.__interrupt__[0]?.value as {
       type: string;
-      plan: { steps: Array<{ id: string }> };
+      plan: { steps: Array<{ id: string; status: string; startedAt?: number }> };
     };
     expect(request.type).toBe("plan-approval");
-    expect(request.plan.steps.map((step) => step.id)).toEqual(["risky"]);
+    // nothing is started (or shown as started) before approval
+    expect(request.plan.steps).toMatchObject([{ id: "risky", status: "pending" }]);
+    expect(request.plan.steps[0]?.startedAt).toBeUndefined();
+    expect(paused.run?.status).toBe("approving");
     expect(trace.calls).toEqual([]);
     const done = await agent.invoke(new Command({ resume: { action: "approve" } }), thread("approve"));
     expect(done.outcome?.status).toBe("completed");

@@ -250,7 +250,11 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
   const planner = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
     const goal = pickGoal(state);
     let current = transition(
-      createRun({ runId: generateId(), goal, config: { ...budget, hasReplanner: config.maxReplans > 0 } }),
+      createRun({
+        runId: generateId(),
+        goal,
+        config: { ...budget, hasReplanner: config.maxReplans > 0, requireApproval: approvePlan },
+      }),
       { type: "start", at: now() },
     );
     publish(runConfig, current.events);
@@ -318,30 +322,23 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
         continue;
       }
       const decision = answer.data;
-      if (decision.action === "approve") return {};
       if (decision.action === "reject") {
-        run = transition(run, {
-          type: "cancel",
-          at: now(),
-          reason: `plan rejected${decision.reason ? `: ${decision.reason}` : ""}`,
-        }).state;
-        return runUpdate(run);
+        const reason = `plan rejected${decision.reason ? `: ${decision.reason}` : ""}`;
+        return runUpdate(transition(run, { type: "cancel", at: now(), reason }).state);
       }
-      const check = checkPlan(decision.steps, { maxSteps: run.config.maxSteps });
-      if (!check.ok) {
-        error = `the edited plan is invalid: ${check.issues.map((issue) => issue.message).join("; ")}`;
-        continue;
+      let steps: unknown;
+      if (decision.action === "edit") {
+        const check = checkPlan(decision.steps, { maxSteps: run.config.maxSteps });
+        if (!check.ok) {
+          error = `the edited plan is invalid: ${check.issues.map((issue) => issue.message).join("; ")}`;
+          continue;
+        }
+        steps = check.steps;
       }
-      // A fresh revision 0 with the edited steps; the planner's usage is kept.
-      const edited = transition(
-        transition(createRun({ runId: run.runId, goal: run.goal, config: run.config }), {
-          type: "start",
-          at: now(),
-        }).state,
-        { type: "plan", at: now(), output: check.steps },
-      );
-      publish(runConfig, edited.events);
-      return runUpdate({ ...edited.state, usage: run.usage, planAttempts: run.planAttempts });
+      // Only now do steps start (and their step-start events go out).
+      const approved = transition(run, { type: "approve", at: now(), ...(steps ? { steps } : {}) });
+      publish(runConfig, approved.events);
+      return runUpdate(approved.state);
     }
     run = transition(run, {
       type: "cancel",
@@ -436,7 +433,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
     .addEdge(START, NODES.planner)
     .addConditionalEdges(
       NODES.planner,
-      (state) => (approvePlan && state.run?.status === "executing" ? NODES.approve : afterRun(state)),
+      (state) => (state.run?.status === "approving" ? NODES.approve : afterRun(state)),
       [NODES.approve, ...routes],
     )
     .addConditionalEdges(NODES.approve, afterRun, routes)
