@@ -326,9 +326,17 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
       if (!big || !small) missing(target);
       else {
         const ratio = perStep(big) / perStep(small);
+        // For context: how LangGraph's own per-step cost grows from 100 to 1000 (not part of the check).
+        const kind = scenario === "fan-out" ? "tasks" : "supersteps";
+        const bareBig = references.find((r) => r.kind === kind && r.steps === 1000);
+        const bareSmall = references.find((r) => r.kind === kind && r.steps === 100);
+        const context =
+          system === ADAPTER && bareBig && bareSmall
+            ? ` (bare LangGraph ${kind}: ${fixed(bareSmall.wallMs / 100, 4)} -> ${fixed(bareBig.wallMs / 1000, 4)} ms/step = ${fixed(bareBig.wallMs / 1000 / (bareSmall.wallMs / 100))}x)`
+            : "";
         add(
           target,
-          `${fixed(perStep(big), 4)} vs ${fixed(perStep(small), 4)} ms/step = ${fixed(ratio)}x`,
+          `${fixed(perStep(big), 4)} vs ${fixed(perStep(small), 4)} ms/step = ${fixed(ratio)}x${context}`,
           ratio <= 1.5,
         );
       }
