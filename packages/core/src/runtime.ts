@@ -330,16 +330,23 @@ class Interpreter {
       this.reject = reject;
     });
     this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
-    const { maxWallTimeMs } = this.state.config;
-    if (maxWallTimeMs !== undefined) {
-      const elapsed = this.state.startedAt === undefined ? 0 : this.now() - this.state.startedAt;
-      this.wallTimer = setTimeout(
-        () => this.dispatch({ type: "tick", at: this.now() }),
-        Math.max(0, maxWallTimeMs - elapsed) + 1,
-      );
-    }
     this.dispatch({ type: this.state.status === "idle" ? "start" : "resume", at: this.now() });
+    this.armWallTimer();
     return promise;
+  }
+
+  /** Sends a `tick` when the wall-time budget should be over, and again until it is (timers can fire early). */
+  private armWallTimer(): void {
+    const { maxWallTimeMs } = this.state.config;
+    if (maxWallTimeMs === undefined || this.finished || isTerminal(this.state)) return;
+    const elapsed = this.state.startedAt === undefined ? 0 : this.now() - this.state.startedAt;
+    this.wallTimer = setTimeout(
+      () => {
+        this.dispatch({ type: "tick", at: this.now() });
+        this.armWallTimer();
+      },
+      Math.max(0, maxWallTimeMs - elapsed) + 1,
+    );
   }
 
   private dispatch(input: RunInput): void {
@@ -538,13 +545,18 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([runSignal, timeout]);
   const usage: Usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
+  let results: Record<string, unknown> | undefined;
   const context: StepContext = {
     signal,
     key,
     attempt,
     goal,
     plan,
-    results: resultsOf(plan),
+    // Computed on first use: a step that does not read it does not pay O(plan size).
+    get results() {
+      results ??= resultsOf(plan);
+      return results;
+    },
     reportUsage: (reported) => {
       usage.llmCalls += reported.llmCalls ?? 0;
       usage.promptTokens += reported.promptTokens ?? 0;

@@ -589,7 +589,17 @@ function canReplan(state: RunState): boolean {
 /** After every input: trigger a due replan, start ready steps, end the run when nothing is left. */
 function settle(draft: Draft, at: number): void {
   if (draft.state.status !== "executing" || !draft.state.plan) return;
-  const failed = draft.state.plan.steps.filter((step) => step.status === "failed");
+  const steps = draft.state.plan.steps;
+  let running = 0;
+  let done = 0;
+  let pending = 0;
+  const failed: Step[] = [];
+  for (const step of steps) {
+    if (step.status === "running") running++;
+    else if (step.status === "done") done++;
+    else if (step.status === "pending") pending++;
+    else if (step.status === "failed") failed.push(step);
+  }
   if (failed.length > 0 && canReplan(draft.state)) {
     const unexpected = failed.filter((step) => step.error?.code === "unexpected-result");
     startReplan(draft, at, {
@@ -599,10 +609,10 @@ function settle(draft: Draft, at: number): void {
     });
     return;
   }
-  dispatch(draft, at);
-  const steps = draft.state.plan!.steps;
-  if (steps.some((step) => step.status === "running")) return;
-  if (steps.every((step) => step.status === "done")) {
+  const capacity = draft.state.config.concurrency - running;
+  if (pending > 0 && capacity > 0) running += dispatch(draft, at, capacity);
+  if (running > 0) return;
+  if (done === steps.length) {
     endRun(draft, at, { status: "completed", reason: `all ${steps.length} steps are done` });
     return;
   }
@@ -617,29 +627,35 @@ function settle(draft: Draft, at: number): void {
   } else endRun(draft, at, { status: "failed", reason: `step(s) ${failedIds} failed` });
 }
 
-/** Starts every ready step (pending, dependencies done) in plan order, up to the concurrency limit. */
-function dispatch(draft: Draft, at: number): void {
-  const plan = draft.state.plan!;
-  let capacity = draft.state.config.concurrency;
-  const done = new Set<string>();
-  for (const step of plan.steps) {
-    if (step.status === "running") capacity--;
-    else if (step.status === "done") done.add(step.id);
+/**
+ * Starts ready steps (pending, dependencies done) in plan order, at most `capacity` of them.
+ * One pass over the plan; the set of done ids is built only if a pending step has dependencies.
+ * @returns how many steps it started.
+ */
+function dispatch(draft: Draft, at: number, capacity: number): number {
+  const steps = draft.state.plan!.steps;
+  let done: Set<string> | undefined;
+  let started = 0;
+  for (let position = 0; position < steps.length && started < capacity; position++) {
+    const step = steps[position]!;
+    if (step.status !== "pending") continue;
+    if (step.dependsOn.length > 0) {
+      done ??= new Set(
+        steps.filter((candidate) => candidate.status === "done").map((candidate) => candidate.id),
+      );
+      if (!step.dependsOn.every((id) => done!.has(id))) continue;
+    }
+    started++;
+    const running = draft.updateStep(
+      step.id,
+      { status: "running", attempts: step.attempts + 1, startedAt: step.startedAt ?? at },
+      position,
+    );
+    const key = stepKey(draft.state, running);
+    draft.effect({ type: "execute-step", stepId: step.id, attempt: running.attempts, key, delayMs: 0 });
+    draft.emit({ type: "step-start", at, step: running, key });
   }
-  if (capacity <= 0) return;
-  for (const step of plan.steps) {
-    if (capacity <= 0) break;
-    if (step.status !== "pending" || !step.dependsOn.every((id) => done.has(id))) continue;
-    capacity--;
-    const started = draft.updateStep(step.id, {
-      status: "running",
-      attempts: step.attempts + 1,
-      startedAt: step.startedAt ?? at,
-    });
-    const key = stepKey(draft.state, started);
-    draft.effect({ type: "execute-step", stepId: step.id, attempt: started.attempts, key, delayMs: 0 });
-    draft.emit({ type: "step-start", at, step: started, key });
-  }
+  return started;
 }
 
 function checkBudgets(draft: Draft, at: number): void {
@@ -709,7 +725,6 @@ class Draft {
   private readonly effects: Effect[] = [];
   private readonly events: RunEvent[] = [];
   private stepsCopied = false;
-  private index: Map<string, number> | undefined;
 
   constructor(state: RunState) {
     this.state = state;
@@ -717,10 +732,7 @@ class Draft {
 
   set(patch: Partial<RunState>): void {
     this.state = { ...this.state, ...patch };
-    if (patch.plan) {
-      this.stepsCopied = true; // a new plan is already a fresh object
-      this.index = undefined;
-    }
+    if (patch.plan) this.stepsCopied = true; // a new plan is already a fresh object
   }
 
   addUsage(usage: Partial<Usage>): void {
@@ -735,11 +747,7 @@ class Draft {
   }
 
   step(id: string): Step | undefined {
-    const plan = this.state.plan;
-    if (!plan) return undefined;
-    this.index ??= new Map(plan.steps.map((step, position) => [step.id, position]));
-    const position = this.index.get(id);
-    return position === undefined ? undefined : plan.steps[position];
+    return this.state.plan?.steps.find((step) => step.id === id);
   }
 
   runningStep(type: string, id: string, attempt: number): Step {
@@ -758,12 +766,13 @@ class Draft {
     return step;
   }
 
-  updateStep(id: string, patch: Partial<Step>): Step {
-    const current = this.step(id)!;
-    const updated = { ...current, ...patch } as Step;
+  /** Replaces a step by a patched copy (`position`: its index, when the caller knows it). */
+  updateStep(id: string, patch: Partial<Step>, position?: number): Step {
     const plan = this.state.plan!;
+    const index = position ?? plan.steps.findIndex((step) => step.id === id);
+    const updated = { ...plan.steps[index]!, ...patch } as Step;
     const steps = this.stepsCopied ? plan.steps : [...plan.steps];
-    steps[this.index!.get(id)!] = updated;
+    steps[index] = updated;
     if (!this.stepsCopied) {
       this.state = { ...this.state, plan: { ...plan, steps } };
       this.stepsCopied = true;
