@@ -3,8 +3,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
-    // The end-to-end tests mostly wait on child processes: run the files side by side.
-    maxWorkers: 3,
-    testTimeout: 45_000,
+    // The end-to-end tests mostly wait on child processes, but each process loads LangChain: on a
+    // 2-core machine (CI), a few at a time.
+    maxWorkers: 2,
+    maxConcurrency: 2,
+    testTimeout: 90_000,
   },
 });
