@@ -223,7 +223,7 @@ function checkResult(result: RunResult, fuzz: Case, resumed = false) {
 }
 
 /** Fails (instead of waiting forever) when a run does not end: a hang is a bug to report. */
-async function bounded<T>(promise: Promise<T>, what: string, ms = 3000): Promise<T> {
+async function bounded<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limit = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms);
