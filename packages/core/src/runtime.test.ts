@@ -300,6 +300,19 @@ describe("runPlan", () => {
     expect(aborted).toBe(true);
   });
 
+  it("ends at the wall-time budget even when its timer fires before the clock says the budget is over", async () => {
+    // A clock that runs slower than the timers (as under load, or with the start recorded late):
+    // the first tick sees less than the budget; the runtime must tick again rather than hang.
+    let fake = 0;
+    const result = await runPlan({
+      goal: "g",
+      planner: ({ signal }) => delay(60_000, signal).then(() => []),
+      now: () => (fake += 5),
+      budget: { maxWallTimeMs: 30 },
+    });
+    expect(result.outcome).toMatchObject({ status: "budget-exceeded", budget: "wallTime" });
+  });
+
   it("cancels through the signal: in-flight work is aborted and partial results kept", async () => {
     const controller = new AbortController();
     const aborted: string[] = [];
