@@ -7,17 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Executor, type PlannerOutput, type RunResult, runPlan, unexpected } from "./runtime.js";
 import type { RunState } from "./schemas.js";
 import { parseRun, serializeRun } from "./serialize.js";
+import { fuzzReplay, fuzzRuns } from "../../../scripts/fuzz-settings.js";
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
-/**
- * FUZZ_SEED (and FUZZ_PATH) replay what fast-check reported; CI uses a fixed seed so that it is
- * reproducible, local runs a random one (printed on failure).
- */
-const replay = process.env.FUZZ_SEED
-  ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH, endOnFailure: true }
-  : process.env.CI
-    ? { seed: 20261124 }
-    : {};
 const STEP_TIMEOUT_MS = 15;
 const IDS = ["a", "b", "c", "d", "e", "x-1", "step_2"];
 const OUTCOMES = ["completed", "failed", "cancelled", "budget-exceeded"];
@@ -236,7 +227,7 @@ async function bounded<T>(promise: Promise<T>, what: string, ms = 5000): Promise
 }
 
 describe("fuzzing runPlan", () => {
-  it(`always resolves within its bounds; a crash at any saved state resumes without re-running done steps (${RUNS} cases)`, async () => {
+  it(`always resolves within its bounds; a crash at any saved state resumes without re-running done steps (${fuzzRuns} cases)`, async () => {
     const seen = { completed: 0, failed: 0, cancelled: 0, "budget-exceeded": 0, rejected: 0, resumed: 0 };
     await fc.assert(
       fc.asyncProperty(caseArbitrary, async (fuzz) => {
@@ -295,10 +286,10 @@ describe("fuzzing runPlan", () => {
         }
         seen.resumed++;
       }),
-      { numRuns: RUNS, ...replay },
+      { numRuns: fuzzRuns, ...fuzzReplay },
     );
     await new Promise((resolve) => setTimeout(resolve, 50)); // let stray rejections surface
     expect(unhandled).toEqual([]);
-    console.info(`fuzz (runPlan): ${RUNS} cases`, seen);
+    console.info(`fuzz (runPlan): ${fuzzRuns} cases`, seen);
   }, 600_000);
 });

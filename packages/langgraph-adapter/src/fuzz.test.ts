@@ -12,17 +12,8 @@ import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent, type PlanExecuteBudget } from "./graph.js";
 import { type ModelStep, roleOf } from "./test-helpers.js";
 import { type ScriptedReply, ScriptedChatModel } from "./testing.js";
+import { fuzzReplay, fuzzRuns } from "../../../scripts/fuzz-settings.js";
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
-/**
- * FUZZ_SEED (and FUZZ_PATH) replay what fast-check reported; CI uses a fixed seed so that it is
- * reproducible, local runs a random one (printed on failure).
- */
-const replay = process.env.FUZZ_SEED
-  ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH, endOnFailure: true }
-  : process.env.CI
-    ? { seed: 20261124 }
-    : {};
 const STEP_TIMEOUT_MS = 20;
 const IDS = ["a", "b", "c", "d", "e", "x-1", "step_2"];
 const BAD_IDS = ["ü", "👍", "a b", "-", "x".repeat(65)];
@@ -348,7 +339,7 @@ describe("regressions found by fuzzing", () => {
 });
 
 describe("fuzzing the graph", () => {
-  it(`always ends within its bounds or throws a documented error (${RUNS} cases)`, async () => {
+  it(`always ends within its bounds or throws a documented error (${fuzzRuns} cases)`, async () => {
     let thread = 0;
     const seen = { ended: 0, threw: 0, aborted: 0, resumed: 0 };
     await fc.assert(
@@ -386,10 +377,10 @@ describe("fuzzing the graph", () => {
           seen.resumed++;
         } else checkThrown(second.error, abortReason);
       }),
-      { numRuns: RUNS, ...replay },
+      { numRuns: fuzzRuns, ...fuzzReplay },
     );
     await new Promise((resolve) => setTimeout(resolve, 50)); // let stray rejections surface
     expect(unhandled).toEqual([]);
-    console.info(`fuzz (graph): ${RUNS} cases`, seen);
+    console.info(`fuzz (graph): ${fuzzRuns} cases`, seen);
   }, 600_000);
 });
