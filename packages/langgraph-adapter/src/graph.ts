@@ -471,7 +471,9 @@ export function createPlanExecuteAgent(options: PlanExecuteAgentOptions) {
     ...(store ? { store } : {}),
     name,
   });
-  return compiled.withConfig({ recursionLimit: recursionLimitFor(options.budget) });
+  // "sync": each superstep's checkpoint is saved before the next one starts, so a step's saved
+  // result can never refer to a checkpoint that a crash kept from being written.
+  return compiled.withConfig({ recursionLimit: recursionLimitFor(options.budget), durability: "sync" });
 }
 
 /** The goal: a new `goal`, else the last human message, else the previous `goal`. */
