@@ -3,24 +3,17 @@
 // hang past the timeout, ignore the signal, return garbage), random budgets, random aborts, and a
 // crash at a random saved state followed by a resume. FUZZ_RUNS=<n> for more cases (default 1000).
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Executor, type PlannerOutput, type RunResult, runPlan, unexpected } from "./runtime.js";
 import type { RunState } from "./schemas.js";
 import { parseRun, serializeRun } from "./serialize.js";
-import { fuzzReplay, fuzzRuns } from "../../../scripts/fuzz-settings.js";
+import { fuzzReplay, fuzzRuns, recordUnhandledRejections } from "../../../scripts/fuzz-settings.js";
 
 const STEP_TIMEOUT_MS = 15;
 const IDS = ["a", "b", "c", "d", "e", "x-1", "step_2"];
 const OUTCOMES = ["completed", "failed", "cancelled", "budget-exceeded"];
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => {
-  process.on("unhandledRejection", onUnhandled);
-});
-afterAll(() => {
-  process.off("unhandledRejection", onUnhandled);
-});
+const unhandled = recordUnhandledRejections();
 
 /** A well-formed plan: unique ids, dependencies on earlier steps, agent and tool steps. */
 const dagArbitrary = fc.uniqueArray(fc.constantFrom(...IDS), { minLength: 1, maxLength: 6 }).chain((ids) =>

@@ -6,26 +6,19 @@ import { tool } from "@langchain/core/tools";
 import { MemorySaver } from "@langchain/langgraph";
 import type { Executor, RunState } from "@replan/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent, type PlanExecuteBudget } from "./graph.js";
 import { type ModelStep, roleOf } from "./test-helpers.js";
 import { type ScriptedReply, ScriptedChatModel } from "./testing.js";
-import { fuzzReplay, fuzzRuns } from "../../../scripts/fuzz-settings.js";
+import { fuzzReplay, fuzzRuns, recordUnhandledRejections } from "../../../scripts/fuzz-settings.js";
 
 const STEP_TIMEOUT_MS = 20;
 const IDS = ["a", "b", "c", "d", "e", "x-1", "step_2"];
 const BAD_IDS = ["ü", "👍", "a b", "-", "x".repeat(65)];
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => {
-  process.on("unhandledRejection", onUnhandled);
-});
-afterAll(() => {
-  process.off("unhandledRejection", onUnhandled);
-});
+const unhandled = recordUnhandledRejections();
 
 /** A step as a model might write it: mostly sensible, sometimes not. */
 const stepArbitrary: fc.Arbitrary<unknown> = fc.oneof(

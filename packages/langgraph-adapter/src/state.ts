@@ -1,5 +1,12 @@
 import { MessagesValue, StateSchema } from "@langchain/langgraph";
-import { type Plan, PlanSchema, RunOutcomeSchema, type RunState, RunStateSchema } from "@replan/core";
+import {
+  type Plan,
+  PlanSchema,
+  RunOutcomeSchema,
+  type RunState,
+  RunStateSchema,
+  resultsOf,
+} from "@replan/core";
 import { z } from "zod";
 
 /**
@@ -42,7 +49,6 @@ export function runUpdate(run: RunState): {
   results: Record<string, unknown>;
   outcome: RunState["outcome"];
 } {
-  const results: Record<string, unknown> = {};
-  for (const step of run.plan?.steps ?? []) if (step.status === "done") results[step.id] = step.result;
+  const results = run.plan ? resultsOf(run.plan) : {};
   return { run: { ...run, plan: null }, plan: run.plan, results, outcome: run.outcome };
 }
