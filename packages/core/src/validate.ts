@@ -143,12 +143,11 @@ export function checkPlan(input: unknown, options: ValidatePlanOptions = {}): Pl
   }
 
   const lockedDeps = new Map(locked.map((step) => [step.id, step.dependsOn]));
-  const ancestorsOf = ancestorFinder((id) => byId.get(id)?.dependsOn ?? lockedDeps.get(id) ?? []);
+  const dependsOn = dependencyTest((id) => byId.get(id)?.dependsOn ?? lockedDeps.get(id) ?? []);
   for (const step of steps) {
     if (step.kind !== "tool") continue;
-    const ancestors = ancestorsOf(step.id);
     for (const reference of findReferences(step.args)) {
-      if (!ancestors.has(reference)) {
+      if (!dependsOn(step.id, reference)) {
         issues.push({
           code: "invalid-reference",
           stepIds: [step.id, reference],
@@ -221,23 +220,29 @@ function findCycle(steps: readonly StepSpec[]): string[] | undefined {
   return undefined;
 }
 
-/** Returns a memoising function from a step id to the set of its transitive dependencies. */
-export function ancestorFinder(
+/**
+ * Returns a test of whether one step depends on another, directly or transitively. A direct
+ * dependency (the usual case: a step refers to a result it waits for) costs one array lookup; any
+ * other reference one search of the dependencies, so checking a chain of N steps stays O(N), where
+ * building every step's set of ancestors would be O(N²).
+ */
+function dependencyTest(
   dependenciesOf: (id: string) => readonly string[],
-): (id: string) => Set<string> {
-  const memo = new Map<string, Set<string>>();
-  return (id) => {
-    const cached = memo.get(id);
-    if (cached) return cached;
-    const seen = new Set<string>();
-    const stack = [...dependenciesOf(id)];
+): (id: string, ancestor: string) => boolean {
+  return (id, ancestor) => {
+    const direct = dependenciesOf(id);
+    if (direct.includes(ancestor)) return true;
+    const seen = new Set<string>(direct);
+    const stack = [...direct];
     while (stack.length > 0) {
-      const next = stack.pop()!;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      stack.push(...dependenciesOf(next));
+      for (const next of dependenciesOf(stack.pop()!)) {
+        if (next === ancestor) return true;
+        if (!seen.has(next)) {
+          seen.add(next);
+          stack.push(next);
+        }
+      }
     }
-    memo.set(id, seen);
-    return seen;
+    return false;
   };
 }
