@@ -65,6 +65,7 @@ export {
   UsageSchema,
 } from "./schemas.js";
 export { parseRun, serializeRun } from "./serialize.js";
+export { countSteps, findStep } from "./step-index.js";
 export type { Effect, Feedback, RunConfigInput, RunEvent, RunInput, TransitionResult } from "./transition.js";
 export { createRun, isTerminal, resolveConfig, stepKey, transition } from "./transition.js";
 export { sleep } from "./runtime.js";

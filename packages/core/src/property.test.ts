@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runPlan } from "./runtime.js";
-import type { RunState, StepSpecInput } from "./schemas.js";
+import type { RunState, Step, StepSpecInput } from "./schemas.js";
+import { indexOf, StepIndex } from "./step-index.js";
 import { createRun, isTerminal, type RunInput, transition } from "./transition.js";
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
@@ -36,6 +37,27 @@ function checkInvariants(before: RunState, after: RunState): void {
   }
   expect(running).toBeLessThanOrEqual(after.config.concurrency);
   if (isTerminal(after)) expect(running).toBe(0);
+  // Work-conserving: while executing, a free slot never sits beside a ready step.
+  if (after.status === "executing" && running < after.config.concurrency) {
+    const ready = (after.plan?.steps ?? []).filter(
+      (step) => step.status === "pending" && step.dependsOn.every((id) => steps.get(id)?.status === "done"),
+    );
+    expect(ready.map((step) => step.id)).toEqual([]);
+  }
+  // The index carried from state to state matches one built from scratch, and the earlier
+  // state's index was not changed by the transition (states are values).
+  for (const state of [before, after]) {
+    if (state.plan) expectIndexOf(state.plan.steps);
+  }
+}
+
+function expectIndexOf(steps: readonly Step[]): void {
+  const carried = indexOf(steps);
+  const fresh = StepIndex.build(steps);
+  expect(carried.counts).toEqual(fresh.counts);
+  expect(carried.readyPositions(Number.POSITIVE_INFINITY)).toEqual(
+    fresh.readyPositions(Number.POSITIVE_INFINITY),
+  );
 }
 
 describe("properties of transition", () => {
@@ -58,6 +80,9 @@ describe("properties of transition", () => {
           for (let turn = 0; turn < choices.length && !isTerminal(state); turn++) {
             const input = inputs.shift() ?? randomInput(state, choices[turn]!, ++at, replanCount++);
             const next = transition(state, input).state;
+            // Another transition from the same state, thrown away: it must not disturb either one.
+            if (turn % 3 === 0 && !isTerminal(state))
+              transition(state, randomInput(state, choices[turn]! + 1, at, -turn));
             checkInvariants(state, next);
             state = next;
           }

@@ -7,7 +7,7 @@ const packageDir = fileURLToPath(new URL("..", import.meta.url));
 describe("README examples run as written", () => {
   const examples = readmeExamples(packageDir);
   it("has the quickstart and transition examples", () => {
-    expect(examples.map((example) => example.name)).toEqual(["quickstart", "transition"]);
+    expect(examples.map((example) => example.name)).toEqual(["quickstart", "transition", "find-and-count"]);
   });
 
   it("quickstart: a failing step triggers a replan that keeps the done step", async () => {
@@ -32,5 +32,12 @@ describe("README examples run as written", () => {
       JSON.stringify([{ type: "execute-step", stepId: "hello", attempt: 1, key: "r1:0:hello", delayMs: 0 }]),
       "execute-step done,running",
     ]);
+  });
+
+  it("find-and-count: O(1) lookups on a plan", async () => {
+    const output = await runReadmeExample(packageDir, examples[2]!);
+    expect(output.trim()).toBe(
+      `42 ${JSON.stringify({ pending: 0, running: 1, done: 1, failed: 0, skipped: 0, cancelled: 0 })}`,
+    );
   });
 });

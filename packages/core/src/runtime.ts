@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { errorMessage, ReplanError } from "./errors.js";
-import { resolveReferences } from "./references.js";
+import { findReferences, resolveReferences } from "./references.js";
 import type {
   AgentStep,
   Plan,
@@ -18,8 +18,10 @@ import type {
   Step,
   StepError,
   StepSpecInput,
+  ToolStep,
   Usage,
 } from "./schemas.js";
+import { findStep } from "./step-index.js";
 import {
   createRun,
   type Effect,
@@ -459,7 +461,7 @@ class Interpreter {
     const runSignal = this.controller.signal;
     if (delayMs > 0 && !(await sleep(delayMs, runSignal))) return;
     const plan = this.state.plan!;
-    const outcome = await executeStep(plan.steps.find((candidate) => candidate.id === stepId)!, {
+    const outcome = await executeStep(findStep(plan, stepId)!, {
       plan,
       goal: this.state.goal,
       attempt,
@@ -542,8 +544,23 @@ export type StepOutcome =
  */
 export async function executeStep(step: Step, options: ExecuteStepOptions): Promise<StepOutcome> {
   const { plan, goal, attempt, key, signal: runSignal, timeoutMs, executor, tools = {}, checker } = options;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = AbortSignal.any([runSignal, timeout]);
+  // One controller per attempt, following the run's signal and the time limit (cheaper than
+  // AbortSignal.any + AbortSignal.timeout, which leave a weak reference per step on the run signal).
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let timedOut = false;
+  const onRunAbort = () => controller.abort(runSignal.reason);
+  if (runSignal.aborted) controller.abort(runSignal.reason);
+  else runSignal.addEventListener("abort", onRunAbort, { once: true });
+  const timer =
+    timeoutMs <= MAX_TIMER_MS
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort(
+            new DOMException(`step "${step.id}" took longer than ${timeoutMs} ms`, "TimeoutError"),
+          );
+        }, timeoutMs)
+      : undefined;
   const usage: Usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
   let results: Record<string, unknown> | undefined;
   const context: StepContext = {
@@ -591,7 +608,7 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
     return { type: "finish", result: value, usage, ...(reason === undefined ? {} : { unexpected: reason }) };
   } catch (error) {
     if (runSignal.aborted) return { type: "aborted", usage };
-    if (timeout.aborted) {
+    if (timedOut) {
       return {
         type: "fail",
         error: { code: "step-timeout", message: `step "${step.id}" took longer than ${timeoutMs} ms` },
@@ -605,8 +622,14 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
       stepError.code !== "invalid-reference" &&
       (error as { retryable?: unknown } | null)?.retryable !== false;
     return { type: "fail", error: stepError, retryable, usage };
+  } finally {
+    clearTimeout(timer);
+    runSignal.removeEventListener("abort", onRunAbort);
   }
 }
+
+/** Longest delay `setTimeout` honours (a longer one fires at once); longer limits mean no limit. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Why `value` cannot be written as JSON (a BigInt, a cycle, a throwing toJSON), or undefined. */
 function serializationProblem(value: unknown): string | undefined {
@@ -633,12 +656,22 @@ function invoke(
         `step "${step.id}" calls tool "${step.tool}", which is not registered (known: ${known.join(", ") || "none"})`,
       );
     }
-    return tool(resolveReferences(step.args, context.results), context);
+    return tool(resolveReferences(step.args, referencedResults(step, context.plan)), context);
   }
   if (!executor) {
     throw new ReplanError("invalid-options", `step "${step.id}" is an agent step but no executor was given`);
   }
   return executor(step, context);
+}
+
+/** The results of the done steps that a tool step's arguments refer to: O(references), not O(plan). */
+function referencedResults(step: ToolStep, plan: Plan): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  for (const id of findReferences(step.args)) {
+    const referenced = findStep(plan, id);
+    if (referenced?.status === "done") results[id] = referenced.result;
+  }
+  return results;
 }
 
 function toResult(state: RunState): RunResult {

@@ -19,6 +19,7 @@ import type {
   StepSpec,
   Usage,
 } from "./schemas.js";
+import { findStep, indexOf, setIndex } from "./step-index.js";
 import { checkPlan, DEFAULT_MAX_STEPS, validatePlan } from "./validate.js";
 
 /** Limits and policies of a run; every field is optional and has a bounded default. */
@@ -590,33 +591,28 @@ function canReplan(state: RunState): boolean {
 function settle(draft: Draft, at: number): void {
   if (draft.state.status !== "executing" || !draft.state.plan) return;
   const steps = draft.state.plan.steps;
-  let running = 0;
-  let done = 0;
-  let pending = 0;
-  const failed: Step[] = [];
-  for (const step of steps) {
-    if (step.status === "running") running++;
-    else if (step.status === "done") done++;
-    else if (step.status === "pending") pending++;
-    else if (step.status === "failed") failed.push(step);
-  }
-  if (failed.length > 0 && canReplan(draft.state)) {
-    const unexpected = failed.filter((step) => step.error?.code === "unexpected-result");
+  const { running, done, pending, failed } = indexOf(steps).counts;
+  const failedSteps = () => steps.filter((step) => step.status === "failed");
+  if (failed > 0 && canReplan(draft.state)) {
+    const failures = failedSteps();
+    const unexpected = failures.filter((step) => step.error?.code === "unexpected-result");
     startReplan(draft, at, {
-      trigger: unexpected.length === failed.length ? "unexpected-result" : "step-failed",
-      stepIds: failed.map((step) => step.id),
-      message: failed.map((step) => `step "${step.id}": ${step.error?.message ?? "failed"}`).join("; "),
+      trigger: unexpected.length === failures.length ? "unexpected-result" : "step-failed",
+      stepIds: failures.map((step) => step.id),
+      message: failures.map((step) => `step "${step.id}": ${step.error?.message ?? "failed"}`).join("; "),
     });
     return;
   }
   const capacity = draft.state.config.concurrency - running;
-  if (pending > 0 && capacity > 0) running += dispatch(draft, at, capacity);
-  if (running > 0) return;
+  const started = pending > 0 && capacity > 0 ? dispatch(draft, at, capacity) : 0;
+  if (running + started > 0) return;
   if (done === steps.length) {
     endRun(draft, at, { status: "completed", reason: `all ${steps.length} steps are done` });
     return;
   }
-  const failedIds = failed.map((step) => step.id).join(", ");
+  const failedIds = failedSteps()
+    .map((step) => step.id)
+    .join(", ");
   const { state } = draft;
   if (state.config.hasReplanner && state.config.maxReplans > 0 && state.replans >= state.config.maxReplans) {
     endRun(draft, at, {
@@ -629,23 +625,14 @@ function settle(draft: Draft, at: number): void {
 
 /**
  * Starts ready steps (pending, dependencies done) in plan order, at most `capacity` of them.
- * One pass over the plan; the set of done ids is built only if a pending step has dependencies.
+ * The steps' index keeps the ready set, so this costs O(started steps), not O(plan).
  * @returns how many steps it started.
  */
 function dispatch(draft: Draft, at: number, capacity: number): number {
   const steps = draft.state.plan!.steps;
-  let done: Set<string> | undefined;
-  let started = 0;
-  for (let position = 0; position < steps.length && started < capacity; position++) {
+  const positions = indexOf(steps).readyPositions(capacity);
+  for (const position of positions) {
     const step = steps[position]!;
-    if (step.status !== "pending") continue;
-    if (step.dependsOn.length > 0) {
-      done ??= new Set(
-        steps.filter((candidate) => candidate.status === "done").map((candidate) => candidate.id),
-      );
-      if (!step.dependsOn.every((id) => done!.has(id))) continue;
-    }
-    started++;
     const running = draft.updateStep(
       step.id,
       { status: "running", attempts: step.attempts + 1, startedAt: step.startedAt ?? at },
@@ -655,7 +642,7 @@ function dispatch(draft: Draft, at: number, capacity: number): number {
     draft.effect({ type: "execute-step", stepId: step.id, attempt: running.attempts, key, delayMs: 0 });
     draft.emit({ type: "step-start", at, step: running, key });
   }
-  return started;
+  return positions.length;
 }
 
 function checkBudgets(draft: Draft, at: number): void {
@@ -747,7 +734,7 @@ class Draft {
   }
 
   step(id: string): Step | undefined {
-    return this.state.plan?.steps.find((step) => step.id === id);
+    return this.state.plan ? findStep(this.state.plan, id) : undefined;
   }
 
   runningStep(type: string, id: string, attempt: number): Step {
@@ -766,17 +753,26 @@ class Draft {
     return step;
   }
 
-  /** Replaces a step by a patched copy (`position`: its index, when the caller knows it). */
+  /**
+   * Replaces a step by a patched copy (`position`: its index, when the caller knows it). The first
+   * update of a transition copies the steps array and its index; later ones change the copies.
+   */
   updateStep(id: string, patch: Partial<Step>, position?: number): Step {
     const plan = this.state.plan!;
-    const index = position ?? plan.steps.findIndex((step) => step.id === id);
-    const updated = { ...plan.steps[index]!, ...patch } as Step;
-    const steps = this.stepsCopied ? plan.steps : [...plan.steps];
-    steps[index] = updated;
+    let steps = plan.steps;
+    let index = indexOf(steps);
     if (!this.stepsCopied) {
+      steps = steps.slice();
+      index = index.copy();
+      setIndex(steps, index);
       this.state = { ...this.state, plan: { ...plan, steps } };
       this.stepsCopied = true;
     }
+    const at = position ?? index.positionOf(id)!;
+    const before = steps[at]!;
+    const updated = { ...before, ...patch } as Step;
+    steps[at] = updated;
+    index.changed(steps, at, before.status, updated.status);
     return updated;
   }
 
