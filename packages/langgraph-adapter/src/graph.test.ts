@@ -335,6 +335,54 @@ describe("durability", () => {
       after: "after slept 1",
     });
   });
+
+  it("replays two interleaved chains in their original order: only the steps in flight at the crash run again", async () => {
+    const { sleeper, trace } = sleepTool();
+    const chain = (prefix: string, sleeps: number[]) =>
+      sleeps.map((ms, index) =>
+        toolStep(
+          `${prefix}${index + 1}`,
+          "sleep",
+          { label: `${prefix}${index + 1}`, ms },
+          index > 0 ? [`${prefix}${index}`] : [],
+        ),
+      );
+    const { model } = scriptedModel({
+      planner: [planReply([...chain("c", [5, 15, 5, 15, 5, 200]), ...chain("d", [10, 10, 10, 300, 10])])],
+    });
+    const agent = createPlanExecuteAgent({ model, tools: [sleeper], checkpointer: new MemorySaver() });
+    const crash = new AbortController();
+    const watcher = setInterval(() => {
+      if (trace.calls.includes("c6") && trace.calls.includes("d4")) crash.abort(new Error("process killed"));
+    }, 2);
+    await expect(
+      agent.invoke({ goal: "g" }, { ...thread("chains"), signal: crash.signal }),
+    ).rejects.toThrow();
+    clearInterval(watcher);
+    const beforeCrash = [...trace.calls];
+    expect(beforeCrash).toEqual(expect.arrayContaining(["c1", "c2", "c3", "c4", "c5", "d1", "d2", "d3"]));
+    expect(trace.aborted.sort()).toEqual(["c6", "d4"]);
+
+    const state = await agent.invoke(null, thread("chains"));
+    expect(state.outcome?.status).toBe("completed");
+    const runs = (label: string) => trace.calls.filter((call) => call === label).length;
+    for (const label of ["c1", "c2", "c3", "c4", "c5", "d1", "d2", "d3", "d5"]) expect(runs(label)).toBe(1);
+    expect(runs("c6")).toBe(2);
+    expect(runs("d4")).toBe(2);
+    expect(Object.keys(state.results).sort()).toEqual([
+      "c1",
+      "c2",
+      "c3",
+      "c4",
+      "c5",
+      "c6",
+      "d1",
+      "d2",
+      "d3",
+      "d4",
+      "d5",
+    ]);
+  });
 });
 
 describe("plan approval", () => {
