@@ -549,9 +549,7 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
   const controller = new AbortController();
   const signal = controller.signal;
   let timedOut = false;
-  const onRunAbort = () => controller.abort(runSignal.reason);
-  if (runSignal.aborted) controller.abort(runSignal.reason);
-  else runSignal.addEventListener("abort", onRunAbort, { once: true });
+  const unfollow = follow(runSignal, controller);
   const timer =
     timeoutMs <= MAX_TIMER_MS
       ? setTimeout(() => {
@@ -624,8 +622,40 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
     return { type: "fail", error: stepError, retryable, usage };
   } finally {
     clearTimeout(timer);
-    runSignal.removeEventListener("abort", onRunAbort);
+    unfollow();
   }
+}
+
+/** Controllers that follow each run signal: one listener per signal, however many steps run. */
+const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * Aborts `controller` when `signal` aborts; returns the function that stops following. One
+ * listener per signal (EventTarget checks every listener for a duplicate on each add, so a
+ * listener per step would make N concurrent steps cost O(N²)).
+ */
+function follow(signal: AbortSignal, controller: AbortController): () => void {
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return () => {};
+  }
+  let set = followers.get(signal);
+  if (!set) {
+    const created = new Set<AbortController>();
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const follower of created) follower.abort(signal.reason);
+        created.clear();
+      },
+      { once: true },
+    );
+    followers.set(signal, created);
+    set = created;
+  }
+  set.add(controller);
+  const following = set;
+  return () => following.delete(controller);
 }
 
 /** Longest delay `setTimeout` honours (a longer one fires at once); longer limits mean no limit. */
