@@ -8,9 +8,9 @@ import { createRun, isTerminal, type RunInput, transition } from "./transition.j
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
 
 /** A random DAG: step i may depend on any steps before it. */
-const dagArbitrary = (prefix: string, maxSteps = 10) =>
+const dagArbitrary = (prefix: string, maxSteps = 10, minSteps = 1) =>
   fc
-    .array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: 1, maxLength: maxSteps })
+    .array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: minSteps, maxLength: maxSteps, size: "max" })
     .map((picks): StepSpecInput[] =>
       picks.map((deps, index) => ({
         id: `${prefix}${index}`,
@@ -60,38 +60,56 @@ function expectIndexOf(steps: readonly Step[]): void {
   );
 }
 
+/** Drives random legal inputs (and thrown-away branches) until the run ends, checking invariants. */
+function randomRunProperty(options: {
+  minPlanSteps: number;
+  maxPlanSteps: number;
+  turns: number;
+  maxConcurrency: number;
+}) {
+  const { minPlanSteps, maxPlanSteps, turns, maxConcurrency } = options;
+  return fc.property(
+    dagArbitrary("s", maxPlanSteps, minPlanSteps),
+    fc.array(fc.nat(), { minLength: turns, maxLength: turns }),
+    fc.integer({ min: 1, max: maxConcurrency }),
+    fc.integer({ min: 0, max: 3 }),
+    fc.integer({ min: 1, max: 3 }),
+    (plan, choices, concurrency, maxReplans, maxAttempts) => {
+      const config = { concurrency, maxReplans, maxAttempts, maxSteps: maxPlanSteps + 8 };
+      let state = createRun({ runId: "r", goal: "g", config });
+      let at = 0;
+      let replanCount = 0;
+      const inputs: RunInput[] = [
+        { type: "start", at },
+        { type: "plan", at, output: plan },
+      ];
+      for (let turn = 0; turn < choices.length && !isTerminal(state); turn++) {
+        const input = inputs.shift() ?? randomInput(state, choices[turn]!, ++at, replanCount++);
+        const next = transition(state, input).state;
+        // Another transition from the same state, thrown away: it must not disturb either one.
+        if (turn % 3 === 0 && !isTerminal(state)) {
+          transition(state, randomInput(state, choices[turn]! + 1, at, -turn));
+        }
+        checkInvariants(state, next);
+        state = next;
+      }
+      expect(isTerminal(state)).toBe(true);
+      expect(state.replans).toBeLessThanOrEqual(maxReplans);
+    },
+  );
+}
+
 describe("properties of transition", () => {
   it("keeps done steps, never runs a step before its dependencies, respects concurrency, and always ends", () => {
-    fc.assert(
-      fc.property(
-        dagArbitrary("s"),
-        fc.array(fc.nat(), { minLength: 400, maxLength: 400 }),
-        fc.integer({ min: 1, max: 4 }),
-        fc.integer({ min: 0, max: 3 }),
-        fc.integer({ min: 1, max: 3 }),
-        (plan, choices, concurrency, maxReplans, maxAttempts) => {
-          let state = createRun({ runId: "r", goal: "g", config: { concurrency, maxReplans, maxAttempts } });
-          let at = 0;
-          let replanCount = 0;
-          const inputs: RunInput[] = [
-            { type: "start", at },
-            { type: "plan", at, output: plan },
-          ];
-          for (let turn = 0; turn < choices.length && !isTerminal(state); turn++) {
-            const input = inputs.shift() ?? randomInput(state, choices[turn]!, ++at, replanCount++);
-            const next = transition(state, input).state;
-            // Another transition from the same state, thrown away: it must not disturb either one.
-            if (turn % 3 === 0 && !isTerminal(state))
-              transition(state, randomInput(state, choices[turn]! + 1, at, -turn));
-            checkInvariants(state, next);
-            state = next;
-          }
-          expect(isTerminal(state)).toBe(true);
-          expect(state.replans).toBeLessThanOrEqual(maxReplans);
-        },
-      ),
-      { numRuns: NUM_RUNS },
-    );
+    fc.assert(randomRunProperty({ minPlanSteps: 1, maxPlanSteps: 10, turns: 400, maxConcurrency: 4 }), {
+      numRuns: NUM_RUNS,
+    });
+  });
+
+  it("keeps the same invariants, and an index that matches a fresh one, on plans of 64 to 200 steps", () => {
+    fc.assert(randomRunProperty({ minPlanSteps: 64, maxPlanSteps: 200, turns: 2500, maxConcurrency: 16 }), {
+      numRuns: Math.max(10, Math.round(NUM_RUNS / 10)),
+    });
   });
 });
 
