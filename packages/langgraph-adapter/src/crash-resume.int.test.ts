@@ -103,13 +103,18 @@ describe.skipIf(!postgresAvailable)("crash-resume with PostgresSaver in child pr
       STEPS.map((step) => [step, rows.filter((row) => row.step === step && row.event === event).length]),
     );
 
-  /** Step ids whose task result LangGraph has saved (a pending write on the `__return__` channel). */
+  /** Step ids whose outcome is saved (in a batch of the executor's "record" task: a pending write on `__return__`). */
   const savedSteps = async (thread: string) => {
     const { rows } = await client.query<{ body: string }>(
       "SELECT convert_from(blob, 'UTF8') AS body FROM checkpoint_writes WHERE thread_id = $1 AND channel = '__return__'",
       [thread],
     );
-    return new Set(rows.map((row) => (JSON.parse(row.body) as { stepId: string }).stepId));
+    return new Set(
+      rows.flatMap((row) => {
+        const records = (JSON.parse(row.body) as { records?: Array<{ stepId: string }> } | null)?.records;
+        return Array.isArray(records) ? records.map((record) => record.stepId) : [];
+      }),
+    );
   };
 
   /** Runs the plan until a, b and after are saved and slow and pay are in flight, then stops it with `signal`. */

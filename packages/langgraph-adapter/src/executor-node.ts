@@ -1,21 +1,27 @@
-// The executor node: runs the plan's ready steps concurrently, each as a LangGraph task, starting
-// every step the moment its own dependencies are done.
+// The executor node: runs the plan's ready steps concurrently, starting every step the moment its
+// own dependencies are done, and saves every attempt's outcome as soon as it is known.
 //
-// Durability. Every step is a functional-API `task()`, so LangGraph saves its result (a pending
-// write) as soon as it finishes; if the process dies mid-node, resuming the thread runs the node
-// again and finished tasks return their saved results instead of running again. LangGraph matches a
-// task to its saved result by the order of the task calls within the node, so the calls must happen
-// in the same order on every replay. The node calls a step's task when the state machine dispatches
-// the step (so only running steps have pending tasks: LangGraph's runner races every pending task
-// on each completion), always from the node's own loop (a task called from inside another task
-// would be that task's child). Dispatch order is a function of the order of the inputs, and each
-// attempt is recorded with a sequence number: on a replay the node calls the tasks of the steps
-// running at the start, feeds the saved attempts to the state machine in sequence order, calls the
-// tasks of the steps that dispatches, and so on, which rebuilds the exact state at the crash with the
-// same calls in the same order. Only then do live tasks (steps that were in flight) start. A saved
-// result that belongs to another step (the calls went differently, e.g. a saved write was lost) is
-// set aside and the step is called again: its work may run twice, with the same idempotency key,
-// but a result is never given to the wrong step.
+// Saving. Outcomes are saved through a functional-API task, "record": a call returns the batch of
+// outcomes it is given, and LangGraph saves that as a pending write of the node. The node makes
+// these calls from its own context, one at a time (outcomes that arrive meanwhile go into the next
+// batch, so a burst of N outcomes costs a few calls, not N). LangGraph identifies a task call by its position
+// among its caller's calls: if the process dies mid-node, resuming the thread runs the node again,
+// and its record calls return the saved batches in order until the first call that runs (nothing
+// was saved there: the end of the log). The node applies the saved outcomes in their original
+// order (each carries a sequence number) and then runs the steps that are still running (they
+// were in flight), with the same idempotency keys.
+//
+// Where steps run. Tool steps run in the node itself, as LangGraph's ToolNode runs tool calls:
+// with thousands of steps this matters, since LangGraph's runner races every pending task on each
+// completion (O(N²) for N concurrent tasks). Each attempt of an agent step runs in a task of its
+// own, "step", so that an existing agent used as the executor gets a checkpoint namespace of its
+// own. Those tasks are called inside one long-lived "steps" task (the node's first call), so they
+// are numbered apart from the record calls, and always at dispatch, in dispatch order: since
+// dispatch order follows from the order of the outcomes, a replay makes the same calls in the same
+// order, and an agent step that was in flight gets its own task (and its agent's saved checkpoints)
+// back. A step task that returns without running (its result was saved before the crash) means
+// that attempt ended; if its outcome was not saved, the step is called again.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { type LangGraphRunnableConfig, task } from "@langchain/langgraph";
 import {
   type Checker,
@@ -27,6 +33,7 @@ import {
   type RunEvent,
   type RunInput,
   type RunState,
+  type Step,
   type StepOutcome,
   sleep,
   stepKey,
@@ -44,18 +51,19 @@ export interface ExecutorNodeSettings {
   now: () => number;
 }
 
-/** One attempt of a step, as saved in the step task's result. */
+/** One attempt of a step, as saved. */
 interface AttemptRecord {
   seq: number;
+  stepId: string;
   at: number;
   attempt: number;
   outcome: Exclude<StepOutcome, { type: "aborted" }>;
 }
 
-/** A step task's result: every attempt it made (none if it never ran). */
-interface StepRecord {
-  stepId: string;
-  attempts: AttemptRecord[];
+/** What a "record" task call saves. */
+interface RecordBatch {
+  token: number;
+  records: AttemptRecord[];
 }
 
 interface Gate {
@@ -64,19 +72,25 @@ interface Gate {
   delayMs: number;
 }
 
-/** A step's task in this run of the node. */
-interface Entry {
-  /** `called`: waiting to learn whether it runs (`live`) or was saved (`cached`). */
-  mode: "queued" | "called" | "live" | "cached";
-  gates: Gate[];
-  opened: Set<number>;
-  waiter: ((gate: Gate | null) => void) | undefined;
-  /** Resolves once the call is known to be live or cached. */
+/** One call of the "step" task: an attempt of an agent step. */
+interface AgentCall {
+  stepId: string;
+  gate: Gate;
+  /** Whether the task's function runs here (false: its value was saved by an earlier process). */
+  live: boolean;
+  /** Whether the call has returned. */
+  settled: boolean;
+  /** Set by the task's function when it runs. */
+  outcome?: StepOutcome;
+  /** Resolves when the call is known to run here or to have been saved before. */
   reported: Promise<void>;
   report: () => void;
 }
 
-/** How long a called task may take to start or return its saved result. */
+/** Rounds of waiting for in-flight work at the end of the node (each settles all that was in flight). */
+const MAX_DRAIN_ROUNDS = 10_000;
+
+/** How long a called task may take to start or to return its saved value. */
 const TASK_START_TIMEOUT_MS = 30_000;
 
 /** Publishes progress events on LangGraph's `custom` stream. */
@@ -96,90 +110,35 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
     const controller = new AbortController();
     const signal = config.signal ? AbortSignal.any([config.signal, controller.signal]) : controller.signal;
 
-    const entries = new Map<string, Entry>();
-    const queue: string[] = []; // steps whose task is to be called, in dispatch order
-    const saved: Array<{ stepId: string; record: AttemptRecord }> = []; // replayed, not yet applied
-    let unsorted = false;
-    const sortSaved = () => {
-      if (unsorted) saved.sort((a, b) => a.record.seq - b.record.seq);
-      unsorted = false;
-    };
-    const tasks: Promise<void>[] = [];
     let replaying = true;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
     let closed = false;
-    let seq = 0;
     let failure: unknown;
-    let wake: (() => void) | undefined;
-    const notify = () => {
-      const waiting = wake;
-      wake = undefined;
-      waiting?.();
-    };
+    let seq = 0;
+    let tokens = 0;
+    const ran = new Set<number>(); // tokens of the task calls whose function ran here
+    const work = new Set<Promise<void>>(); // steps and task calls in flight
 
+    const [replayed, endReplay] = deferred();
+    const [hostReady, onHost] = deferred();
+    const [closedPromise, onClosed] = deferred();
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      onClosed();
+      onHost();
+      endReplay();
+    };
     const fail = (error: unknown) => {
       failure ??= error;
       controller.abort(error);
       close();
     };
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      for (const entry of entries.values()) {
-        const waiter = entry.waiter;
-        entry.waiter = undefined;
-        waiter?.(null);
-      }
-      notify();
-    };
-    /** Queues a call of the step's task, with its first gate. */
-    const enqueue = (stepId: string, gate: Gate | undefined) => {
-      let report!: () => void;
-      const reported = new Promise<void>((resolve) => {
-        report = resolve;
-      });
-      const entry: Entry = {
-        mode: "queued",
-        gates: [],
-        opened: new Set(),
-        waiter: undefined,
-        reported,
-        report,
-      };
-      entries.set(stepId, entry);
-      if (gate) openGate(entry, gate);
-      queue.push(stepId);
-      notify();
-    };
-    const openGate = (entry: Entry, gate: Gate) => {
-      if (entry.opened.has(gate.attempt)) return;
-      entry.opened.add(gate.attempt);
-      const waiter = entry.waiter;
-      entry.waiter = undefined;
-      if (waiter) waiter(gate);
-      else entry.gates.push(gate);
-    };
-    const nextGate = (entry: Entry): Promise<Gate | null> => {
-      const gate = entry.gates.shift();
-      if (gate) return Promise.resolve(gate);
-      if (closed) return Promise.resolve(null);
-      return new Promise((resolve) => {
-        entry.waiter = resolve;
-      });
+    const track = (promise: Promise<void>) => {
+      const tracked = promise.catch(fail);
+      work.add(tracked);
+      void tracked.finally(() => work.delete(tracked));
     };
 
-    const perform = (effects: Effect[]) => {
-      for (const effect of effects) {
-        if (effect.type === "execute-step") {
-          const entry = entries.get(effect.stepId);
-          if (entry) openGate(entry, effect);
-          else enqueue(effect.stepId, effect);
-        } else if (effect.type === "abort") controller.abort(new Error(effect.reason));
-      }
-    };
     const apply = (input: RunInput) => {
       const next = transition(run, input);
       run = next.state;
@@ -187,191 +146,246 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
       perform(next.effects);
       if (countSteps(run.plan!).running === 0) close();
     };
-    const inputOf = (stepId: string, record: AttemptRecord): RunInput =>
-      record.outcome.type === "finish"
-        ? { ...record.outcome, type: "step-finish", at: record.at, stepId, attempt: record.attempt }
-        : { ...record.outcome, type: "step-fail", at: record.at, stepId, attempt: record.attempt };
-
-    const stepTask = task({ name: "step" }, async (stepId: string): Promise<StepRecord> => {
-      const entry = entries.get(stepId);
-      if (!entry) throw new Error(`BUG: step task called for "${stepId}", which has no entry`);
-      entry.mode = "live";
-      entry.report();
-      await released; // saved attempts are replayed before anything runs
-      const attempts: AttemptRecord[] = [];
-      // Bounded: each pass is one attempt, and the state machine allows at most maxAttempts.
-      for (let pass = 0; pass <= run.config.maxAttempts; pass++) {
-        const gate = await nextGate(entry);
-        if (!gate) break;
-        if (gate.delayMs > 0 && !(await sleep(gate.delayMs, signal))) break;
-        const outcome = await executeStep(findStep(run.plan!, stepId)!, {
-          plan: run.plan!,
-          goal: run.goal,
-          attempt: gate.attempt,
-          key: gate.key,
-          signal,
-          timeoutMs: stepTimeoutMs,
-          executor,
-          tools,
-          checker,
-        });
-        if (outcome.type === "aborted" || closed) break;
-        const record: AttemptRecord = { seq: seq++, at: now(), attempt: gate.attempt, outcome };
-        attempts.push(record);
-        apply(inputOf(stepId, record));
-        // Return (and so save this task's result) unless the state machine scheduled a retry.
-        const after = findStep(run.plan!, stepId);
-        if (after?.status !== "running" || after.attempts === gate.attempt) break;
+    const perform = (effects: Effect[]) => {
+      for (const effect of effects) {
+        if (effect.type === "execute-step") {
+          if (!closed) dispatch(effect.stepId, effect);
+        } else if (effect.type === "abort") controller.abort(new Error(effect.reason));
       }
-      return { stepId, attempts };
-    });
-
-    /** A saved result: replayed in sequence order, or set aside if it is another step's. */
-    const onSaved = (stepId: string, entry: Entry, record: StepRecord) => {
-      entry.mode = "cached";
-      entry.report();
-      if (record?.stepId !== stepId || !Array.isArray(record.attempts)) {
-        if (!replaying && !closed) rerun(stepId);
-        return;
-      }
-      for (const attempt of record.attempts) {
-        saved.push({ stepId, record: attempt });
-        unsorted = true;
-        seq = Math.max(seq, attempt.seq + 1);
-      }
-      if (replaying) return;
-      replaySaved();
-      if (!closed && findStep(run.plan!, stepId)?.status === "running") rerun(stepId);
     };
-    /** Calls a step's task again (its saved result was another step's, or did not settle it). */
-    const rerun = (stepId: string) => {
+    const inputOf = (record: AttemptRecord): RunInput => {
+      const { stepId, at, attempt, outcome } = record;
+      return outcome.type === "finish"
+        ? { ...outcome, type: "step-finish", at, stepId, attempt }
+        : { ...outcome, type: "step-fail", at, stepId, attempt };
+    };
+    /** Whether the step is running this attempt (an outcome for any other attempt is stale). */
+    const isCurrent = (stepId: string, attempt: number) => {
       const step = findStep(run.plan!, stepId);
-      if (step?.status !== "running") return;
-      enqueue(stepId, { attempt: step.attempts, key: stepKey(run, step), delayMs: 0 });
+      return step?.status === "running" && step.attempts === attempt;
     };
-    /** Applies the saved attempts in sequence order (state machine errors end the node). */
-    const replaySaved = () => {
-      sortSaved();
-      while (saved.length > 0 && failure === undefined && !closed) {
-        const { stepId, record } = saved.shift()!;
-        const step = findStep(run.plan!, stepId);
-        if (step?.status !== "running" || step.attempts !== record.attempt) continue; // stale
-        try {
-          apply(inputOf(stepId, record));
-        } catch (error) {
-          fail(error);
-        }
-      }
-      saved.length = 0;
-    };
-    const call = (stepId: string) => {
-      const entry = entries.get(stepId)!;
-      entry.mode = "called";
-      // LangGraph types a task of an async function as Promise<Promise<T>>; it resolves to T.
-      const promise = (stepTask(stepId) as unknown as Promise<StepRecord>).then(
-        (record) => {
-          if (entry.mode !== "live") onSaved(stepId, entry, record);
-          else if (!closed && !replaying) rerunIfUnsettled(stepId);
-        },
-        (error: unknown) => {
-          entry.report();
-          fail(error);
-        },
-      );
-      tasks.push(promise);
-      return entry;
-    };
-    /** A live task that returned with its step still running (it was aborted) leaves it to a new call. */
-    const rerunIfUnsettled = (stepId: string) => {
-      if (entries.get(stepId)?.mode === "live") {
-        const step = findStep(run.plan!, stepId);
-        if (step?.status === "running" && !closed && !controller.signal.aborted) rerun(stepId);
-      }
-    };
-    const callQueued = (): Entry[] => {
-      const called: Entry[] = [];
-      while (queue.length > 0 && failure === undefined) called.push(call(queue.shift()!));
-      return called;
-    };
-    const waitReported = async (called: Entry[]) => {
-      if (called.length === 0) return;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), TASK_START_TIMEOUT_MS);
-      });
-      const reported = await Promise.race([
-        Promise.all(called.map((entry) => entry.reported)).then(() => true),
-        timeout,
-      ]);
-      clearTimeout(timer);
-      if (!reported) {
-        fail(
-          new PlanExecuteError(
-            "invalid-options",
-            `a step task neither started nor returned a saved result within ${TASK_START_TIMEOUT_MS} ms`,
-          ),
-        );
-      }
+    const applyRecord = (record: AttemptRecord) => {
+      if (!closed && isCurrent(record.stepId, record.attempt)) apply(inputOf(record));
     };
 
-    // Bounded: every step is called at most once per attempt plus once per set-aside result.
-    const maxCalls = run.plan!.steps.length * (run.config.maxAttempts + 2) + 16;
-    let calls = 0;
+    // --- Saving: one "record" call at a time, from this node's context; applied once returned.
+    const recordTask = task({ name: "record" }, async (batch: RecordBatch): Promise<RecordBatch> => {
+      ran.add(batch.token);
+      return batch;
+    });
+    let unsaved: AttemptRecord[] = [];
+    let saving = false;
+    const save = () => {
+      if (saving || unsaved.length === 0 || failure !== undefined) return;
+      saving = true;
+      const records = unsaved;
+      unsaved = [];
+      const token = tokens++;
+      track(
+        (recordTask({ token, records }) as unknown as Promise<RecordBatch>).then((saved) => {
+          saving = false;
+          if (!ran.has(token)) {
+            // A batch saved by an earlier process sits at this position (the earlier log went
+            // further than the replay could follow): keep its outcomes, save ours at the next one.
+            for (const record of recordsOf(saved)) {
+              seq = Math.max(seq, record.seq + 1);
+              applyRecord(record);
+            }
+            unsaved = [...records, ...unsaved];
+          }
+          save();
+        }),
+      );
+    };
+    const onOutcome = (stepId: string, attempt: number, outcome: StepOutcome) => {
+      if (outcome.type === "aborted" || closed) return;
+      const record: AttemptRecord = { seq: seq++, stepId, at: now(), attempt, outcome };
+      unsaved.push(record);
+      save();
+      applyRecord(record);
+    };
+
+    // --- Running steps.
+    const attemptStep = async (stepId: string, gate: Gate): Promise<StepOutcome> => {
+      if (gate.delayMs > 0 && !(await sleep(gate.delayMs, signal)))
+        return { type: "aborted", usage: noUsage() };
+      if (closed || !isCurrent(stepId, gate.attempt)) return { type: "aborted", usage: noUsage() };
+      return executeStep(findStep(run.plan!, stepId)!, {
+        plan: run.plan!,
+        goal: run.goal,
+        attempt: gate.attempt,
+        key: gate.key,
+        signal,
+        timeoutMs: stepTimeoutMs,
+        executor,
+        tools,
+        checker,
+      });
+    };
+
+    // Agent steps: a "step" task per attempt, called inside the "steps" task.
+    let host: (<T>(run: () => T) => T) | undefined;
+    let hostCall: Promise<void> = Promise.resolve();
+    const [hostDone, releaseHost] = deferred();
+    const hostTask = task({ name: "steps" }, async (token: number): Promise<null> => {
+      ran.add(token);
+      host = AsyncLocalStorage.snapshot();
+      onHost();
+      await hostDone;
+      return null;
+    });
+    const calls = new Map<number, AgentCall>();
+    const current = new Map<string, AgentCall>(); // the latest call of each agent step
+    const stepTask = task({ name: "step" }, async (token: number): Promise<null> => {
+      ran.add(token);
+      const call = calls.get(token);
+      if (!call) return null;
+      call.live = true;
+      call.report();
+      await replayed; // saved outcomes first: they may end this attempt
+      call.outcome = await attemptStep(call.stepId, call.gate);
+      return null;
+    });
+    const callAgent = (stepId: string, gate: Gate) => {
+      const token = tokens++;
+      const [reported, report] = deferred();
+      const call: AgentCall = { stepId, gate, live: false, settled: false, reported, report };
+      calls.set(token, call);
+      current.set(stepId, call);
+      track(
+        host!(() => stepTask(token) as unknown as Promise<null>).then(() => {
+          calls.delete(token);
+          call.settled = true;
+          call.report();
+          if (ran.has(token))
+            onOutcome(stepId, gate.attempt, call.outcome ?? { type: "aborted", usage: noUsage() });
+          else if (!replaying) recallIfCurrent(call); // its result was saved before: that attempt ended
+        }),
+      );
+    };
+    const recallIfCurrent = (call: AgentCall) => {
+      if (closed || current.get(call.stepId) !== call || !isCurrent(call.stepId, call.gate.attempt)) return;
+      callAgent(call.stepId, { ...call.gate, delayMs: 0 });
+    };
+    const runInline = (stepId: string, gate: Gate) => {
+      track(
+        (async () => {
+          await replayed;
+          onOutcome(stepId, gate.attempt, await attemptStep(stepId, gate));
+        })(),
+      );
+    };
+    const dispatch = (stepId: string, gate: Gate) => {
+      const step = findStep(run.plan!, stepId);
+      if (step?.kind === "agent" && host) callAgent(stepId, gate);
+      else if (!replaying) runInline(stepId, gate);
+      // Tool steps dispatched by the replay start once it is over (below).
+    };
+
     signal.addEventListener("abort", close, { once: true });
     if (signal.aborted) close();
     try {
-      for (const step of run.plan!.steps) {
-        if (step.status === "running") enqueue(step.id, undefined);
+      // The "steps" task comes first, so record calls are numbered the same in every process.
+      const hostToken = tokens++;
+      hostCall = (hostTask(hostToken) as unknown as Promise<null>).then(
+        () => {
+          if (!ran.has(hostToken)) onHost(); // saved before (a crash as the node ended): no host
+        },
+        (error: unknown) => {
+          onHost();
+          fail(error);
+        },
+      );
+      await hostReady;
+      const startIds = run.plan!.steps.filter((step) => step.status === "running").map((step) => step.id);
+      for (const stepId of startIds) {
+        const step = findStep(run.plan!, stepId)!;
+        dispatch(stepId, { attempt: step.attempts, key: stepKey(run, step), delayMs: 0 });
       }
-      // Replay: call, learn which tasks were saved, apply the earliest saved attempt, repeat.
-      while (failure === undefined && !closed) {
-        const called = callQueued();
-        calls += called.length;
-        if (calls > maxCalls) throw new Error(`BUG: more than ${maxCalls} step task calls`);
-        await waitReported(called);
-        if (saved.length === 0 || failure !== undefined) break;
-        sortSaved();
-        const { stepId, record } = saved.shift()!;
-        const step = findStep(run.plan!, stepId);
-        if (step?.status === "running" && step.attempts === record.attempt) apply(inputOf(stepId, record));
+
+      // Replay: the saved batches in order, until the first call that runs.
+      const saved: AttemptRecord[] = [];
+      const maxProbes = 4 * run.plan!.steps.length * (run.config.maxAttempts + 1) + 1_000;
+      for (let probe = 0; failure === undefined && !closed; probe++) {
+        if (probe >= maxProbes) throw new Error(`BUG: more than ${maxProbes} saved outcome batches`);
+        const token = tokens++;
+        const batch = (await recordTask({ token, records: [] })) as unknown as RecordBatch;
+        if (ran.has(token)) break;
+        saved.push(...recordsOf(batch));
       }
-      saved.length = 0;
+      saved.sort((a, b) => a.seq - b.seq);
+      seq = Math.max(seq, saved.length > 0 ? saved.at(-1)!.seq + 1 : 0);
+      for (const record of saved) applyRecord(record); // dispatches call agent tasks in order
+      await untilReported([...current.values()], fail);
       replaying = false;
-      release();
-      // Steps still running: live tasks start now; any other step is called again.
+      endReplay();
+      // Steps still running: a live agent task goes on; any other step starts (or is called) now.
       for (const step of run.plan!.steps) {
         if (step.status !== "running" || closed) continue;
-        const entry = entries.get(step.id);
-        if (entry?.mode === "live")
-          openGate(entry, { attempt: step.attempts, key: stepKey(run, step), delayMs: 0 });
-        else if (entry?.mode !== "queued") rerun(step.id);
+        const call = current.get(step.id);
+        const gate = { attempt: step.attempts, key: stepKey(run, step), delayMs: 0 };
+        if (step.kind === "agent" && host) {
+          const goesOn = call && call.gate.attempt === step.attempts && call.live && !call.settled;
+          if (!goesOn) callAgent(step.id, gate);
+        } else runInline(step.id, gate);
       }
       if (countSteps(run.plan!).running === 0) close();
-      // Live: call each dispatched step's task from this loop (the node's context).
-      while (!closed || queue.length > 0) {
-        if (queue.length === 0) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          continue;
-        }
-        if (closed) {
-          queue.length = 0;
-          break;
-        }
-        calls += callQueued().length;
-        if (calls > maxCalls) throw new Error(`BUG: more than ${maxCalls} step task calls`);
-      }
+      await closedPromise;
     } catch (error) {
       fail(error);
-    } finally {
-      replaying = false;
-      release();
-      signal.removeEventListener("abort", close);
     }
-
-    await Promise.all(tasks);
+    signal.removeEventListener("abort", close);
+    endReplay();
+    // Drain: steps honour the abort signal and their time limit, saves settle in a few ticks; each
+    // round waits for what is in flight, or starts the last save.
+    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      if (work.size > 0) await Promise.all([...work]);
+      else if (!saving && unsaved.length > 0 && failure === undefined) save();
+      else break;
+    }
+    releaseHost();
+    await hostCall;
     if (failure !== undefined) throw failure;
     return runUpdate(run);
   };
+}
+
+/** Waits until every call is known to run here or to have been saved before (bounded). */
+async function untilReported(calls: AgentCall[], fail: (error: unknown) => void): Promise<void> {
+  if (calls.length === 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), TASK_START_TIMEOUT_MS);
+  });
+  const late = await Promise.race([
+    Promise.all(calls.map((call) => call.reported)).then(() => false),
+    timedOut,
+  ]);
+  clearTimeout(timer);
+  if (late) {
+    fail(
+      new PlanExecuteError(
+        "invalid-options",
+        `a step task neither started nor returned a saved value within ${TASK_START_TIMEOUT_MS} ms`,
+      ),
+    );
+  }
+}
+
+function deferred(): [Promise<void>, () => void] {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return [promise, resolve];
+}
+
+function noUsage() {
+  return { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
+}
+
+/** The records of a saved batch, or none if the value is not one (e.g. saved by an older version). */
+function recordsOf(value: unknown): AttemptRecord[] {
+  const records = (value as { records?: unknown } | null)?.records;
+  return Array.isArray(records) ? (records as AttemptRecord[]) : [];
 }

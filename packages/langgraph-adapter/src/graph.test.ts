@@ -385,6 +385,111 @@ describe("durability", () => {
   });
 });
 
+describe("durability of agent steps", () => {
+  it("resumes after a crash without re-running finished agent steps; in-flight ones run again once", async () => {
+    const runs: string[] = [];
+    const sleeps: Record<string, number> = { a: 5, b: 5, slow: 400, after: 5, last: 5 };
+    const { model } = scriptedModel({
+      planner: [
+        planReply([
+          agentStep("a"),
+          agentStep("b"),
+          agentStep("slow"),
+          agentStep("after", ["a", "b"]),
+          agentStep("last", ["after"]),
+        ]),
+      ],
+    });
+    const agent = createPlanExecuteAgent({
+      model,
+      checkpointer: new MemorySaver(),
+      executor: async (step, context) => {
+        runs.push(step.id);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, sleeps[step.id]);
+          context.signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(context.signal.reason);
+          });
+        });
+        return `${step.id} done`;
+      },
+    });
+    const crash = new AbortController();
+    const watcher = setInterval(() => {
+      if (runs.includes("last")) crash.abort(new Error("process killed"));
+    }, 1);
+    await expect(
+      agent.invoke({ goal: "g" }, { ...thread("agent-crash"), signal: crash.signal }),
+    ).rejects.toThrow();
+    clearInterval(watcher);
+    const beforeCrash = [...runs];
+    expect(beforeCrash.sort()).toEqual(["a", "after", "b", "last", "slow"]);
+
+    const state = await agent.invoke(null, thread("agent-crash"));
+    expect(state.outcome?.status).toBe("completed");
+    const count = (id: string) => runs.filter((run) => run === id).length;
+    expect([count("a"), count("b"), count("after")]).toEqual([1, 1, 1]);
+    expect(count("slow")).toBe(2);
+    expect(count("last")).toBeLessThanOrEqual(2);
+    expect(state.results).toMatchObject({ a: "a done", slow: "slow done", last: "last done" });
+  });
+});
+
+describe("durability of an existing agent as executor", () => {
+  it("after a crash, an agent step that was in flight resumes its own agent's checkpoint", async () => {
+    const seen: string[] = [];
+    const stepOf = (state: { messages: { getType(): string; text: string }[] }) =>
+      state.messages
+        .filter((message) => message.getType() === "human")
+        .map((message) => /Your step \(([^)]+)\)/.exec(message.text)?.[1] ?? "?");
+    const existing = new StateGraph(MessagesAnnotation)
+      .addNode("look", (state) => {
+        const ids = stepOf(state);
+        seen.push(ids.at(-1)!);
+        return { messages: [new AIMessage(`saw ${ids.join(",")}`)] };
+      })
+      .addNode("wait", async (state, config) => {
+        const ms = stepOf(state).at(-1) === "b" ? 400 : 5;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, ms);
+          config.signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(new Error("aborted"));
+          });
+        });
+        return {};
+      })
+      .addEdge("__start__", "look")
+      .addEdge("look", "wait")
+      .addEdge("wait", "__end__")
+      .compile();
+    const { model } = scriptedModel({
+      planner: [planReply([agentStep("a"), agentStep("b"), agentStep("c", ["a"]), agentStep("d", ["c"])])],
+    });
+    const agent = createPlanExecuteAgent({ model, executor: existing, checkpointer: new MemorySaver() });
+    const crash = new AbortController();
+    const watcher = setInterval(() => {
+      if (seen.includes("d")) crash.abort(new Error("process killed"));
+    }, 1);
+    await expect(
+      agent.invoke({ goal: "g" }, { ...thread("agent-ns-crash"), signal: crash.signal }),
+    ).rejects.toThrow();
+    clearInterval(watcher);
+
+    const state = await agent.invoke(null, thread("agent-ns-crash"));
+    expect(state.outcome?.status).toBe("completed");
+    // a and c were done: not run again. b was waiting in its agent's second node: its agent
+    // continues from its own checkpoint (its first node does not run again), in its own namespace
+    // (it sees no other step's messages); d, in flight too, sees only its own.
+    expect(seen.filter((id) => id === "a")).toHaveLength(1);
+    expect(seen.filter((id) => id === "c")).toHaveLength(1);
+    expect(seen.filter((id) => id === "b")).toHaveLength(1);
+    expect(state.results.b).toBe("saw b");
+    expect(state.results.d).toMatch(/^saw d(,d)*$/);
+  });
+});
+
 describe("plan approval", () => {
   const setup = () => {
     const { sleeper, trace } = sleepTool();
@@ -531,6 +636,34 @@ describe("plugging into existing graphs", () => {
     expect(agentModel.calls[0]?.text).toContain("Your step (compute)");
     expect(counters.executor).toBe(0);
     expect(state.run?.usage.llmCalls).toBe(4); // plan + 2 agent calls + answer
+  });
+
+  it("runs each agent step of an existing agent in its own checkpoint namespace, concurrently", async () => {
+    // The agent counts the messages it sees: with a namespace shared by the steps, a later step
+    // would see an earlier step's messages under the one checkpointer.
+    let active = 0;
+    let maxActive = 0;
+    const counter = new StateGraph(MessagesAnnotation)
+      .addNode("count", async (state) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        active--;
+        return { messages: [new AIMessage(`${state.messages.length} message(s)`)] };
+      })
+      .addEdge("__start__", "count")
+      .addEdge("count", "__end__")
+      .compile();
+    const ids = ["a", "b", "c", "d", "then"];
+    const { model } = scriptedModel({
+      planner: [planReply([...ids.slice(0, 4).map((id) => agentStep(id)), agentStep("then", ["a"])])],
+    });
+    const saver = new MemorySaver();
+    const agent = createPlanExecuteAgent({ model, executor: counter, checkpointer: saver });
+    const state = await agent.invoke({ goal: "count" }, thread("namespaces"));
+    expect(state.outcome?.status).toBe("completed");
+    expect(maxActive).toBe(4);
+    for (const id of ids) expect(state.results[id]).toBe("1 message(s)");
   });
 
   it("accepts a plain async function as the executor", async () => {
