@@ -8,7 +8,7 @@
 //   --only=<system>:<scenario>:<n>[:<latencyMs>]  one record (median of 5), e.g. to profile:
 //            node --cpu-prof dist/bench.mjs --only=replan-core:fan-out:1000
 import { availableParallelism, cpus } from "node:os";
-import { bareSupersteps, bareTasks, timeMedian } from "./reference.js";
+import { bareFunctionalTasks, bareSupersteps, bareTasks, timeMedian } from "./reference.js";
 import { evaluateTargets, formatTable, formatTargets, type ReferenceRecord } from "./report.js";
 import { makeScenario, OUTPUT_CHARS, SCENARIO_NAMES, type ScenarioName } from "./scenarios.js";
 import { type RunRecord, runSystem, SYSTEM_NAMES, type SystemName } from "./systems.js";
@@ -93,13 +93,17 @@ async function main() {
     log(`bare LangGraph reference N=${steps}`);
     references.push({ kind: "supersteps", steps, wallMs: await timeMedian(bareSupersteps(steps), 7) });
     references.push({ kind: "tasks", steps, wallMs: await timeMedian(bareTasks(steps), 7) });
+    references.push({ kind: "functional", steps, wallMs: await timeMedian(bareFunctionalTasks(steps), 7) });
   }
   for (const steps of OVERHEAD_SIZES) {
     for (const name of ["fan-out", "chain"] as const) {
       const scenario = makeScenario(name, steps);
       for (const system of ["replan-core", "replan-langgraph"] as const) {
         log(`overhead ${name} N=${steps} ${system}`);
-        emit(await runSystem(system, scenario, 0, { runs: runsFor(system, name, 0) }));
+        // Warm up at this size first (the JIT and the heap settle per size); short runs are noisy,
+        // so N = 100 takes the median of more runs.
+        await runSystem(system, scenario, 0, { runs: 2 });
+        emit(await runSystem(system, scenario, 0, { runs: steps <= 100 ? 15 : 5 }));
       }
     }
   }

@@ -1,6 +1,7 @@
 // The reference for the adapter's overhead: a bare LangGraph StateGraph doing the same number of
-// trivial supersteps (one node looping) or trivial tasks (one superstep of `Send`s).
-import { Annotation, END, Send, START, StateGraph } from "@langchain/langgraph";
+// trivial supersteps (one node looping), trivial tasks (one superstep of `Send`s), or trivial
+// functional-API tasks called at once from one node (what an executor running every step as a task pays).
+import { Annotation, END, Send, START, StateGraph, task } from "@langchain/langgraph";
 
 const LoopState = Annotation.Root({
   count: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }),
@@ -28,6 +29,20 @@ export function bareTasks(n: number) {
       "work",
     ])
     .addEdge("work", END)
+    .compile();
+  return () => graph.invoke({ total: 0 });
+}
+
+/** A graph whose one node calls `n` trivial functional-API tasks at once and awaits them all. */
+export function bareFunctionalTasks(n: number) {
+  const work = task({ name: "work" }, async (index: number) => index);
+  const graph = new StateGraph(FanState)
+    .addNode("fan", async () => {
+      const values = await Promise.all(Array.from({ length: n }, (_, index) => work(index)));
+      return { total: values.length };
+    })
+    .addEdge(START, "fan")
+    .addEdge("fan", END)
     .compile();
   return () => graph.invoke({ total: 0 });
 }

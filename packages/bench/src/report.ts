@@ -3,7 +3,7 @@ import type { RunRecord, SystemName } from "./systems.js";
 
 /** A bare-LangGraph reference measurement. */
 export interface ReferenceRecord {
-  kind: "supersteps" | "tasks";
+  kind: "supersteps" | "tasks" | "functional";
   steps: number;
   wallMs: number;
 }
@@ -102,7 +102,7 @@ export function formatTable(records: RunRecord[], references: ReferenceRecord[])
       alignTable([
         ["reference", "steps", "wall ms", "ms/step"],
         ...references.map((reference) => [
-          reference.kind === "supersteps" ? "N supersteps (looping node)" : "N tasks in one superstep (Send)",
+          REFERENCE_LABELS[reference.kind],
           String(reference.steps),
           ms(reference.wallMs),
           fixed(reference.wallMs / reference.steps, 4),
@@ -327,13 +327,20 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
       else {
         const ratio = perStep(big) / perStep(small);
         // For context: how LangGraph's own per-step cost grows from 100 to 1000 (not part of the check).
-        const kind = scenario === "fan-out" ? "tasks" : "supersteps";
-        const bareBig = references.find((r) => r.kind === kind && r.steps === 1000);
-        const bareSmall = references.find((r) => r.kind === kind && r.steps === 100);
-        const context =
-          system === ADAPTER && bareBig && bareSmall
-            ? ` (bare LangGraph ${kind}: ${fixed(bareSmall.wallMs / 100, 4)} -> ${fixed(bareBig.wallMs / 1000, 4)} ms/step = ${fixed(bareBig.wallMs / 1000 / (bareSmall.wallMs / 100))}x)`
-            : "";
+        const growth = (kind: ReferenceRecord["kind"]) => {
+          const bareBig = references.find((r) => r.kind === kind && r.steps === 1000);
+          const bareSmall = references.find((r) => r.kind === kind && r.steps === 100);
+          if (!bareBig || !bareSmall) return [];
+          const small = bareSmall.wallMs / 100;
+          const large = bareBig.wallMs / 1000;
+          return [
+            `bare ${REFERENCE_LABELS[kind]}: ${fixed(small, 4)} -> ${fixed(large, 4)} ms/step = ${fixed(large / small)}x`,
+          ];
+        };
+        const kinds: ReferenceRecord["kind"][] =
+          scenario === "fan-out" ? ["tasks", "functional"] : ["supersteps"];
+        const contrast = system === ADAPTER ? kinds.flatMap(growth) : [];
+        const context = contrast.length > 0 ? ` (${contrast.join("; ")})` : "";
         add(
           target,
           `${fixed(perStep(big), 4)} vs ${fixed(perStep(small), 4)} ms/step = ${fixed(ratio)}x${context}`,
@@ -344,6 +351,12 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
   }
   return results;
 }
+
+const REFERENCE_LABELS: Record<ReferenceRecord["kind"], string> = {
+  supersteps: "N supersteps (looping node)",
+  tasks: "N tasks in one superstep (Send)",
+  functional: "N task() calls from one node",
+};
 
 /** The targets as text lines, each ending in PASS, FAIL or "-" (not measured). */
 export function formatTargets(results: TargetResult[]): string {
