@@ -33,7 +33,6 @@ import {
   type RunEvent,
   type RunInput,
   type RunState,
-  type Step,
   type StepOutcome,
   sleep,
   stepKey,
@@ -168,7 +167,7 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
       if (!closed && isCurrent(record.stepId, record.attempt)) apply(inputOf(record));
     };
 
-    // --- Saving: one "record" call at a time, from this node's context; applied once returned.
+    // --- Saving: one "record" call at a time, from this node's context (outcomes are applied at once).
     const recordTask = task({ name: "record" }, async (batch: RecordBatch): Promise<RecordBatch> => {
       ran.add(batch.token);
       return batch;
@@ -296,7 +295,7 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
           fail(error);
         },
       );
-      await hostReady;
+      await withinTimeout(hostReady, fail);
       const startIds = run.plan!.steps.filter((step) => step.status === "running").map((step) => step.id);
       for (const stepId of startIds) {
         const step = findStep(run.plan!, stepId)!;
@@ -352,15 +351,16 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
 
 /** Waits until every call is known to run here or to have been saved before (bounded). */
 async function untilReported(calls: AgentCall[], fail: (error: unknown) => void): Promise<void> {
-  if (calls.length === 0) return;
+  if (calls.length > 0) await withinTimeout(Promise.all(calls.map((call) => call.reported)), fail);
+}
+
+/** Waits for task calls to start or return: at most {@link TASK_START_TIMEOUT_MS}, then fails the node. */
+async function withinTimeout(promise: Promise<unknown>, fail: (error: unknown) => void): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(true), TASK_START_TIMEOUT_MS);
   });
-  const late = await Promise.race([
-    Promise.all(calls.map((call) => call.reported)).then(() => false),
-    timedOut,
-  ]);
+  const late = await Promise.race([promise.then(() => false), timedOut]);
   clearTimeout(timer);
   if (late) {
     fail(
