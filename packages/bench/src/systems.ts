@@ -76,6 +76,14 @@ let threadCounter = 0;
  * @param latencyMs - the latency of a model call.
  * @param options - a checkpointer or not.
  */
+/**
+ * A full garbage collection before each timed run (with `node --expose-gc`, as `pnpm bench` runs),
+ * so that a run does not pay for the garbage of the one before it.
+ */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 export async function measure(
   system: SystemName,
   scenario: Scenario,
@@ -89,6 +97,7 @@ export async function measure(
     const model = replanModel(scenario, latencyMs);
     const tools = langchainTools(scenario, latencyMs);
     const functions = toolFunctions(scenario, latencyMs);
+    collectGarbage();
     const start = performance.now();
     const { result } = await runCore({ goal: scenario.goal, model, tools, functions, ...budget });
     const wallMs = performance.now() - start;
@@ -102,6 +111,7 @@ export async function measure(
       budget,
       ...(saver ? { checkpointer: saver } : {}),
     });
+    collectGarbage();
     const start = performance.now();
     const state = await agent.invoke({ goal: scenario.goal }, config);
     const wallMs = performance.now() - start;
@@ -116,6 +126,7 @@ export async function measure(
   }
   const model = baselineModel(scenario, latencyMs);
   const graph = createBaselineGraph(model, langchainTools(scenario, latencyMs), saver);
+  collectGarbage();
   const start = performance.now();
   const state = await graph.invoke(
     { input: scenario.goal },
