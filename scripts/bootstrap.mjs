@@ -26,7 +26,7 @@ const quiet = task === "demo";
 const pnpm = findPnpm();
 install();
 const node = localNode();
-buildNativeModules();
+if (task !== "bench") buildNativeModules(); // only the demo's SQLite checkpoints need it
 
 if (task === "demo") {
   // Build only what the demo needs, then run it directly so that the terminal (TTY, Ctrl-C,
