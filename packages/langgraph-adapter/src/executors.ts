@@ -72,7 +72,7 @@ function modelExecutor(model: BaseChatModel, settings: ExecutorSettings): Execut
   return async (step, context) => {
     const messages: BaseMessage[] = [
       new SystemMessage(system),
-      new HumanMessage(executorMessage(context.goal, step, context.results, resultPreviewChars)),
+      new HumanMessage(executorMessage(context.goal, step, context.plan, resultPreviewChars)),
     ];
     for (let iteration = 0; iteration < maxToolIterations; iteration++) {
       const reply = (await bound.invoke(messages, { signal: context.signal })) as AIMessage;
@@ -126,7 +126,7 @@ async function callTool(
 function graphExecutor(graph: MessagesGraph, settings: ExecutorSettings): Executor {
   return async (step, context) => {
     const input = new HumanMessage(
-      executorMessage(context.goal, step, context.results, settings.resultPreviewChars),
+      executorMessage(context.goal, step, context.plan, settings.resultPreviewChars),
     );
     const output = (await graph.invoke({ messages: [input] }, { signal: context.signal })) as {
       messages?: BaseMessage[];

@@ -666,6 +666,24 @@ describe("plugging into existing graphs", () => {
     for (const id of ids) expect(state.results[id]).toBe("1 message(s)");
   });
 
+  it("gives the default executor the results of the steps a step depends on, and only those", async () => {
+    const requests: string[] = [];
+    const { model } = scriptedModel({
+      planner: [planReply([agentStep("a"), agentStep("b"), agentStep("c", ["a"])])],
+      executor: (request) => {
+        const text = request.messages.at(-1)?.text ?? "";
+        requests.push(text);
+        return `answer ${/Your step \(([^)]+)\)/.exec(text)?.[1]}`;
+      },
+    });
+    const state = await createPlanExecuteAgent({ model }).invoke({ goal: "g" });
+    expect(state.results).toEqual({ a: "answer a", b: "answer b", c: "answer c" });
+    const forC = requests.find((text) => text.includes("Your step (c)"))!;
+    expect(forC).toContain("Results of the steps it depends on:\n- a: answer a");
+    expect(forC).not.toContain("answer b");
+    expect(requests.find((text) => text.includes("Your step (a)"))).not.toContain("depends on");
+  });
+
   it("accepts a plain async function as the executor", async () => {
     const { model } = scriptedModel({ planner: [planReply([agentStep("a"), agentStep("b", ["a"])])] });
     const state = await createPlanExecuteAgent({

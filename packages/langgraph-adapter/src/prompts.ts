@@ -2,7 +2,7 @@
 // (they stay whole in state), so a replanner prompt grows with the plan, not with the outputs.
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
-import type { Plan, ReplanReason, Step } from "@replan/core";
+import { findStep, type Plan, type ReplanReason, type Step } from "@replan/core";
 
 /** A system prompt: a string (with `{tools}` and `{maxSteps}` placeholders) or a function of them. */
 export type PromptTemplate = string | ((variables: PromptVariables) => string);
@@ -106,15 +106,12 @@ export function replanMessage(goal: string, plan: Plan, reason: ReplanReason, re
   ].join("\n");
 }
 
-export function executorMessage(
-  goal: string,
-  step: Step,
-  results: Readonly<Record<string, unknown>>,
-  limit: number,
-): string {
-  const inputs = step.dependsOn
-    .filter((id) => Object.hasOwn(results, id))
-    .map((id) => `- ${id}: ${preview(results[id], limit)}`);
+/** The executor's request: the goal, the step, and the results of the steps it depends on (looked up, not the whole plan's). */
+export function executorMessage(goal: string, step: Step, plan: Plan, limit: number): string {
+  const inputs = step.dependsOn.flatMap((id) => {
+    const dependency = findStep(plan, id);
+    return dependency?.status === "done" ? [`- ${id}: ${preview(dependency.result, limit)}`] : [];
+  });
   return [
     `Overall goal: ${goal}`,
     `Your step (${step.id}): ${step.description}`,
