@@ -48,6 +48,14 @@ export function bareFunctionalTasks(n: number) {
 }
 
 /**
+ * A full garbage collection before each timed run (with `node --expose-gc`, as `pnpm bench` runs),
+ * so that a run does not pay for the garbage of the one before it. Without the flag, nothing.
+ */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
  * Median wall time of `runs` invocations, after `warmups` untimed ones (LangGraph's code is cold at first).
  *
  * @param invoke - runs the graph once.
@@ -58,7 +66,7 @@ export async function timeMedian(invoke: () => Promise<unknown>, runs: number, w
   for (let index = 0; index < warmups; index++) await invoke();
   const times: number[] = [];
   for (let index = 0; index < runs; index++) {
-    (globalThis as { gc?: () => void }).gc?.(); // as for the systems: a clean heap per timed run
+    collectGarbage();
     const start = performance.now();
     await invoke();
     times.push(performance.now() - start);

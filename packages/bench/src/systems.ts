@@ -13,6 +13,7 @@ import {
   replanModel,
   replanRoleOf,
 } from "./model.js";
+import { collectGarbage } from "./reference.js";
 import { criticalPathMs, type Scenario } from "./scenarios.js";
 import { langchainTools, toolFunctions } from "./tools.js";
 
@@ -76,14 +77,6 @@ let threadCounter = 0;
  * @param latencyMs - the latency of a model call.
  * @param options - a checkpointer or not.
  */
-/**
- * A full garbage collection before each timed run (with `node --expose-gc`, as `pnpm bench` runs),
- * so that a run does not pay for the garbage of the one before it.
- */
-function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
 export async function measure(
   system: SystemName,
   scenario: Scenario,

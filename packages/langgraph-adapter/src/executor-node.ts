@@ -207,9 +207,8 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
 
     // --- Running steps.
     const attemptStep = async (stepId: string, gate: Gate): Promise<StepOutcome> => {
-      if (gate.delayMs > 0 && !(await sleep(gate.delayMs, signal)))
-        return { type: "aborted", usage: noUsage() };
-      if (closed || !isCurrent(stepId, gate.attempt)) return { type: "aborted", usage: noUsage() };
+      if (gate.delayMs > 0 && !(await sleep(gate.delayMs, signal))) return aborted();
+      if (closed || !isCurrent(stepId, gate.attempt)) return aborted();
       return executeStep(findStep(run.plan!, stepId)!, {
         plan: run.plan!,
         goal: run.goal,
@@ -257,8 +256,7 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
           calls.delete(token);
           call.settled = true;
           call.report();
-          if (ran.has(token))
-            onOutcome(stepId, gate.attempt, call.outcome ?? { type: "aborted", usage: noUsage() });
+          if (ran.has(token)) onOutcome(stepId, gate.attempt, call.outcome ?? aborted());
           else if (!replaying) recallIfCurrent(call); // its result was saved before: that attempt ended
         }),
       );
@@ -381,8 +379,9 @@ function deferred(): [Promise<void>, () => void] {
   return [promise, resolve];
 }
 
-function noUsage() {
-  return { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
+/** The outcome of an attempt that did not run to its end (the node is closing, or it is stale). */
+function aborted(): StepOutcome {
+  return { type: "aborted", usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0 } };
 }
 
 /** The records of a saved batch, or none if the value is not one (e.g. saved by an older version). */

@@ -302,6 +302,29 @@ describe("createPlanExecuteAgent", () => {
   });
 });
 
+/**
+ * Runs the goal on a thread and "kills the process" (aborts the run) as soon as `when()` holds,
+ * checked every `everyMs`; the run must reject.
+ */
+async function runUntilCrash(
+  agent: ReturnType<typeof createPlanExecuteAgent>,
+  threadId: string,
+  when: () => boolean,
+  everyMs = 2,
+): Promise<void> {
+  const crash = new AbortController();
+  const watcher = setInterval(() => {
+    if (when()) crash.abort(new Error("process killed"));
+  }, everyMs);
+  try {
+    await expect(
+      agent.invoke({ goal: "g" }, { ...thread(threadId), signal: crash.signal }),
+    ).rejects.toThrow();
+  } finally {
+    clearInterval(watcher);
+  }
+}
+
 describe("durability", () => {
   it("resumes after a crash without re-running finished steps; the in-flight step runs again once", async () => {
     const { sleeper, trace } = sleepTool();
@@ -316,12 +339,7 @@ describe("durability", () => {
       ],
     });
     const agent = createPlanExecuteAgent({ model, tools: [sleeper], checkpointer: new MemorySaver() });
-    const crash = new AbortController();
-    const watcher = setInterval(() => {
-      if (trace.calls.includes("after") && trace.active === 1) crash.abort(new Error("process killed"));
-    }, 2);
-    await expect(agent.invoke({ goal: "g" }, { ...thread("crash"), signal: crash.signal })).rejects.toThrow();
-    clearInterval(watcher);
+    await runUntilCrash(agent, "crash", () => trace.calls.includes("after") && trace.active === 1);
     expect(trace.aborted).toEqual(["slow"]);
     expect(trace.calls.sort()).toEqual(["a", "after", "b", "slow"]);
 
@@ -351,14 +369,7 @@ describe("durability", () => {
       planner: [planReply([...chain("c", [5, 15, 5, 15, 5, 200]), ...chain("d", [10, 10, 10, 300, 10])])],
     });
     const agent = createPlanExecuteAgent({ model, tools: [sleeper], checkpointer: new MemorySaver() });
-    const crash = new AbortController();
-    const watcher = setInterval(() => {
-      if (trace.calls.includes("c6") && trace.calls.includes("d4")) crash.abort(new Error("process killed"));
-    }, 2);
-    await expect(
-      agent.invoke({ goal: "g" }, { ...thread("chains"), signal: crash.signal }),
-    ).rejects.toThrow();
-    clearInterval(watcher);
+    await runUntilCrash(agent, "chains", () => trace.calls.includes("c6") && trace.calls.includes("d4"));
     const beforeCrash = [...trace.calls];
     expect(beforeCrash).toEqual(expect.arrayContaining(["c1", "c2", "c3", "c4", "c5", "d1", "d2", "d3"]));
     expect(trace.aborted.sort()).toEqual(["c6", "d4"]);
@@ -415,14 +426,7 @@ describe("durability of agent steps", () => {
         return `${step.id} done`;
       },
     });
-    const crash = new AbortController();
-    const watcher = setInterval(() => {
-      if (runs.includes("last")) crash.abort(new Error("process killed"));
-    }, 1);
-    await expect(
-      agent.invoke({ goal: "g" }, { ...thread("agent-crash"), signal: crash.signal }),
-    ).rejects.toThrow();
-    clearInterval(watcher);
+    await runUntilCrash(agent, "agent-crash", () => runs.includes("last"), 1);
     const beforeCrash = [...runs];
     expect(beforeCrash.sort()).toEqual(["a", "after", "b", "last", "slow"]);
 
@@ -468,14 +472,7 @@ describe("durability of an existing agent as executor", () => {
       planner: [planReply([agentStep("a"), agentStep("b"), agentStep("c", ["a"]), agentStep("d", ["c"])])],
     });
     const agent = createPlanExecuteAgent({ model, executor: existing, checkpointer: new MemorySaver() });
-    const crash = new AbortController();
-    const watcher = setInterval(() => {
-      if (seen.includes("d")) crash.abort(new Error("process killed"));
-    }, 1);
-    await expect(
-      agent.invoke({ goal: "g" }, { ...thread("agent-ns-crash"), signal: crash.signal }),
-    ).rejects.toThrow();
-    clearInterval(watcher);
+    await runUntilCrash(agent, "agent-ns-crash", () => seen.includes("d"), 1);
 
     const state = await agent.invoke(null, thread("agent-ns-crash"));
     expect(state.outcome?.status).toBe("completed");
