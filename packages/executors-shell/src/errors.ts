@@ -39,8 +39,14 @@ export type ShellErrorCode =
   | "path-escape"
   /** The approval hook said no, threw, or did not answer in time. */
   | "approval-denied"
-  /** The operating system could not start the program (not found, not executable). */
-  | "spawn-failed";
+  /** The operating system could not start the program (not found, not executable, not visible in the sandbox). */
+  | "spawn-failed"
+  /**
+   * The kernel sandbox cannot start here (no `bwrap` on `PATH`, user namespaces disabled, an
+   * unsupported platform) or could not set up this command; the message says why and how to fix
+   * it (install bubblewrap, or pass `sandbox: false` to run without it, which is weaker).
+   */
+  | "sandbox-unavailable";
 
 /**
  * A refusal by the shell tool, with a stable {@link ShellErrorCode}. Match on `error.code`.

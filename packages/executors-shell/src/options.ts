@@ -8,6 +8,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { ShellToolError } from "./errors.js";
 import { defaultPrograms, type ProgramRules } from "./policy.js";
+import { type ResolvedSandbox, resolveSandbox, type SandboxOptions } from "./sandbox.js";
 
 /**
  * What is about to run, as given to the approval hook and reported in every result.
@@ -29,6 +30,8 @@ export interface ShellCommand {
   cwd: string;
   /** Whether the program is a shell script run by `/bin/sh -c` (only with `allowShell`). */
   shell: boolean;
+  /** Whether it runs inside the kernel sandbox (option `sandbox`). */
+  sandboxed: boolean;
 }
 
 /**
@@ -83,10 +86,21 @@ export interface ShellOptions {
    */
   programs?: ProgramRules;
   /**
-   * Run `program` as a `/bin/sh -c` script, with `args` as `$1`, `$2`, ... DANGEROUS: a shell script
-   * can run anything, so the program allowlist, the argument rules and the path checks do NOT
-   * apply. The working directory, the environment, the timeout, the output cap, the approval hook
-   * and the process-group kill still do. Use only with an approval hook or inside a sandbox.
+   * Run every command inside the kernel sandbox: bubblewrap on Linux (its own mount, PID, IPC,
+   * UTS, user and network namespaces; only the system folders, read-only, and the root visible; no
+   * network; nothing outlives the command), a Seatbelt profile on macOS (untested). `true` or
+   * {@link SandboxOptions} to tune it; `false` runs without it, confined by the argument rules
+   * alone, which is weaker. Where the sandbox cannot start, commands are refused with
+   * `sandbox-unavailable` (never run unconfined silently); see {@link probeSandbox}.
+   * @default true
+   */
+  sandbox?: boolean | SandboxOptions;
+  /**
+   * Run `program` as a `/bin/sh -c` script, with `args` as `$1`, `$2`, ... DANGEROUS without the
+   * sandbox: a shell script can run anything, so the program allowlist, the argument rules and the
+   * path checks do NOT apply. The sandbox (on by default) still confines the script, and the
+   * working directory, the environment, the timeout, the output cap, the approval hook and the
+   * process-group kill still apply.
    * @default false
    */
   allowShell?: boolean;
@@ -169,6 +183,7 @@ export const shellDefaults = Object.freeze({
 export interface ResolvedOptions {
   root: string;
   programs: ProgramRules;
+  sandbox: ResolvedSandbox | undefined;
   allowShell: boolean;
   timeoutMs: number;
   killGraceMs: number;
@@ -183,6 +198,7 @@ export interface ResolvedOptions {
 const optionNames = new Set([
   "root",
   "programs",
+  "sandbox",
   "allowShell",
   "timeoutMs",
   "killGraceMs",
@@ -278,6 +294,7 @@ export function resolveOptions(options: ShellOptions, extraNames: readonly strin
   const {
     root = process.cwd(),
     programs = defaultPrograms,
+    sandbox = true,
     allowShell = false,
     timeoutMs = shellDefaults.timeoutMs,
     killGraceMs = shellDefaults.killGraceMs,
@@ -297,6 +314,7 @@ export function resolveOptions(options: ShellOptions, extraNames: readonly strin
   return {
     root: realRoot,
     programs: resolvePrograms(programs),
+    sandbox: resolveSandbox(sandbox),
     allowShell: boolean("allowShell", allowShell),
     timeoutMs: positiveInteger("timeoutMs", timeoutMs),
     killGraceMs: positiveInteger("killGraceMs", killGraceMs),

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { runCommand } from "./run-command.js";
-import { makeRoot, testPrograms } from "./test-helpers.js";
+import { makeRoot, testPrograms, withSandbox } from "./test-helpers.js";
 
 let root: string;
 let cleanup: () => void;
@@ -34,7 +34,7 @@ test("an endless producer is stopped at the cap, with bounded memory", async () 
   const { value: result, growth } = await rssGrowth(() =>
     runCommand(
       { program: "yes", args: ["replan"] },
-      { root, programs: testPrograms, maxOutputBytes: 64 * 1024 },
+      { root, programs: testPrograms, sandbox: withSandbox, maxOutputBytes: 64 * 1024 },
     ),
   );
   expect(result.terminationReason).toBe("output-limit");
@@ -55,6 +55,7 @@ test('500 MB of output with onOutputLimit "truncate" is drained to the end with 
       {
         root,
         programs: { head: { checkPaths: false } },
+        sandbox: withSandbox,
         maxOutputBytes: megabyte,
         onOutputLimit: "truncate",
         timeoutMs: 15_000,

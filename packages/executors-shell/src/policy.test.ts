@@ -1,7 +1,14 @@
 import { ReplanError } from "@replan/core";
 import { describe, expect, test } from "vitest";
 import { ShellToolError } from "./errors.js";
-import { checkArguments, defaultPrograms, pathCandidates, programRules, ruleFor } from "./policy.js";
+import {
+  checkArguments,
+  defaultPrograms,
+  operandsOf,
+  pathCandidates,
+  programRules,
+  ruleFor,
+} from "./policy.js";
 
 function refusal(action: () => unknown): ShellToolError {
   try {
@@ -112,9 +119,114 @@ describe("checkArguments", () => {
 });
 
 describe("pathCandidates", () => {
-  test("operands, --flag=value values and attached short option values", () => {
-    expect(pathCandidates(["-n", "5", "file", "--file=/etc/passwd", "-f/etc/shadow", "--", "-", ""])).toEqual(
-      ["5", "file", "/etc/passwd", "/etc/shadow"],
+  test("every argument whole, --flag=value values, and every tail of a single-dash argument", () => {
+    expect(pathCandidates(["-n", "5", "file", "--file=/etc/passwd", "-uf../.env", "--", "-Xl", ""])).toEqual([
+      "-n",
+      "5",
+      "file",
+      "--file=/etc/passwd",
+      "/etc/passwd",
+      "-uf../.env",
+      "f../.env",
+      "../.env",
+      "./.env",
+      "/.env",
+      ".env",
+      "env",
+      "nv",
+      "v",
+      "--",
+      "-Xl",
+      "l",
+    ]);
+  });
+
+  test("strings longer than PATH_MAX are left out (no file has such a name)", () => {
+    expect(pathCandidates([`-x${"a".repeat(5000)}`]).every((candidate) => candidate.length < 4096)).toBe(
+      true,
     );
+  });
+});
+
+describe("operandsOf: operands as getopt finds them", () => {
+  const uniq = { shortWithValue: "fsw", longWithValue: ["--skip-fields"], longFlags: ["--count"] };
+  test.each([
+    [["-f", "1", "in"], ["in"]],
+    [["-cf", "1", "in"], ["in"]],
+    [["-f1", "in"], ["in"]],
+    [["--skip-fields", "1", "in"], ["in"]],
+    [["--skip", "1", "in"], ["in"]],
+    [
+      ["--skip-fields=1", "in", "out"],
+      ["in", "out"],
+    ],
+    [
+      ["--", "-f", "ok.txt"],
+      ["-f", "ok.txt"],
+    ],
+    [
+      ["-", "out"],
+      ["-", "out"],
+    ],
+    [["--c", "in"], ["in"]],
+    [["--unknown", "in"], ["in"]],
+  ])("uniq %j -> %j", (args, operands) => {
+    expect(operandsOf(args, uniq)).toEqual(operands);
+  });
+
+  test("POSIX parsing: the first operand ends the options", () => {
+    expect(operandsOf(["in", "-c"], uniq, true)).toEqual(["in", "-c"]);
+    expect(operandsOf(["in", "-c"], uniq)).toEqual(["in"]);
+  });
+});
+
+describe("the five bypasses of issue 13, and their classes", () => {
+  test("date with an operand that sets the clock is refused, in every spelling", () => {
+    for (const args of [
+      ["010100002030"],
+      ["--", "010100002030"],
+      ["-u", "010100002030"],
+      ["-d", "now", "0101"],
+      ["--utc", "12312359"],
+      ["+%s", "0101"],
+      ["-I", "0101"],
+    ]) {
+      expect(refusal(check("date", args)).code, JSON.stringify(args)).toBe("argument-refused");
+    }
+    for (const args of [
+      ["+%s"],
+      ["-u", "+%Y"],
+      ["-d", "2020-01-01", "+%s"],
+      ["--date", "@0"],
+      ["-I"],
+      ["-ud", "x"],
+    ]) {
+      expect(check("date", args), JSON.stringify(args)).not.toThrow();
+    }
+  });
+
+  test("uniq with a second operand is refused however it is hidden (after --, in groups, abbreviated)", () => {
+    for (const args of [
+      ["--", "-f", "ok.txt"],
+      ["-c", "--", "-f", "ok.txt"],
+      ["in", "out"],
+      ["-", "out"],
+      ["-c", "in", "out"],
+      ["-f1", "in", "out"],
+      ["in", "-c", "out"],
+      ["--skip-fields=1", "in", "out"],
+      ["--count", "in", "out"],
+      ["--zero", "in", "out"],
+    ]) {
+      expect(refusal(check("uniq", args)).code, JSON.stringify(args)).toBe("argument-refused");
+    }
+    for (const args of [
+      ["-f", "1", "in"],
+      ["-cf", "1", "in"],
+      ["--skip-fields", "1", "in"],
+      ["-c", "--", "in"],
+    ]) {
+      expect(check("uniq", args), JSON.stringify(args)).not.toThrow();
+    }
   });
 });

@@ -5,6 +5,7 @@
  */
 
 import { ShellToolError } from "./errors.js";
+import { pathMax } from "./paths.js";
 
 /**
  * What a program may be given. An empty rule (`{}`) allows any argument, but path-like arguments
@@ -73,19 +74,133 @@ export type ProgramRules = Readonly<Record<string, ProgramRule>>;
 const followSymlinks = { deniedFlags: ["--dereference"], deniedShortFlags: "L" } as const;
 
 /**
- * Refuses `uniq INPUT OUTPUT`: the second operand is a file uniq writes.
+ * Enough of a program's option grammar to tell its operands from its option values, the way GNU
+ * `getopt_long` does (short groups, attached values, `--` and abbreviated long options).
+ */
+export interface OptionGrammar {
+  /** Short options that take a value: attached (`-f1`, `-cf1`) or the next argument (`-f 1`). */
+  shortWithValue?: string;
+  /** Short options whose value is optional and only ever attached (`date -Iseconds`). */
+  shortWithOptionalValue?: string;
+  /** Long options that take a value (`--name=VALUE` or `--name VALUE`). */
+  longWithValue?: readonly string[];
+  /** Every other long option, to resolve abbreviations as getopt does. */
+  longFlags?: readonly string[];
+}
+
+/**
+ * The operands of `args` under `grammar`. With `posix`, the first operand ends the options (as with
+ * `POSIXLY_CORRECT`); without, options and operands may be mixed (GNU's default). Where the
+ * grammar is unsure (an unknown or ambiguous long option), the next argument is taken as an
+ * operand, so that rules counting or checking operands err on the side of refusing.
+ *
+ * @param args - a program's arguments.
+ * @param grammar - its options.
+ * @param posix - whether the first operand ends the options.
+ */
+export function operandsOf(args: readonly string[], grammar: OptionGrammar, posix = false): string[] {
+  const { shortWithValue = "", shortWithOptionalValue = "", longWithValue = [], longFlags = [] } = grammar;
+  const takesValue = (name: string): boolean => {
+    if (longWithValue.includes(name)) return true;
+    if (longFlags.includes(name)) return false;
+    const matches = [...longWithValue, ...longFlags].filter((long) => long.startsWith(name));
+    return matches.length > 0 && matches.every((long) => longWithValue.includes(long));
+  };
+  const operands: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === "--") {
+      operands.push(...args.slice(index + 1));
+      break;
+    }
+    if (arg === "-" || !arg.startsWith("-")) {
+      operands.push(arg);
+      if (posix) {
+        operands.push(...args.slice(index + 1));
+        break;
+      }
+      continue;
+    }
+    if (arg.startsWith("--")) {
+      if (!arg.includes("=") && takesValue(arg)) index++;
+      continue;
+    }
+    for (let position = 1; position < arg.length; position++) {
+      const letter = arg[position]!;
+      if (shortWithOptionalValue.includes(letter)) break;
+      if (shortWithValue.includes(letter)) {
+        if (position === arg.length - 1) index++;
+        break;
+      }
+    }
+  }
+  return operands;
+}
+
+/** The operands of `args` under both GNU's and POSIX's parsing (a program may use either). */
+function everyOperand(args: readonly string[], grammar: OptionGrammar): string[][] {
+  return [operandsOf(args, grammar), operandsOf(args, grammar, true)];
+}
+
+const uniqGrammar: OptionGrammar = {
+  shortWithValue: "fsw",
+  longWithValue: ["--skip-fields", "--skip-chars", "--check-chars"],
+  longFlags: [
+    "--count",
+    "--repeated",
+    "--all-repeated",
+    "--group",
+    "--ignore-case",
+    "--unique",
+    "--zero-terminated",
+    "--help",
+    "--version",
+  ],
+};
+
+/**
+ * Refuses `uniq INPUT OUTPUT`: the second operand is a file uniq writes. Operands are found as
+ * getopt finds them: after `--` (`uniq -- -f ok.txt` writes `ok.txt`), in groups (`-cf 1`).
  *
  * @param args - uniq's arguments.
  */
 function uniqWritesNoFile(args: readonly string[]): string | undefined {
-  const takesValue = new Set(["-f", "-s", "-w", "--skip-fields", "--skip-chars", "--check-chars"]);
-  let operands = 0;
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!;
-    if (takesValue.has(arg)) index++;
-    else if (arg === "-" || !arg.startsWith("-")) operands++;
-  }
-  return operands > 1 ? "uniq writes its second operand; give at most one file" : undefined;
+  const most = Math.max(...everyOperand(args, uniqGrammar).map((operands) => operands.length));
+  return most > 1 ? "uniq writes its second operand; give at most one file" : undefined;
+}
+
+const dateGrammar: OptionGrammar = {
+  shortWithValue: "dfr",
+  shortWithOptionalValue: "I",
+  longWithValue: ["--date", "--file", "--reference", "--set", "--rfc-3339"],
+  longFlags: [
+    "--debug",
+    "--iso-8601",
+    "--resolution",
+    "--rfc-email",
+    "--rfc-822",
+    "--rfc-2822",
+    "--uct",
+    "--utc",
+    "--universal",
+    "--help",
+    "--version",
+  ],
+};
+
+/**
+ * Refuses every `date` operand but `+FORMAT`: any other operand (`date 010100002030`, also after
+ * `--`) sets the clock.
+ *
+ * @param args - date's arguments.
+ */
+function dateSetsNoClock(args: readonly string[]): string | undefined {
+  const setter = everyOperand(args, dateGrammar)
+    .flat()
+    .find((operand) => !operand.startsWith("+"));
+  return setter === undefined
+    ? undefined
+    : `the operand ${JSON.stringify(setter)} would set the clock; only +FORMAT operands are allowed`;
 }
 
 /**
@@ -98,7 +213,7 @@ function uniqWritesNoFile(args: readonly string[]): string | undefined {
  * - `uniq`: at most one file operand (the second one is written).
  * - `grep`: no `-R`/`--dereference-recursive` (follows symlinks out of the root).
  * - `ls`, `du`: no `-L`/`--dereference`; `du`, `wc`: no `--files0-from`.
- * - `date`: no `-s`/`--set`.
+ * - `date`: no `-s`/`--set`, no operand but `+FORMAT` (any other sets the clock).
  * - `echo`: arguments are not checked as paths (echo opens no file).
  *
  * @example
@@ -141,7 +256,7 @@ export const defaultPrograms: ProgramRules = Object.freeze({
     deniedShortFlags: "oT",
   },
   uniq: { check: uniqWritesNoFile },
-  date: { deniedFlags: ["--set"], deniedShortFlags: "s" },
+  date: { deniedFlags: ["--set"], deniedShortFlags: "s", check: dateSetsNoClock },
   du: { deniedFlags: ["--dereference", "--files0-from"], deniedShortFlags: "L" },
   basename: { checkPaths: false },
   dirname: { checkPaths: false },
@@ -263,22 +378,23 @@ export function checkArguments(program: string, args: readonly string[], rule: P
 }
 
 /**
- * The strings in `args` that may name files: every operand, the value of `--flag=value`, and the
- * value attached to a short option (`-f/etc/passwd`).
+ * The strings in `args` that may name files, found without knowing the program's grammar, so
+ * generously: every argument as a whole (an operand, a separate option value, a file named like an
+ * option after `--`), the value of `--flag=value`, and every tail of a single-dash argument (in
+ * `-uf../.env` any letter may be the one that takes the rest as its value: `f../.env`,
+ * `../.env`, ...). Strings longer than the kernel's `PATH_MAX` are left out (no file has such a name).
  *
  * @param args - a program's arguments.
  */
 export function pathCandidates(args: readonly string[]): string[] {
-  const candidates: string[] = [];
+  const candidates = new Set<string>();
   for (const arg of args) {
-    if (arg === "" || arg === "-" || arg === "--") continue;
-    if (!arg.startsWith("-")) {
-      candidates.push(arg);
-      continue;
-    }
+    candidates.add(arg);
+    if (!arg.startsWith("-") || arg === "-" || arg === "--") continue;
     const equals = arg.indexOf("=");
-    if (equals !== -1) candidates.push(arg.slice(equals + 1));
-    if (!arg.startsWith("--") && arg.length > 2) candidates.push(arg.slice(2));
+    if (equals !== -1) candidates.add(arg.slice(equals + 1));
+    if (!arg.startsWith("--"))
+      for (let start = 2; start < arg.length; start++) candidates.add(arg.slice(start));
   }
-  return candidates.filter((candidate) => candidate !== "");
+  return [...candidates].filter((candidate) => candidate !== "" && candidate.length < pathMax);
 }

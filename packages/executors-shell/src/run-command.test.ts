@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ReplanError } from "@replan/core";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ShellToolError } from "./errors.js";
 import { type RunCommandOptions, runCommand } from "./run-command.js";
-import { isAlive, makeRoot, readPids, testPrograms, waitFor } from "./test-helpers.js";
+import { isAlive, makeRoot, readPids, testPrograms, waitFor, withSandbox } from "./test-helpers.js";
 
 let root: string;
 let cleanup: () => void;
@@ -27,7 +27,7 @@ async function refusal(promise: Promise<unknown>): Promise<ShellToolError> {
 function run(program: string, args: string[], options: RunCommandOptions = {}, cwd?: string) {
   return runCommand(
     { program, args, ...(cwd === undefined ? {} : { cwd }) },
-    { root, programs: testPrograms, ...options },
+    { root, programs: testPrograms, sandbox: withSandbox, ...options },
   );
 }
 
@@ -145,6 +145,67 @@ describe("paths stay inside the root", () => {
   });
 });
 
+describe("the five bypasses of issue 13 are refused by the rules (real files)", () => {
+  test("a short-flag group with an attached path: date -uf../x, -uf/proc/<pid>/environ, any letter", async () => {
+    for (const args of [
+      ["-uf../.env"],
+      [`-uf/proc/${process.pid}/environ`],
+      ["-Rf../.env"],
+      ["-uf", "../.env"],
+      [`--file=/proc/${process.pid}/environ`],
+    ]) {
+      expect((await refusal(run("date", args))).code, JSON.stringify(args)).toBe("path-escape");
+    }
+    symlinkSync("/etc/hostname", path.join(root, "hn"));
+    expect((await refusal(run("date", ["-ufhn"]))).code).toBe("path-escape");
+    expect((await refusal(run("grep", ["-rfhn", "x", "."]))).code).toBe("path-escape");
+  });
+
+  test("`..` after a symlink is applied where the link leads, as the kernel does", async () => {
+    mkdirSync(path.join(root, "x", "y"), { recursive: true });
+    symlinkSync("../..", path.join(root, "x", "y", "up")); // points inside the root: to the root itself
+    expect((await run("cat", ["x/y/up/notes.txt"])).stdout).toBe("hello\n");
+    for (const args of [["x/y/up/../outside.txt"], ["x/y/up/../../etc/passwd"], ["-n", "x/y/up/.."]]) {
+      expect((await refusal(run("cat", args))).code, JSON.stringify(args)).toBe("path-escape");
+    }
+    // A pnpm-style link into a store inside the root: `..` from where it leads stays inside.
+    mkdirSync(path.join(root, ".store", "pkg@1", "node_modules", "pkg"), { recursive: true });
+    writeFileSync(path.join(root, ".store", "pkg@1", "node_modules", "pkg", "index.js"), "x\n");
+    mkdirSync(path.join(root, "node_modules"));
+    symlinkSync("../.store/pkg@1/node_modules/pkg", path.join(root, "node_modules", "pkg"));
+    expect((await run("cat", ["node_modules/pkg/../pkg/index.js"])).stdout).toBe("x\n");
+    expect((await refusal(run("ls", [], {}, "x/y/up/.."))).code).toBe("path-escape");
+  });
+
+  test("a symlink named like an option is checked as the file it is after --", async () => {
+    symlinkSync("/etc/hostname", path.join(root, "-Xl"));
+    symlinkSync("/etc/hostname", path.join(root, "--l"));
+    symlinkSync("/etc/hostname", path.join(root, "-"));
+    for (const args of [
+      ["--", "-Xl"],
+      ["--", "--l"],
+      ["-n", "--", "-"],
+      ["--", "--", "--l"],
+    ]) {
+      expect((await refusal(run("cat", args))).code, JSON.stringify(args)).toBe("path-escape");
+    }
+  });
+
+  test("date with an operand that would set the clock is refused", async () => {
+    expect((await refusal(run("date", ["010100002030"]))).code).toBe("argument-refused");
+    expect((await refusal(run("date", ["--", "010100002030"]))).code).toBe("argument-refused");
+    expect((await run("date", ["-u", "-d", "@0", "+%Y"])).stdout).toBe("1970\n");
+  });
+
+  test("uniq -- -f ok.txt (a file named -f) does not overwrite ok.txt", async () => {
+    writeFileSync(path.join(root, "-f"), "a\na\n");
+    writeFileSync(path.join(root, "ok.txt"), "keep me\n");
+    expect((await refusal(run("uniq", ["--", "-f", "ok.txt"]))).code).toBe("argument-refused");
+    expect(readFileSync(path.join(root, "ok.txt"), "utf8")).toBe("keep me\n");
+    expect((await run("uniq", ["--", "-f"])).stdout).toBe("a\n");
+  });
+});
+
 describe("environment", () => {
   const secret = "REPLAN_TEST_SECRET_TOKEN";
   beforeEach(() => {
@@ -169,7 +230,8 @@ describe("environment", () => {
     expect(variables.HOME).toBe(root);
     expect(
       Object.keys(variables).every((name) =>
-        ["PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ"].includes(name),
+        // PWD is set by bubblewrap (--chdir).
+        ["PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "PWD"].includes(name),
       ),
     ).toBe(true);
   });
@@ -194,7 +256,13 @@ describe("results", () => {
     expect(result.terminationReason).toBe("exit");
     expect(result.stderr).toContain("missing.txt");
     expect(result.timedOut).toBe(false);
-    expect(result.command).toEqual({ program: "cat", args: ["missing.txt"], cwd: root, shell: false });
+    expect(result.command).toEqual({
+      program: "cat",
+      args: ["missing.txt"],
+      cwd: root,
+      shell: false,
+      sandboxed: withSandbox,
+    });
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -203,12 +271,12 @@ describe("results", () => {
       run("no-such-program-replan", [], { programs: { "no-such-program-replan": {} } }),
     );
     expect(error.code).toBe("spawn-failed");
-    expect(error.cause).toBeInstanceOf(Error);
+    expect(error.message).toContain("no-such-program-replan");
   });
 
   test("the caller's args array is copied, not kept", async () => {
     const args = ["first"];
-    const promise = runCommand({ program: "echo", args }, { root });
+    const promise = runCommand({ program: "echo", args }, { root, sandbox: withSandbox });
     args[0] = "changed";
     expect((await promise).stdout).toBe("first\n");
   });
@@ -228,7 +296,9 @@ describe("approval and dry run", () => {
       }),
     );
     expect(error.code).toBe("approval-denied");
-    expect(seen).toEqual([{ program: "touch ran", args: [], cwd: root, shell: true }]);
+    expect(seen).toEqual([
+      { program: "touch ran", args: [], cwd: root, shell: true, sandboxed: withSandbox },
+    ]);
     expect(existsSync(path.join(root, "ran"))).toBe(false);
   });
 
@@ -287,7 +357,13 @@ describe("approval and dry run", () => {
     };
     const result = await touch({ dryRun: true, approve });
     expect(result.terminationReason).toBe("dry-run");
-    expect(result.command).toEqual({ program: "touch ran", args: [], cwd: root, shell: true });
+    expect(result.command).toEqual({
+      program: "touch ran",
+      args: [],
+      cwd: root,
+      shell: true,
+      sandboxed: withSandbox,
+    });
     expect(result.exitCode).toBeNull();
     expect(asked).toBe(false);
     expect(existsSync(path.join(root, "ran"))).toBe(false);
@@ -339,7 +415,7 @@ describe("invalid options", () => {
       { program: "echo", args: [1] },
       { program: "echo", args: ["a\0b"] },
     ]) {
-      const error = await refusal(runCommand(request as never, { root }));
+      const error = await refusal(runCommand(request as never, { root, sandbox: false }));
       expect(error.code, JSON.stringify(request)).toBe("invalid-request");
     }
   });
@@ -363,10 +439,12 @@ describe("an already-aborted signal", () => {
   });
 });
 
-describe("process groups", () => {
+// Without the sandbox (the pids the fixture writes are then host pids); sandbox.test.ts does the
+// same inside the sandbox.
+describe("process groups (sandbox: false)", () => {
   async function startTree(options: RunCommandOptions, extra: string[] = []) {
     const pidFile = path.join(root, "tree.pids");
-    const promise = run("sh", ["spawn-tree.sh", "tree.pids", ...extra], options);
+    const promise = run("sh", ["spawn-tree.sh", "tree.pids", ...extra], { sandbox: false, ...options });
     return { promise, pidFile };
   }
 
@@ -433,7 +511,10 @@ describe("process groups", () => {
 
   test("what the leader leaves running in the background is killed when it exits", async () => {
     const started = Date.now();
-    const result = await run("sleep 30 & echo $! > bg.pid; echo started", [], { allowShell: true });
+    const result = await run("sleep 30 & echo $! > bg.pid; echo started", [], {
+      allowShell: true,
+      sandbox: false,
+    });
     expect(result.stdout).toBe("started\n");
     expect(result.exitCode).toBe(0);
     expect(Date.now() - started).toBeLessThan(3_000);

@@ -5,14 +5,30 @@
  * @module
  */
 
-import { type ChildProcessByStdio, spawn } from "node:child_process";
-import type { Readable } from "node:stream";
+import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
+import { mkdtempSync, realpathSync } from "node:fs";
+import { constants as osConstants, tmpdir } from "node:os";
+import path from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { errorMessage } from "@replan/core";
+import { leakedDescriptors, nullDescriptor } from "./descriptors.js";
 import { ShellToolError } from "./errors.js";
 import { type ResolvedOptions, resolveOptions, type ShellCommand, type ShellOptions } from "./options.js";
-import { confine, resolveCwd } from "./paths.js";
+import { confine, type FileLookup, resolveCwd, systemLookup } from "./paths.js";
 import { checkArguments, pathCandidates, ruleFor } from "./policy.js";
 import { killGroup, trackGroup, untrackGroup } from "./process-group.js";
+import {
+  bwrapArguments,
+  findExecutable,
+  identityFiles,
+  requireSandbox,
+  type SandboxMechanism,
+  sandboxedProcesses,
+  seatbeltProfile,
+  statusDescriptor,
+  systemLayout,
+  visibleInside,
+} from "./sandbox.js";
 
 /**
  * A command to run: a program and its argument vector, never parsed by a shell.
@@ -114,13 +130,47 @@ function invalidRequest(message: string): ShellToolError {
   return new ShellToolError("invalid-request", message);
 }
 
+/** File system lookups one request may make while checking its paths (a bound on the work). */
+const maxLookups = 20_000;
+
+/** A lookup that refuses the request once it has made `maxLookups` lookups. */
+function boundedLookup(): FileLookup {
+  let lookups = 0;
+  return {
+    kind(file) {
+      if (++lookups > maxLookups) {
+        throw new ShellToolError(
+          "argument-refused",
+          `The arguments name too many paths to check (more than ${maxLookups} lookups)`,
+        );
+      }
+      return systemLookup.kind(file);
+    },
+    readLink: systemLookup.readLink,
+  };
+}
+
+/**
+ * Internal switches for this package's tests, not part of the public options.
+ * `rules: false` skips the allowlist, the argument rules and the path checks of the arguments (the
+ * working directory is still resolved), to show what the sandbox alone stops.
+ */
+export interface InternalSwitches {
+  rules?: boolean;
+}
+
 /**
  * Checks `request` against the policy and resolves its working directory; throws the refusal.
  *
  * @param request - the caller's (or the model's) request.
  * @param options - resolved options.
+ * @param internal - test switches.
  */
-function prepare(request: CommandRequest, options: ResolvedOptions): ShellCommand {
+function prepare(
+  request: CommandRequest,
+  options: ResolvedOptions,
+  internal: InternalSwitches,
+): ShellCommand {
   if (typeof request !== "object" || request === null) throw invalidRequest("The request must be an object");
   const { program, args = [], cwd = "." } = request;
   if (typeof program !== "string" || program === "")
@@ -135,13 +185,17 @@ function prepare(request: CommandRequest, options: ResolvedOptions): ShellComman
   }
   const argv = [...args];
   const realCwd = resolveCwd(options.root, cwd);
-  if (options.allowShell) return { program, args: argv, cwd: realCwd, shell: true };
+  const sandboxed = options.sandbox !== undefined;
+  if (options.allowShell) return { program, args: argv, cwd: realCwd, shell: true, sandboxed };
+  if (internal.rules === false) return { program, args: argv, cwd: realCwd, shell: false, sandboxed };
   const rule = ruleFor(program, options.programs);
   checkArguments(program, argv, rule);
   if (rule.checkPaths !== false) {
-    for (const candidate of pathCandidates(argv)) confine(options.root, realCwd, candidate, "argument");
+    const lookup = boundedLookup();
+    for (const candidate of pathCandidates(argv))
+      confine(options.root, realCwd, candidate, "argument", lookup);
   }
-  return { program, args: argv, cwd: realCwd, shell: false };
+  return { program, args: argv, cwd: realCwd, shell: false, sandboxed };
 }
 
 /**
@@ -236,6 +290,107 @@ function spawnFailed(file: string, error: unknown): ShellToolError {
 /** Milliseconds to wait for the streams to close once the process group has been killed. */
 const closeWaitMs = 2_000;
 
+/** How a checked command is started: directly, or through the sandbox's launcher. */
+interface Launch {
+  file: string;
+  argv: string[];
+  stdio: StdioOptions;
+  mechanism: SandboxMechanism | undefined;
+  /** Data written to extra descriptors (bubblewrap's `/etc/passwd` and `/etc/group`). */
+  inputs: Map<number, string>;
+}
+
+let seatbeltTemporary: string | undefined;
+
+/**
+ * The file, argument vector and descriptors that run `command`: the program itself, or bwrap /
+ * sandbox-exec around it. Descriptors this process inherited without close-on-exec are covered
+ * with `/dev/null` so that the child cannot use them.
+ *
+ * @param command - a checked command.
+ * @param options - resolved options.
+ * @param signal - the caller's signal (the sandbox probe may wait).
+ */
+async function launchOf(
+  command: ShellCommand,
+  options: ResolvedOptions,
+  signal: AbortSignal | undefined,
+): Promise<Launch> {
+  const inner = command.shell
+    ? ["/bin/sh", "-c", command.program, "sh", ...command.args]
+    : [command.program, ...command.args];
+  const stdio: StdioOptions = ["ignore", "pipe", "pipe"];
+  const inputs = new Map<number, string>();
+  let launch: Launch = { file: inner[0]!, argv: inner.slice(1), stdio, mechanism: undefined, inputs };
+  const sandbox = options.sandbox;
+  if (sandbox !== undefined) {
+    const { mechanism, executable } = await requireSandbox(signal);
+    if (!command.shell) {
+      const found = findExecutable(command.program, options.env.PATH);
+      if (found === undefined) {
+        throw new ShellToolError(
+          "spawn-failed",
+          `Could not start "${command.program}": not found on PATH (${options.env.PATH})`,
+        );
+      }
+      let real = found;
+      try {
+        real = realpathSync(found);
+      } catch {}
+      if (!visibleInside(found, options.root, sandbox) || !visibleInside(real, options.root, sandbox)) {
+        throw new ShellToolError(
+          "spawn-failed",
+          `Could not start "${command.program}": ${real} is not visible inside the sandbox; add its folder to sandbox.readOnlyPaths`,
+        );
+      }
+    }
+    if (mechanism === "bubblewrap") {
+      const identity = identityFiles(options.root);
+      inputs.set(4, identity.passwd);
+      inputs.set(5, identity.group);
+      const plan = { root: options.root, cwd: command.cwd, sandbox, identity: true };
+      launch = {
+        file: executable,
+        argv: [...bwrapArguments(systemLayout(), plan), "--", ...inner],
+        stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe"],
+        mechanism,
+        inputs,
+      };
+    } else {
+      seatbeltTemporary ??= realpathSync(mkdtempSync(path.join(tmpdir(), "replan-sandbox-")));
+      launch = {
+        file: executable,
+        argv: [
+          "-p",
+          seatbeltProfile(sandbox),
+          "-D",
+          `ROOT=${options.root}`,
+          "-D",
+          `TMP=${seatbeltTemporary}`,
+          ...inner,
+        ],
+        stdio,
+        mechanism,
+        inputs,
+      };
+    }
+  }
+  const leaked = leakedDescriptors();
+  if (leaked.length > 0) {
+    const devNull = nullDescriptor();
+    const padded = [...(launch.stdio as unknown[])];
+    for (const descriptor of leaked) {
+      if (descriptor < padded.length) continue;
+      while (padded.length < descriptor) padded.push("ignore");
+      padded.push(devNull);
+    }
+    launch.stdio = padded as StdioOptions;
+  }
+  return launch;
+}
+
+const signalNames = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name]));
+
 /**
  * Spawns `command` in its own process group and resolves when the group is gone.
  *
@@ -243,26 +398,35 @@ const closeWaitMs = 2_000;
  * @param options - resolved options.
  * @param signal - the caller's signal.
  */
-function spawnCommand(command: ShellCommand, options: ResolvedOptions, signal: AbortSignal | undefined) {
+async function spawnCommand(
+  command: ShellCommand,
+  options: ResolvedOptions,
+  signal: AbortSignal | undefined,
+): Promise<CommandResult> {
+  const launch = await launchOf(command, options, signal);
+  signal?.throwIfAborted();
+  const sandboxed = launch.mechanism === "bubblewrap";
   return new Promise<CommandResult>((resolve, reject) => {
     const started = performance.now();
-    const file = command.shell ? "/bin/sh" : command.program;
-    const argv = command.shell ? ["-c", command.program, "sh", ...command.args] : command.args;
-    let child: ChildProcessByStdio<null, Readable, Readable>;
+    const { file, argv } = launch;
+    let child: ChildProcess;
     try {
       child = spawn(file, argv, {
         cwd: command.cwd,
         env: options.env,
         detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: launch.stdio,
         windowsHide: true,
       });
     } catch (error) {
       return reject(spawnFailed(file, error));
     }
     const pid = child.pid;
+    const childStdout = child.stdout as Readable;
+    const childStderr = child.stderr as Readable;
     const stdout = new Capture(options.maxOutputBytes);
     const stderr = new Capture(options.maxOutputBytes);
+    let status = "";
     let stopReason: "timeout" | "output-limit" | "aborted" | undefined;
     let exit: { code: number | null; signal: string | null } | undefined;
     let settled = false;
@@ -274,8 +438,7 @@ function spawnCommand(command: ShellCommand, options: ResolvedOptions, signal: A
       settled = true;
       for (const timer of timers) clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      child.stdout.destroy();
-      child.stderr.destroy();
+      for (const stream of child.stdio) stream?.destroy();
       if (pid !== undefined) {
         // Without an exit event the leader may still be alive (a forced finish): kill the group.
         if (exit === undefined) killGroup(pid, "SIGKILL");
@@ -283,11 +446,29 @@ function spawnCommand(command: ShellCommand, options: ResolvedOptions, signal: A
       }
       if (error !== undefined) return reject(error);
       if (stopReason === "aborted") return reject(signal!.reason);
-      const exitCode = exit?.code ?? null;
+      let exitCode = exit?.code ?? null;
+      let exitSignal = exit?.signal ?? null;
+      if (sandboxed && stopReason === undefined && exitSignal === null && !/"exit-code"/.test(status)) {
+        // bwrap ended before the command ran: its own message says why.
+        const message = stderr.text().trim();
+        return reject(
+          /^bwrap: execvp /m.test(message)
+            ? new ShellToolError("spawn-failed", `Could not start "${command.program}": ${message}`)
+            : new ShellToolError(
+                "sandbox-unavailable",
+                `The kernel sandbox could not set up this command: ${message || `bwrap exited with ${exitCode}`}`,
+              ),
+        );
+      }
+      if (sandboxed && stopReason !== undefined && exitCode !== null && exitCode > 128) {
+        // Inside the sandbox a death by signal reaches us as bwrap's exit code 128 + N.
+        exitSignal = signalNames.get(exitCode - 128) ?? null;
+        if (exitSignal !== null) exitCode = null;
+      }
       resolve({
         command,
         exitCode,
-        signal: exit?.signal ?? null,
+        signal: exitSignal,
         stdout: stdout.text(),
         stderr: stderr.text(),
         stdoutTruncated: stdout.truncated,
@@ -299,10 +480,23 @@ function spawnCommand(command: ShellCommand, options: ResolvedOptions, signal: A
       });
     };
 
+    const terminate = () => {
+      if (!sandboxed) return killGroup(pid!, "SIGTERM");
+      // SIGTERM to bwrap would end the sandbox at once (SIGKILL to everything in it): give the
+      // processes inside their grace period instead, as without the sandbox.
+      const inside = sandboxedProcesses(pid!);
+      if (inside.length === 0) return killGroup(pid!, "SIGTERM");
+      for (const process_ of inside) {
+        try {
+          process.kill(process_, "SIGTERM");
+        } catch {}
+      }
+    };
+
     const stop = (reason: NonNullable<typeof stopReason>) => {
       if (stopReason !== undefined || exit !== undefined || settled || pid === undefined) return;
       stopReason = reason;
-      killGroup(pid, "SIGTERM");
+      terminate();
       later(options.killGraceMs, () => {
         killGroup(pid, "SIGKILL");
         later(closeWaitMs, () => finish());
@@ -311,22 +505,26 @@ function spawnCommand(command: ShellCommand, options: ResolvedOptions, signal: A
     const onAbort = () => stop("aborted");
 
     child.once("error", (error) => {
-      if (pid === undefined) {
-        finish(
-          new ShellToolError("spawn-failed", `Could not start "${file}": ${errorMessage(error)}`, {
-            cause: error,
-          }),
-        );
-      }
+      if (pid === undefined) finish(spawnFailed(file, error));
     });
     if (pid === undefined) return;
     trackGroup(pid);
 
+    for (const [descriptor, text] of launch.inputs) {
+      const input = child.stdio[descriptor] as (Writable & Partial<Readable>) | null;
+      input?.on("error", () => {});
+      input?.resume?.();
+      input?.end(text);
+    }
+    const statusStream = sandboxed ? (child.stdio[statusDescriptor] as Readable | null) : null;
+    statusStream?.on("data", (chunk: Buffer) => {
+      if (status.length < 65_536) status += chunk.toString("utf8");
+    });
     const onData = (capture: Capture) => (chunk: Buffer) => {
       if (capture.push(chunk) && options.onOutputLimit === "kill") stop("output-limit");
     };
-    child.stdout.on("data", onData(stdout));
-    child.stderr.on("data", onData(stderr));
+    childStdout.on("data", onData(stdout));
+    childStderr.on("data", onData(stderr));
     child.once("exit", (code, exitSignal) => {
       exit = { code, signal: exitSignal };
       // The leader is gone: whatever it left running in its group would be an orphan.
@@ -347,14 +545,16 @@ function spawnCommand(command: ShellCommand, options: ResolvedOptions, signal: A
  * @param request - what to run.
  * @param options - resolved options.
  * @param signal - cancels the approval wait or the running command.
+ * @param internal - switches for this package's tests.
  */
 export async function execute(
   request: CommandRequest,
   options: ResolvedOptions,
   signal: AbortSignal | undefined,
+  internal: InternalSwitches = {},
 ): Promise<CommandResult> {
   signal?.throwIfAborted();
-  const command = prepare(request, options);
+  const command = prepare(request, options, internal);
   if (options.dryRun) {
     return {
       command,

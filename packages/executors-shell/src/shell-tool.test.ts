@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ShellToolError } from "./errors.js";
 import type { CommandResult } from "./run-command.js";
 import { createShellTool } from "./shell-tool.js";
-import { isAlive, makeRoot, readPids, testPrograms, waitFor } from "./test-helpers.js";
+import { isAlive, makeRoot, readPids, testPrograms, waitFor, withSandbox } from "./test-helpers.js";
 
 let root: string;
 let cleanup: () => void;
@@ -21,7 +21,7 @@ function toolCall(args: Record<string, unknown>, id = "call_1") {
 
 describe("invoked with plain arguments", () => {
   test("returns the result as JSON text", async () => {
-    const shell = createShellTool({ root });
+    const shell = createShellTool({ root, sandbox: withSandbox });
     const output = await shell.invoke({ program: "cat", args: ["notes.txt"] });
     expect(typeof output).toBe("string");
     expect(JSON.parse(output as string)).toMatchObject({
@@ -32,7 +32,7 @@ describe("invoked with plain arguments", () => {
   });
 
   test("returns a refusal as readable JSON instead of throwing", async () => {
-    const shell = createShellTool({ root });
+    const shell = createShellTool({ root, sandbox: withSandbox });
     const output = await shell.invoke({ program: "cat", args: ["/etc/passwd"] });
     const { error } = JSON.parse(output as string);
     expect(error.code).toBe("path-escape");
@@ -40,7 +40,7 @@ describe("invoked with plain arguments", () => {
   });
 
   test("injection attempts stay literal", async () => {
-    const shell = createShellTool({ root });
+    const shell = createShellTool({ root, sandbox: withSandbox });
     const output = await shell.invoke({ program: "echo", args: ["$(touch pwned); touch pwned2"] });
     expect(JSON.parse(output as string).stdout).toBe("$(touch pwned); touch pwned2\n");
     expect(existsSync(path.join(root, "pwned"))).toBe(false);
@@ -50,7 +50,7 @@ describe("invoked with plain arguments", () => {
 
 describe("invoked with a tool call", () => {
   test("returns a successful ToolMessage with the full result as artifact", async () => {
-    const shell = createShellTool({ root });
+    const shell = createShellTool({ root, sandbox: withSandbox });
     const message = await shell.invoke(toolCall({ program: "ls", cwd: "sub" }));
     expect(message).toBeInstanceOf(ToolMessage);
     const toolMessage = message as ToolMessage;
@@ -58,12 +58,18 @@ describe("invoked with a tool call", () => {
     expect(toolMessage.tool_call_id).toBe("call_1");
     expect(toolMessage.name).toBe("shell");
     const artifact = toolMessage.artifact as CommandResult;
-    expect(artifact.command).toEqual({ program: "ls", args: [], cwd: path.join(root, "sub"), shell: false });
+    expect(artifact.command).toEqual({
+      program: "ls",
+      args: [],
+      cwd: path.join(root, "sub"),
+      shell: false,
+      sandboxed: withSandbox,
+    });
     expect(artifact.exitCode).toBe(0);
   });
 
   test("a non-zero exit is an error ToolMessage the model can read, with the output kept", async () => {
-    const shell = createShellTool({ root });
+    const shell = createShellTool({ root, sandbox: withSandbox });
     const message = (await shell.invoke(toolCall({ program: "cat", args: ["missing.txt"] }))) as ToolMessage;
     expect(message.status).toBe("error");
     const content = JSON.parse(message.content as string);
@@ -72,7 +78,7 @@ describe("invoked with a tool call", () => {
   });
 
   test("a refusal is an error ToolMessage with the code", async () => {
-    const shell = createShellTool({ root });
+    const shell = createShellTool({ root, sandbox: withSandbox });
     const message = (await shell.invoke(
       toolCall({ program: "rm", args: ["-rf", "."] }, "call_2"),
     )) as ToolMessage;
@@ -83,14 +89,14 @@ describe("invoked with a tool call", () => {
   });
 
   test("a denied approval is an error ToolMessage", async () => {
-    const shell = createShellTool({ root, approve: () => false });
+    const shell = createShellTool({ root, sandbox: withSandbox, approve: () => false });
     const message = (await shell.invoke(toolCall({ program: "ls" }))) as ToolMessage;
     expect(message.status).toBe("error");
     expect(JSON.parse(message.content as string).error.code).toBe("approval-denied");
   });
 
   test("a dry run is a successful ToolMessage saying what would run", async () => {
-    const shell = createShellTool({ root, dryRun: true });
+    const shell = createShellTool({ root, sandbox: withSandbox, dryRun: true });
     const message = (await shell.invoke(toolCall({ program: "ls", args: ["-la"] }))) as ToolMessage;
     expect(message.status).toBe("success");
     const content = JSON.parse(message.content as string);
@@ -100,7 +106,7 @@ describe("invoked with a tool call", () => {
 });
 
 test("aborting the run through the config signal kills the process group", async () => {
-  const shell = createShellTool({ root, programs: testPrograms });
+  const shell = createShellTool({ root, programs: testPrograms, sandbox: false });
   const controller = new AbortController();
   const pidFile = path.join(root, "tree.pids");
   const promise = shell.invoke(toolCall({ program: "sh", args: ["spawn-tree.sh", "tree.pids"] }), {

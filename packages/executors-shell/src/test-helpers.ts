@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -17,11 +18,47 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultPrograms } from "./policy.js";
+import { probeSandbox } from "./sandbox.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 
 /** The default allowlist plus what the tests need to observe processes and the environment. */
-export const testPrograms = Object.freeze({ ...defaultPrograms, sh: {}, yes: {}, env: {}, printenv: {} });
+export const testPrograms = Object.freeze({
+  ...defaultPrograms,
+  sh: {},
+  yes: {},
+  env: {},
+  printenv: {},
+  true: {},
+});
+
+/**
+ * Whether the tests that need bubblewrap run: when it works here, and always on CI (where its
+ * absence then fails them loudly instead of skipping).
+ */
+export const sandboxProbe = await probeSandbox();
+export const withSandbox = sandboxProbe.available || process.env.CI !== undefined;
+
+/**
+ * The host pids of live `sleep <marker>` processes (e.g. `sleep 61.4242`): how a test finds
+ * processes started inside a PID namespace, whose own pids mean nothing here.
+ */
+export function hostPidsRunning(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const commandLine = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      if (commandLine.trim() === `sleep ${marker}` && isAlive(Number(entry))) found.push(Number(entry));
+    } catch {}
+  }
+  return found;
+}
+
+/** A marker unlikely to be in any other command line: a sleep duration such as `61.123456`. */
+export function uniqueSleep(): string {
+  return `61.${Math.floor(Math.random() * 1e6)}`;
+}
 
 /** A fresh real temporary root with `spawn-tree.sh`, a file and a sub-directory in it. */
 export function makeRoot(): { root: string; cleanup: () => void } {

@@ -1,0 +1,363 @@
+import { spawn } from "node:child_process";
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { ShellToolError } from "./errors.js";
+import { resolveOptions } from "./options.js";
+import { type CommandRequest, execute, type RunCommandOptions, runCommand } from "./run-command.js";
+import { bwrapArguments, probeSandbox, systemLayout } from "./sandbox.js";
+import { createShellTool } from "./shell-tool.js";
+import { hostPidsRunning, testPrograms, uniqueSleep, waitFor, withSandbox } from "./test-helpers.js";
+
+// A parent folder holding the root and, beside it, what must stay out of reach.
+let parent: string;
+let root: string;
+let outside: string;
+beforeEach(() => {
+  parent = realpathSync(mkdtempSync(path.join(tmpdir(), "replan-sandbox-")));
+  root = path.join(parent, "root");
+  outside = path.join(parent, "outside");
+  mkdirSync(root);
+  mkdirSync(outside);
+  writeFileSync(path.join(parent, "outside.txt"), "PARENT-SECRET\n");
+  writeFileSync(path.join(outside, "secret.txt"), "SIBLING-SECRET\n");
+  writeFileSync(path.join(root, "notes.txt"), "hello\n");
+});
+afterEach(() => rmSync(parent, { recursive: true, force: true }));
+
+/** Runs `request` with the argument rules switched off: only the sandbox stands in the way. */
+function unruled(request: CommandRequest, options: RunCommandOptions = {}) {
+  const { signal, ...rest } = options;
+  return execute(request, resolveOptions({ root, programs: testPrograms, ...rest }, []), signal, {
+    rules: false,
+  });
+}
+
+/** A script run by /bin/sh inside the sandbox, rules off. */
+function script(text: string, options: RunCommandOptions = {}) {
+  return unruled({ program: "sh", args: ["-c", text] }, options);
+}
+
+async function refusal(promise: Promise<unknown>): Promise<ShellToolError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (ShellToolError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {
+  test("the probe finds bubblewrap (on CI this must hold)", async () => {
+    const probe = await probeSandbox();
+    expect(probe.available ? probe.mechanism : probe.error.message).toBe("bubblewrap");
+  });
+
+  test("without the sandbox, the same commands do escape (the tests can see an escape)", async () => {
+    const result = await unruled(
+      { program: "cat", args: [path.join(outside, "secret.txt")] },
+      { sandbox: false },
+    );
+    expect(result.stdout).toBe("SIBLING-SECRET\n");
+  });
+
+  test("reading a file outside the root through a path is stopped", async () => {
+    const result = await unruled({
+      program: "cat",
+      args: [path.join(outside, "secret.txt"), "../outside.txt"],
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("No such file");
+  });
+
+  test("reading through a symlink pointing outside is stopped", async () => {
+    symlinkSync(path.join(outside, "secret.txt"), path.join(root, "link"));
+    symlinkSync("/etc", path.join(root, "etc-link"));
+    const result = await unruled({ program: "cat", args: ["link", "etc-link/hostname", "etc-link/shadow"] });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).toBe("");
+  });
+
+  test("`..` after a symlink (up -> ../.., inside the root) does not reach the parent folder", async () => {
+    mkdirSync(path.join(root, "x", "y"), { recursive: true });
+    symlinkSync("../..", path.join(root, "x", "y", "up"));
+    const unconfined = await unruled({ program: "cat", args: ["x/y/up/../outside.txt"] }, { sandbox: false });
+    expect(unconfined.stdout).toBe("PARENT-SECRET\n");
+    const result = await unruled({ program: "cat", args: ["x/y/up/../outside.txt"] });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).toBe("");
+  });
+
+  test("writing outside the root is stopped; writing inside works", async () => {
+    symlinkSync(path.join(outside, "planted.txt"), path.join(root, "planted-link"));
+    const result = await script(
+      [
+        "echo pwned > ../escape.txt",
+        `echo pwned > ${outside}/escape.txt`,
+        "echo pwned > planted-link",
+        "echo pwned > /usr/escape.txt",
+        "echo pwned > /tmp/scratch.txt && cat /tmp/scratch.txt",
+        "echo fine > inside.txt",
+      ].join("; "),
+    );
+    expect(existsSync(path.join(parent, "escape.txt"))).toBe(false);
+    expect(existsSync(path.join(outside, "escape.txt"))).toBe(false);
+    expect(existsSync(path.join(outside, "planted.txt"))).toBe(false);
+    expect(existsSync("/usr/escape.txt")).toBe(false);
+    expect(existsSync("/tmp/scratch.txt")).toBe(false);
+    expect(result.stdout).toBe("pwned\n");
+    expect(readFileSync(path.join(root, "inside.txt"), "utf8")).toBe("fine\n");
+  });
+
+  test("readOnlyRoot: the root cannot be written either", async () => {
+    const result = await script("echo x > new.txt; echo x >> notes.txt", { sandbox: { readOnlyRoot: true } });
+    expect(result.stderr).toContain("Read-only file system");
+    expect(existsSync(path.join(root, "new.txt"))).toBe(false);
+    expect(readFileSync(path.join(root, "notes.txt"), "utf8")).toBe("hello\n");
+  });
+
+  test("the parent's environment is not readable through /proc", async () => {
+    process.env.REPLAN_SANDBOX_SECRET = "hunter2-in-parent";
+    try {
+      const result = await script(
+        `cat /proc/${process.pid}/environ /proc/${process.ppid}/environ; for f in /proc/[0-9]*/environ; do cat "$f"; done; ls /proc`,
+      );
+      expect(result.stdout).not.toContain("hunter2-in-parent");
+      const pids = result.stdout.split("\n").filter((line) => /^\d+$/.test(line));
+      expect(pids.length).toBeLessThan(6); // only the sandbox's own processes
+    } finally {
+      delete process.env.REPLAN_SANDBOX_SECRET;
+    }
+  });
+
+  describe("network", () => {
+    let server: Server;
+    let port = 0;
+    let connections = 0;
+    beforeEach(async () => {
+      connections = 0;
+      server = createServer((socket) => {
+        connections++;
+        socket.end("hello from the host\n");
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      port = (server.address() as { port: number }).port;
+    });
+    afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const connect = () => `exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3`;
+
+    test("a connection to a server on this machine's 127.0.0.1 is refused", async () => {
+      const result = await unruled({ program: "bash", args: ["-c", connect()] }, { programs: { bash: {} } });
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stdout).toBe("");
+      expect(connections).toBe(0);
+    });
+
+    test("with network: true it connects (the test can see a connection)", async () => {
+      const result = await unruled(
+        { program: "bash", args: ["-c", connect()] },
+        { programs: { bash: {} }, sandbox: { network: true } },
+      );
+      expect(result.stdout).toBe("hello from the host\n");
+      expect(connections).toBe(1);
+    });
+  });
+
+  test("no process is left behind: background, double fork, setsid grandchild", async () => {
+    const marker = uniqueSleep();
+    const result = await script(
+      `sleep ${marker} & (sleep ${marker} &) ; setsid sleep ${marker} & setsid sh -c 'sleep ${marker} & wait' & sleep 0.3; echo started`,
+    );
+    expect(result.stdout).toBe("started\n");
+    await waitFor(() => hostPidsRunning(marker).length === 0, 3_000);
+  });
+
+  test("a timeout stops everything inside, the grace period first", async () => {
+    const marker = uniqueSleep();
+    const result = await script(
+      `trap 'echo term; exit 3' TERM; setsid sleep ${marker} & sleep ${marker} & wait`,
+      {
+        timeoutMs: 500,
+      },
+    );
+    expect(result.timedOut).toBe(true);
+    expect(result.stdout).toBe("term\n");
+    await waitFor(() => hostPidsRunning(marker).length === 0, 3_000);
+  });
+
+  test("a command that ignores SIGTERM is killed after killGraceMs", async () => {
+    const marker = uniqueSleep();
+    const result = await script(`trap '' TERM; sleep ${marker}`, { timeoutMs: 300, killGraceMs: 200 });
+    expect(result.timedOut).toBe(true);
+    expect(result.signal).toBe("SIGKILL");
+    expect(result.durationMs).toBeGreaterThanOrEqual(450);
+    await waitFor(() => hostPidsRunning(marker).length === 0, 3_000);
+  });
+
+  test("an abort kills everything inside and rejects with the caller's reason", async () => {
+    const marker = uniqueSleep();
+    const controller = new AbortController();
+    const promise = script(`setsid sleep ${marker} & sleep ${marker}`, { signal: controller.signal });
+    await waitFor(() => hostPidsRunning(marker).length === 2);
+    const reason = new Error("stop");
+    controller.abort(reason);
+    await expect(promise).rejects.toBe(reason);
+    await waitFor(() => hostPidsRunning(marker).length === 0, 3_000);
+  });
+
+  test("the sandbox dies with its parent, even when the parent is SIGKILLed", async () => {
+    const marker = uniqueSleep();
+    const args = bwrapArguments(systemLayout(), {
+      root,
+      cwd: root,
+      sandbox: { network: false, readOnlyRoot: false, readOnlyPaths: [] },
+      identity: false,
+    });
+    // A shell stands for this process: it starts bwrap, then is killed with SIGKILL.
+    const standIn = spawn(
+      "/bin/sh",
+      ["-c", '"$@" 3>/dev/null & wait', "sh", "bwrap", ...args, "--", "sleep", marker],
+      {
+        stdio: "ignore",
+        detached: true,
+      },
+    );
+    await waitFor(() => hostPidsRunning(marker).length === 1);
+    standIn.kill("SIGKILL");
+    await waitFor(() => hostPidsRunning(marker).length === 0, 3_000);
+  });
+
+  test("allowShell scripts run inside the same sandbox", async () => {
+    const result = await runCommand(
+      {
+        program: `cat ${outside}/secret.txt ../outside.txt; ls /; echo done > ../shell-escape.txt; echo "$1"`,
+        args: ["arg"],
+      },
+      { root, allowShell: true },
+    );
+    expect(result.command.sandboxed).toBe(true);
+    expect(result.stdout).not.toContain("SECRET");
+    expect(result.stdout).toContain("arg\n");
+    expect(result.stdout.split("\n")).not.toContain("home");
+    expect(existsSync(path.join(parent, "shell-escape.txt"))).toBe(false);
+  });
+
+  describe("attacks tried as an outsider", () => {
+    test("/proc/self/root, /proc/1/root and /proc/1/cwd show the sandbox, not the host", async () => {
+      const result = await script(
+        `cat /proc/self/root${outside}/secret.txt /proc/1/root${outside}/secret.txt /proc/1/cwd/../outside.txt; ls /proc/1/root/`,
+      );
+      expect(result.stdout).not.toContain("SECRET");
+      expect(result.stdout).not.toContain("home");
+    });
+
+    test("a symlink made by the command at run time leads nowhere outside", async () => {
+      const result = await script(
+        `ln -s ${outside}/secret.txt made; cat made; ln -s ../../.. up; cat up${parent}/outside.txt; ln -s /proc/${process.pid}/environ env; cat env`,
+      );
+      expect(result.stdout).not.toContain("SECRET");
+      expect(result.stdout).not.toContain("REPLAN");
+    });
+
+    test("a hard link to a system file cannot be made in the root", async () => {
+      const result = await script("ln /usr/bin/env hard && echo linked");
+      expect(result.stdout).not.toContain("linked");
+      expect(existsSync(path.join(root, "hard"))).toBe(false);
+    });
+
+    test("a hard link placed in the root before the run only shows that one file", async () => {
+      linkSync(path.join(outside, "secret.txt"), path.join(root, "hard-before"));
+      const result = await script(`cat hard-before; ls ${outside}`);
+      expect(result.stdout).toBe("SIBLING-SECRET\n"); // the file is in the root: readable, by design
+      expect(result.stderr).toContain("No such file");
+    });
+
+    test("descriptors this process inherited without close-on-exec do not reach the command", async () => {
+      const result = await script("ls -l /proc/self/fd/");
+      const targets = result.stdout
+        .split("\n")
+        .filter((line) => line.includes("->"))
+        .map((line) => line.slice(line.indexOf("->") + 3));
+      for (const target of targets) expect(target, target).toMatch(/^(\/dev\/null|socket:|pipe:|\/proc\/)/);
+      expect(result.stdout).not.toContain(parent);
+    });
+
+    test("the command cannot set the clock, nor create user namespaces", async () => {
+      const result = await unruled({ program: "date", args: ["010100002030"] });
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toContain("cannot set date");
+      const nested = await script("unshare -U true && echo nested");
+      expect(nested.stdout).not.toContain("nested");
+    });
+
+    test("only this user and nobody are in /etc/passwd; home folders do not exist", async () => {
+      const result = await script("cat /etc/passwd; ls /home /root 2>&1; ls /etc");
+      expect(result.stdout.split("\n").filter((line) => line.includes(":x:"))).toHaveLength(2);
+      expect(result.stdout).toContain(`:${root}:`);
+      expect(result.stdout).not.toContain("shadow");
+    });
+  });
+});
+
+describe("where the sandbox cannot start", () => {
+  let savedPath: string | undefined;
+  beforeEach(() => {
+    savedPath = process.env.PATH;
+    process.env.PATH = "/nonexistent-replan-bin";
+  });
+  afterEach(() => {
+    process.env.PATH = savedPath;
+  });
+
+  test("a missing bwrap is a sandbox-unavailable refusal saying how to fix it; nothing runs", async () => {
+    if (process.platform !== "linux") return;
+    const error = await refusal(
+      runCommand({ program: "sh", args: ["-c", "echo ran > ran.txt"] }, { root, programs: testPrograms }),
+    );
+    expect(error.code).toBe("sandbox-unavailable");
+    expect(error.message).toContain("bwrap");
+    expect(error.message).toContain("apt-get install bubblewrap");
+    expect(error.message).toContain("sandbox: false");
+    expect(existsSync(path.join(root, "ran.txt"))).toBe(false);
+    const probe = await probeSandbox();
+    expect(probe.available).toBe(false);
+  });
+
+  test("the tool reports it to the model as an error, and sandbox: false runs without it", async () => {
+    const shell = createShellTool({ root });
+    const output = JSON.parse((await shell.invoke({ program: "cat", args: ["notes.txt"] })) as string);
+    if (process.platform === "linux") expect(output.error.code).toBe("sandbox-unavailable");
+    const unconfined = await runCommand({ program: "cat", args: ["notes.txt"] }, { root, sandbox: false });
+    expect(unconfined.stdout).toBe("hello\n");
+    expect(unconfined.command.sandboxed).toBe(false);
+  });
+});
+
+test("invalid sandbox options name the option", async () => {
+  for (const sandbox of [
+    "yes",
+    { network: "no" },
+    { readOnlyPaths: ["relative"] },
+    { readOnlyPaths: ["/no/such/dir"] },
+    { other: 1 },
+  ]) {
+    const error = await refusal(runCommand({ program: "ls" }, { root, sandbox: sandbox as never }));
+    expect(error.code, JSON.stringify(sandbox)).toBe("invalid-options");
+    expect(error.message).toContain('"sandbox"');
+  }
+});

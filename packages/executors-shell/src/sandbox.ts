@@ -1,0 +1,515 @@
+/**
+ * The kernel boundary under the argument rules: every command runs in a bubblewrap sandbox on
+ * Linux (its own mount, PID, IPC, UTS, network, user and cgroup namespaces; only the system folders
+ * and the root visible) or under a Seatbelt profile on macOS. Detection is cached; a sandbox that
+ * cannot start is a typed error, never a silent fallback.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { accessSync, constants, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { userInfo } from "node:os";
+import path from "node:path";
+import { ShellToolError } from "./errors.js";
+
+/**
+ * Options of the kernel sandbox (`sandbox` in {@link ShellOptions}).
+ *
+ * @example
+ * ```ts
+ * import { createShellTool } from "@replan/executors-shell";
+ *
+ * // Read-only root, no network, and a toolchain outside /usr made readable.
+ * const shell = createShellTool({ sandbox: { readOnlyRoot: true, readOnlyPaths: ["/opt/toolchain"] } });
+ * ```
+ */
+export interface SandboxOptions {
+  /**
+   * Let the command use the host's network (its namespace is shared). Without it the command has
+   * a loopback of its own and reaches nothing, not even this machine's 127.0.0.1.
+   * @default false
+   */
+  network?: boolean;
+  /**
+   * Mount the root read-only: the command can then write nowhere but its private `/tmp`.
+   * @default false
+   */
+  readOnlyRoot?: boolean;
+  /**
+   * More absolute paths the command may read (mounted read-only at the same place), e.g. a
+   * toolchain outside `/usr`. Each must exist. A path inside the root is mounted read-only over it.
+   * @default []
+   */
+  readOnlyPaths?: readonly string[];
+}
+
+/** The sandbox options after validation. */
+export interface ResolvedSandbox {
+  network: boolean;
+  readOnlyRoot: boolean;
+  readOnlyPaths: readonly string[];
+}
+
+/** Which kernel mechanism confines commands. */
+export type SandboxMechanism = "bubblewrap" | "seatbelt";
+
+/**
+ * The outcome of {@link probeSandbox}: the mechanism that will confine commands, or the
+ * `sandbox-unavailable` error saying why not and how to fix it.
+ */
+export type SandboxProbe =
+  | { available: true; mechanism: SandboxMechanism; executable: string }
+  | { available: false; error: ShellToolError };
+
+function invalid(message: string): ShellToolError {
+  return new ShellToolError("invalid-options", `Option "sandbox" ${message}`);
+}
+
+/**
+ * Validates the `sandbox` option: `true` (the default), `false`, or {@link SandboxOptions}.
+ *
+ * @param sandbox - the caller's value.
+ * @returns the resolved options, or `undefined` for `sandbox: false`.
+ */
+export function resolveSandbox(sandbox: unknown): ResolvedSandbox | undefined {
+  if (sandbox === false) return undefined;
+  if (sandbox === true) return { network: false, readOnlyRoot: false, readOnlyPaths: [] };
+  if (typeof sandbox !== "object" || sandbox === null || Array.isArray(sandbox)) {
+    throw invalid("must be true, false or an object { network, readOnlyRoot, readOnlyPaths }");
+  }
+  const known = new Set(["network", "readOnlyRoot", "readOnlyPaths"]);
+  for (const name of Object.keys(sandbox)) {
+    if (!known.has(name)) throw invalid(`has an unknown field "${name}"`);
+  }
+  const { network = false, readOnlyRoot = false, readOnlyPaths = [] } = sandbox as SandboxOptions;
+  if (typeof network !== "boolean") throw invalid('field "network" must be a boolean');
+  if (typeof readOnlyRoot !== "boolean") throw invalid('field "readOnlyRoot" must be a boolean');
+  if (!Array.isArray(readOnlyPaths))
+    throw invalid('field "readOnlyPaths" must be an array of absolute paths');
+  for (const entry of readOnlyPaths as unknown[]) {
+    if (typeof entry !== "string" || !entry.startsWith("/") || entry.includes("\0")) {
+      throw invalid(`field "readOnlyPaths" must list absolute paths, got ${JSON.stringify(entry)}`);
+    }
+    try {
+      statSync(entry);
+    } catch {
+      throw invalid(`field "readOnlyPaths" lists ${JSON.stringify(entry)}, which does not exist`);
+    }
+  }
+  return {
+    network,
+    readOnlyRoot,
+    readOnlyPaths: Object.freeze(readOnlyPaths.map((entry) => path.normalize(entry))),
+  };
+}
+
+/**
+ * The first executable file named `name` in the `:`-separated `searchPath` (absolute entries only).
+ *
+ * @param name - a bare program name.
+ * @param searchPath - a `PATH` value.
+ */
+export function findExecutable(name: string, searchPath: string | undefined): string | undefined {
+  for (const directory of (searchPath ?? "").split(":")) {
+    if (!directory.startsWith("/")) continue;
+    const file = path.join(directory, name);
+    try {
+      if (!statSync(file).isFile()) continue;
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {}
+  }
+  return undefined;
+}
+
+/** How long the probe may take before it counts as a failure (not cached). */
+const probeTimeoutMs = 10_000;
+
+const fixes =
+  "Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap), " +
+  "or pass sandbox: false to run commands without the kernel sandbox (weaker: only the argument rules confine them).";
+
+function unavailable(reason: string, cause?: unknown): ShellToolError {
+  return new ShellToolError("sandbox-unavailable", `The kernel sandbox cannot start: ${reason}. ${fixes}`, {
+    cause,
+  });
+}
+
+/**
+ * Runs `file args` in its own process group with a timeout; resolves with its exit code (or null)
+ * and stderr once it has exited, after killing whatever it left in its group.
+ */
+function trial(file: string, args: readonly string[], env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number | null; stderr: string; timedOut: boolean; error?: Error }>((resolve) => {
+    const child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe", "pipe"], env, detached: true });
+    let stderr = "";
+    let timedOut = false;
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, probeTimeoutMs);
+    child.stderr!.on("data", (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString("utf8");
+    });
+    (child.stdio[3] as NodeJS.ReadableStream | null)?.resume();
+    const done = (code: number | null, error?: Error) => {
+      clearTimeout(timer);
+      killGroup();
+      for (const stream of child.stdio) stream?.destroy();
+      resolve({ code, stderr, timedOut, ...(error === undefined ? {} : { error }) });
+    };
+    child.once("error", (error) => done(null, error));
+    // Wait for stderr to be read, but not for descendants that might keep it open.
+    child.once("exit", (code) => setTimeout(() => done(code), 50));
+  });
+}
+
+/** Explains a failed probe of bubblewrap from its message. */
+function diagnose(stderr: string): string {
+  const message = stderr.trim().split("\n").slice(-3).join(" ").trim() || "no message";
+  if (/namespace|uid map|setting up uid|Operation not permitted|Permission denied/i.test(message)) {
+    return (
+      `bubblewrap could not create its namespaces (${message}); unprivileged user namespaces are probably ` +
+      "disabled (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0, and on Ubuntu 24.04 " +
+      "kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile for bwrap)"
+    );
+  }
+  return `bubblewrap failed to start a trial command (${message})`;
+}
+
+async function probe(searchPath: string | undefined): Promise<SandboxProbe & { retry?: boolean }> {
+  if (process.platform === "linux") {
+    const executable = findExecutable("bwrap", searchPath);
+    if (executable === undefined) {
+      return {
+        available: false,
+        error: unavailable(`bubblewrap (bwrap) is not on PATH (${JSON.stringify(searchPath ?? "")})`),
+      };
+    }
+    const args = [...bwrapArguments(systemLayout(), trialPlan), "--", "true"];
+    const result = await trial(executable, args, { PATH: "/usr/bin:/bin" });
+    if (result.code === 0) return { available: true, mechanism: "bubblewrap", executable };
+    if (result.timedOut) {
+      return {
+        available: false,
+        retry: true,
+        error: unavailable(`bubblewrap did not answer within ${probeTimeoutMs} ms`),
+      };
+    }
+    return {
+      available: false,
+      error: unavailable(diagnose(result.error?.message ?? result.stderr), result.error),
+    };
+  }
+  if (process.platform === "darwin") {
+    const executable = "/usr/bin/sandbox-exec";
+    const result = await trial(executable, ["-p", "(version 1)(allow default)", "/usr/bin/true"], {});
+    if (result.code === 0) return { available: true, mechanism: "seatbelt", executable };
+    return {
+      available: false,
+      retry: result.timedOut,
+      error: new ShellToolError(
+        "sandbox-unavailable",
+        `The kernel sandbox cannot start: sandbox-exec failed (${(result.error?.message ?? result.stderr).trim() || "no message"}). Pass sandbox: false to run commands without it (weaker).`,
+        { cause: result.error },
+      ),
+    };
+  }
+  return {
+    available: false,
+    error: new ShellToolError(
+      "sandbox-unavailable",
+      `The kernel sandbox cannot start: there is none for platform "${process.platform}" (bubblewrap on Linux, Seatbelt on macOS). Pass sandbox: false to run commands without it (weaker).`,
+    ),
+  };
+}
+
+const probes = new Map<string, Promise<SandboxProbe>>();
+
+/**
+ * Finds out, once per `PATH`, whether commands can be confined here: on Linux, whether `bwrap` is
+ * on this process's `PATH` and can start a trial command in the same namespaces and mounts as real
+ * commands (bounded by a timeout); on macOS, whether `sandbox-exec` works. The answer is cached
+ * (a timed-out probe is tried again next time). It never throws: a failure is
+ * `{ available: false, error }`, the error `runCommand` would throw.
+ *
+ * @returns the mechanism, or the `sandbox-unavailable` error with why and how to fix it.
+ * @example
+ * ```ts
+ * import { createShellTool, probeSandbox } from "@replan/executors-shell";
+ *
+ * const probe = await probeSandbox();
+ * if (!probe.available) console.warn(`${probe.error.message}\nRunning the shell tool WITHOUT the kernel sandbox.`);
+ * const shell = createShellTool({ sandbox: probe.available });
+ * ```
+ */
+export function probeSandbox(): Promise<SandboxProbe> {
+  const searchPath = process.env.PATH;
+  const key = `${process.platform}\0${searchPath ?? ""}`;
+  let cached = probes.get(key);
+  if (cached === undefined) {
+    cached = probe(searchPath).then(({ retry, ...result }) => {
+      if (retry) probes.delete(key);
+      return result;
+    });
+    probes.set(key, cached);
+  }
+  return cached;
+}
+
+/**
+ * The probe's mechanism, or throws its `sandbox-unavailable` error.
+ *
+ * @param signal - rejects with its reason when aborted while waiting.
+ */
+export async function requireSandbox(
+  signal?: AbortSignal,
+): Promise<{ mechanism: SandboxMechanism; executable: string }> {
+  const result = await probeSandbox();
+  signal?.throwIfAborted();
+  if (!result.available) throw result.error;
+  return result;
+}
+
+/** One entry of the host's top-level layout: a directory to mount read-only, or a symlink to copy. */
+export type LayoutEntry =
+  | { path: string; kind: "directory" }
+  | { path: string; kind: "symlink"; target: string };
+
+/** Top-level system folders programs need; each is mounted read-only, or copied as a symlink. */
+const systemFolders = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+
+/** Pieces of `/etc` programs need to load and to print times; mounted read-only when present. */
+export const systemFiles: readonly string[] = [
+  "/etc/ld.so.cache",
+  "/etc/ld.so.conf",
+  "/etc/ld.so.conf.d",
+  "/etc/localtime",
+  "/etc/nsswitch.conf",
+  "/etc/alternatives",
+];
+
+/** Pieces of `/etc` that name resolution and TLS need; mounted only with `network: true`. */
+export const networkFiles: readonly string[] = [
+  "/etc/resolv.conf",
+  "/etc/hosts",
+  "/etc/host.conf",
+  "/etc/gai.conf",
+  "/etc/services",
+  "/etc/protocols",
+  "/etc/ssl",
+  "/etc/ca-certificates",
+  "/etc/pki",
+];
+
+let layout: LayoutEntry[] | undefined;
+
+/** The host's system folders, read once: directories and the symlinks of a merged `/usr`. */
+export function systemLayout(): LayoutEntry[] {
+  if (layout !== undefined) return layout;
+  const entries: LayoutEntry[] = [];
+  for (const folder of systemFolders) {
+    try {
+      const stats = lstatSync(folder);
+      if (stats.isSymbolicLink())
+        entries.push({ path: folder, kind: "symlink", target: readlinkSync(folder) });
+      else if (stats.isDirectory()) entries.push({ path: folder, kind: "directory" });
+    } catch {}
+  }
+  layout = entries;
+  return entries;
+}
+
+/** Everything {@link bwrapArguments} needs about one command. */
+export interface BwrapPlan {
+  /** The real path of the root, mounted at the same place. */
+  root: string;
+  /** The real working directory. */
+  cwd: string;
+  /** The sandbox options. */
+  sandbox: ResolvedSandbox;
+  /** Whether `/etc/passwd` and `/etc/group` are given on file descriptors 4 and 5. */
+  identity: boolean;
+}
+
+/** The plan of the availability probe: no root, no identity files. */
+const trialPlan: BwrapPlan = {
+  root: "",
+  cwd: "/",
+  sandbox: { network: false, readOnlyRoot: false, readOnlyPaths: [] },
+  identity: false,
+};
+
+/** The file descriptor bubblewrap writes its JSON status to (child pid, then exit code). */
+export const statusDescriptor = 3;
+
+function depth(file: string): number {
+  return file.split("/").filter(Boolean).length;
+}
+
+/**
+ * The bubblewrap arguments (before `--` and the command) that confine one command. A pure function
+ * of the host's layout and the plan.
+ *
+ * - namespaces: `--unshare-all` (user, mount, PID, IPC, UTS, cgroup, network), plus `--share-net`
+ *   when the network is allowed; `--disable-userns` (no nested user namespaces), `--cap-drop ALL`;
+ * - lifetime: `--die-with-parent` (the whole sandbox is SIGKILLed when this process dies, even by
+ *   SIGKILL), `--new-session` (no terminal to inject input into); the PID namespace dies with its
+ *   first process, so nothing outlives the command;
+ * - files: the system folders read-only (and their symlinks), the few `/etc` files programs need,
+ *   a fresh `/proc` of the new PID namespace, a minimal `/dev`, a private `/tmp`, the root at its own
+ *   path (read-write unless `readOnlyRoot`), `readOnlyPaths` read-only. Mounts are made from the
+ *   shallowest path to the deepest, so a root under `/tmp` or `/usr` lands on top. Nothing else exists.
+ *
+ * @param system - the host's system folders ({@link systemLayout}).
+ * @param plan - the command's root, working directory and options.
+ */
+export function bwrapArguments(system: readonly LayoutEntry[], plan: BwrapPlan): string[] {
+  const { sandbox } = plan;
+  const mounts: { at: string; args: string[] }[] = [];
+  for (const entry of system) {
+    mounts.push({
+      at: entry.path,
+      args:
+        entry.kind === "symlink"
+          ? ["--symlink", entry.target, entry.path]
+          : ["--ro-bind", entry.path, entry.path],
+    });
+  }
+  for (const file of [...systemFiles, ...(sandbox.network ? networkFiles : [])]) {
+    mounts.push({ at: file, args: ["--ro-bind-try", file, file] });
+  }
+  if (plan.identity) {
+    mounts.push({ at: "/etc/passwd", args: ["--ro-bind-data", "4", "/etc/passwd"] });
+    mounts.push({ at: "/etc/group", args: ["--ro-bind-data", "5", "/etc/group"] });
+  }
+  mounts.push({ at: "/proc", args: ["--proc", "/proc"] });
+  mounts.push({ at: "/dev", args: ["--dev", "/dev"] });
+  mounts.push({ at: "/tmp", args: ["--tmpfs", "/tmp"] });
+  if (plan.root !== "") {
+    mounts.push({
+      at: plan.root,
+      args: [sandbox.readOnlyRoot ? "--ro-bind" : "--bind", plan.root, plan.root],
+    });
+  }
+  for (const file of sandbox.readOnlyPaths) mounts.push({ at: file, args: ["--ro-bind", file, file] });
+  const ordered = mounts
+    .map((mount, index) => ({ ...mount, index }))
+    .sort((a, b) => depth(a.at) - depth(b.at) || a.index - b.index);
+  return [
+    "--unshare-all",
+    "--unshare-user",
+    ...(sandbox.network ? ["--share-net"] : []),
+    "--disable-userns",
+    "--cap-drop",
+    "ALL",
+    "--die-with-parent",
+    "--new-session",
+    ...ordered.flatMap((mount) => mount.args),
+    "--chdir",
+    plan.cwd,
+    "--json-status-fd",
+    String(statusDescriptor),
+  ];
+}
+
+/**
+ * The `/etc/passwd` and `/etc/group` the command sees: this user (with the root as its home) and
+ * `nobody`, nothing of the host's accounts.
+ *
+ * @param root - the root, the user's home inside.
+ */
+export function identityFiles(root: string): { passwd: string; group: string } {
+  const { uid, gid, username } = userInfo();
+  const name = /^[A-Za-z0-9._-]+$/.test(username) ? username : "user";
+  return {
+    passwd: `${name}:x:${uid}:${gid}:${name}:${root}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+    group: `${name}:x:${gid}:\nnogroup:x:65534:\n`,
+  };
+}
+
+/**
+ * Whether `file` (an absolute path on the host) can be seen inside the sandbox: under a system
+ * folder, the root or a read-only path.
+ *
+ * @param file - the host path of a program.
+ * @param root - the root.
+ * @param sandbox - the sandbox options.
+ */
+export function visibleInside(file: string, root: string, sandbox: ResolvedSandbox): boolean {
+  const inside = (folder: string) => file === folder || file.startsWith(`${folder.replace(/\/$/, "")}/`);
+  const folders = [
+    ...systemLayout().map((entry) =>
+      entry.kind === "symlink" ? path.resolve("/", entry.target) : entry.path,
+    ),
+    root,
+    ...sandbox.readOnlyPaths,
+  ];
+  return folders.some(inside);
+}
+
+/**
+ * A Seatbelt (`sandbox-exec`) profile with the same intent as the bubblewrap sandbox: read the
+ * system, read (and write, unless read-only) the root passed as the `ROOT` parameter, write a
+ * private temporary folder (`TMP`), no network unless allowed. Untested here (no macOS machine).
+ *
+ * @param sandbox - the sandbox options.
+ */
+export function seatbeltProfile(sandbox: ResolvedSandbox): string {
+  const readOnly = sandbox.readOnlyPaths.map((file) => `  (subpath ${JSON.stringify(file)})`).join("\n");
+  return [
+    "(version 1)",
+    "(deny default)",
+    "(allow process-fork)",
+    "(allow process-exec)",
+    "(allow signal (target same-sandbox))",
+    "(allow sysctl-read)",
+    '(allow mach-lookup (global-name "com.apple.system.opendirectoryd.libinfo"))',
+    '(allow file-read-metadata (literal "/") (literal "/private") (literal "/var") (literal "/tmp") (literal "/etc"))',
+    "(allow file-read*",
+    '  (subpath "/usr") (subpath "/bin") (subpath "/sbin") (subpath "/System") (subpath "/Library/Apple")',
+    '  (subpath "/private/var/db/dyld") (subpath "/private/var/db/timezone") (subpath "/private/etc/localtime")',
+    '  (literal "/dev/null") (literal "/dev/zero") (literal "/dev/random") (literal "/dev/urandom") (literal "/dev/tty")',
+    '  (subpath (param "ROOT")) (subpath (param "TMP"))',
+    ...(readOnly === "" ? [] : [readOnly]),
+    ")",
+    '(allow file-write* (literal "/dev/null") (subpath (param "TMP")))',
+    ...(sandbox.readOnlyRoot ? [] : ['(allow file-write* (subpath (param "ROOT")))']),
+    ...(sandbox.network ? ["(allow network*)", "(allow system-socket)"] : []),
+    "",
+  ].join("\n");
+}
+
+/**
+ * The host pids of every process inside a bubblewrap sandbox but its init: the descendants of
+ * the grandchildren of `bwrapPid` (bwrap → its PID-namespace init → the command and what it
+ * started, `setsid` ones included, since orphans are re-parented to that init). Empty when
+ * `/proc/<pid>/task/<tid>/children` is not available.
+ *
+ * @param bwrapPid - the pid of the bwrap process this process spawned.
+ */
+export function sandboxedProcesses(bwrapPid: number): number[] {
+  const children = (pid: number): number[] => {
+    const found: number[] = [];
+    try {
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+        if (text !== "") found.push(...text.split(" ").map(Number));
+      }
+    } catch {}
+    return found;
+  };
+  const result: number[] = [];
+  let frontier = children(bwrapPid).flatMap(children);
+  for (let round = 0; frontier.length > 0 && round < 1_000; round++) {
+    result.push(...frontier);
+    frontier = frontier.flatMap(children);
+  }
+  return result;
+}
