@@ -10,6 +10,7 @@
 import { availableParallelism, cpus } from "node:os";
 import { bareFunctionalTasks, bareSupersteps, bareTasks, timeMedian } from "./reference.js";
 import { evaluateTargets, formatTable, formatTargets, type ReferenceRecord } from "./report.js";
+import { formatSandboxCost, measureSandboxCost } from "./sandbox-cost.js";
 import { makeScenario, OUTPUT_CHARS, SCENARIO_NAMES, type ScenarioName } from "./scenarios.js";
 import { type RunRecord, runSystem, SYSTEM_NAMES, type SystemName } from "./systems.js";
 
@@ -124,6 +125,11 @@ async function main() {
     }
   }
 
+  log("shell sandbox cost per command");
+  const sandboxCost = await measureSandboxCost(quick ? 20 : 60);
+  if ("records" in sandboxCost)
+    for (const record of sandboxCost.records) process.stdout.write(`${JSON.stringify(record)}\n`);
+
   const results = evaluateTargets(records, references);
   const out = [
     "",
@@ -134,6 +140,8 @@ async function main() {
     "",
     "targets",
     formatTargets(results),
+    "",
+    ...formatSandboxCost(sandboxCost),
     "",
     `${results.filter((r) => r.pass === true).length} PASS, ${results.filter((r) => r.pass === false).length} FAIL, ${results.filter((r) => r.pass === null).length} not measured; ${((performance.now() - started) / 1000).toFixed(0)} s`,
   ];
