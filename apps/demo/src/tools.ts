@@ -7,7 +7,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { Checker } from "@replan/core";
 import { createHttpTool, createOpenApiTools, httpRequest } from "@replan/executors-http";
-import { createShellTool } from "@replan/executors-shell";
+import { createShellTool, probeSandbox } from "@replan/executors-shell";
 
 /** Options of {@link createDemoTools}. */
 export interface DemoToolsOptions {
@@ -15,6 +15,11 @@ export interface DemoToolsOptions {
   serviceUrl: string;
   /** The folder the shell tool is confined to. */
   workspace: string;
+  /**
+   * Told once when the shell tool has to run without its kernel sandbox (no bubblewrap here).
+   * @default a line on stderr
+   */
+  notice?: (message: string) => void;
 }
 
 /** Loopback only: the HTTP tools refuse private addresses unless allowed explicitly. */
@@ -23,7 +28,8 @@ const LOOPBACK = { allowedAddresses: ["127.0.0.1"], allowedHosts: ["127.0.0.1"] 
 /**
  * Builds the tools: reads the service's OpenAPI document over HTTP and turns every operation into
  * a tool (`getStock`, `createStockReport`, ...), adds `http_request` (loopback only) and `shell`
- * (default read-only programs, confined to the workspace).
+ * (default read-only programs, confined to the workspace, inside the kernel sandbox where it can
+ * start; where it cannot, e.g. no bubblewrap, the shell runs without it and `notice` says so once).
  *
  * HTTP tools are not retried here (`retries: 0`): a 503 shows up at once as a failed step.
  *
@@ -37,7 +43,7 @@ const LOOPBACK = { allowedAddresses: ["127.0.0.1"], allowedHosts: ["127.0.0.1"] 
 export async function createDemoTools(
   options: DemoToolsOptions,
 ): Promise<{ tools: StructuredToolInterface[]; operations: number }> {
-  const { serviceUrl, workspace } = options;
+  const { serviceUrl, workspace, notice = (message) => process.stderr.write(`${message}\n`) } = options;
   const response = await httpRequest({ url: `${serviceUrl}/openapi.json` }, { ...LOOPBACK, retries: 0 });
   if (!response.ok) throw new Error(`the demo service answered ${response.status} for its OpenAPI document`);
   const openApiTools = createOpenApiTools(response.body, { ...LOOPBACK, retries: 0, timeoutMs: 30_000 });
@@ -48,7 +54,13 @@ export async function createDemoTools(
     description:
       "Sends an HTTP request to the local demo service only (127.0.0.1). Prefer the service's own operations.",
   });
-  const shellTool = createShellTool({ root: workspace, timeoutMs: 10_000 });
+  const probe = await probeSandbox();
+  if (!probe.available) {
+    notice(
+      `note: the shell tool runs WITHOUT its kernel sandbox here (only its argument rules confine it): ${probe.error.message}`,
+    );
+  }
+  const shellTool = createShellTool({ root: workspace, timeoutMs: 10_000, sandbox: probe.available });
   return {
     tools: [...openApiTools, httpTool, shellTool] as StructuredToolInterface[],
     operations: openApiTools.length,
