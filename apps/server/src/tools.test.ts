@@ -36,6 +36,27 @@ describe("serverTools", () => {
     expect(String(outside.content)).toContain("path-escape");
   });
 
+  it("runs shell commands in the kernel sandbox by default; REPLAN_SHELL_SANDBOX=false turns it off", async () => {
+    const listRoot = async (env: Record<string, string>) => {
+      const [shell] = serverTools(["shell"], { REPLAN_WORKSPACE: workspace, ...env });
+      const message = (await shell!.invoke(
+        call("shell", { program: "ls", args: [workspace] }),
+      )) as ToolMessage;
+      return (
+        (message.artifact as { command: { sandboxed: boolean } } | undefined)?.command.sandboxed ??
+        String(message.content)
+      );
+    };
+    const sandboxed = await listRoot({});
+    // Without bubblewrap here the default is a refusal the model can read, never a silent fallback.
+    if (sandboxed !== true) expect(sandboxed).toContain("sandbox-unavailable");
+    if (process.env.CI) expect(sandboxed).toBe(true);
+    expect(await listRoot({ REPLAN_SHELL_SANDBOX: "false" })).toBe(false);
+    expect(() =>
+      serverTools(["shell"], { REPLAN_WORKSPACE: workspace, REPLAN_SHELL_SANDBOX: "maybe" }),
+    ).toThrow(/REPLAN_SHELL_SANDBOX must be true or false/);
+  });
+
   it("requires REPLAN_WORKSPACE for the shell tool", () => {
     expect(() => serverTools(["shell"], {})).toThrow(/REPLAN_WORKSPACE/);
   });

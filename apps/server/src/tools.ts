@@ -20,7 +20,10 @@ const cache = new Map<string, StructuredToolInterface>();
  * Builds (once per configuration) the named tools from the environment.
  *
  * - `shell` (`@replan/executors-shell`, default read-only programs): confined to `REPLAN_WORKSPACE`
- *   (required; relative to the server's working directory), `REPLAN_SHELL_TIMEOUT_MS` (default 30000).
+ *   (required; relative to the server's working directory), `REPLAN_SHELL_TIMEOUT_MS` (default 30000),
+ *   each command inside the tool's kernel sandbox (bubblewrap) unless `REPLAN_SHELL_SANDBOX=false`
+ *   (weaker: the argument rules alone then confine it). Where the sandbox cannot start, shell
+ *   commands are refused with `sandbox-unavailable`, which the model reads as the tool's answer.
  * - `http_request` (`@replan/executors-http`): private, loopback and metadata addresses refused;
  *   `REPLAN_HTTP_METHODS` (default `GET,HEAD`), `REPLAN_HTTP_ALLOWED_HOSTS` (default any public host),
  *   `REPLAN_HTTP_DENIED_HOSTS`, `REPLAN_HTTP_TIMEOUT_MS` (default 30000).
@@ -61,7 +64,16 @@ function shellSettings(env: ServerEnvironment) {
   return {
     root: isAbsolute(workspace) ? workspace : resolve(process.cwd(), workspace),
     timeoutMs: positiveInteger(env, "REPLAN_SHELL_TIMEOUT_MS") ?? 30_000,
+    sandbox: booleanEnv(env, "REPLAN_SHELL_SANDBOX") ?? true,
   };
+}
+
+function booleanEnv(env: ServerEnvironment, name: string): boolean | undefined {
+  const raw = optionalEnv(env, name)?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if (["true", "1", "on", "yes"].includes(raw)) return true;
+  if (["false", "0", "off", "no"].includes(raw)) return false;
+  throw new ServerConfigError(`${name} must be true or false, not "${env[name]}"`);
 }
 
 function httpSettings(env: ServerEnvironment) {
