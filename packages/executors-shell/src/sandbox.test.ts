@@ -123,6 +123,14 @@ describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {
     expect(readFileSync(path.join(root, "inside.txt"), "utf8")).toBe("fine\n");
   });
 
+  test("the private /tmp is bounded (256 MiB of memory at most)", async () => {
+    const result = await script("head -c 300000000 /dev/zero > /tmp/big; echo rc=$?; du -sm /tmp/big", {
+      timeoutMs: 15_000,
+    });
+    expect(result.stdout).toMatch(/rc=1/);
+    expect(result.stderr).toContain("No space left");
+  });
+
   test("readOnlyRoot: the root cannot be written either", async () => {
     const result = await script("echo x > new.txt; echo x >> notes.txt", { sandbox: { readOnlyRoot: true } });
     expect(result.stderr).toContain("Read-only file system");

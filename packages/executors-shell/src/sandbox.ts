@@ -346,6 +346,9 @@ const trialPlan: BwrapPlan = {
   identity: false,
 };
 
+/** The size of the private `/tmp` (a tmpfs, so memory): 256 MiB. */
+export const tmpBytes = 256 * 1024 * 1024;
+
 /** The file descriptor bubblewrap writes its JSON status to (child pid, then exit code). */
 export const statusDescriptor = 3;
 
@@ -363,7 +366,7 @@ function depth(file: string): number {
  *   SIGKILL), `--new-session` (no terminal to inject input into); the PID namespace dies with its
  *   first process, so nothing outlives the command;
  * - files: the system folders read-only (and their symlinks), the few `/etc` files programs need,
- *   a fresh `/proc` of the new PID namespace, a minimal `/dev`, a private `/tmp`, the root at its own
+ *   a fresh `/proc` of the new PID namespace, a minimal `/dev`, a private `/tmp` of 256 MiB, the root at its own
  *   path (read-write unless `readOnlyRoot`), `readOnlyPaths` read-only. Mounts are made from the
  *   shallowest path to the deepest, so a root under `/tmp` or `/usr` lands on top. Nothing else exists.
  *
@@ -391,7 +394,7 @@ export function bwrapArguments(system: readonly LayoutEntry[], plan: BwrapPlan):
   }
   mounts.push({ at: "/proc", args: ["--proc", "/proc"] });
   mounts.push({ at: "/dev", args: ["--dev", "/dev"] });
-  mounts.push({ at: "/tmp", args: ["--tmpfs", "/tmp"] });
+  mounts.push({ at: "/tmp", args: ["--size", String(tmpBytes), "--tmpfs", "/tmp"] });
   if (plan.root !== "") {
     mounts.push({
       at: plan.root,
