@@ -25,6 +25,7 @@ import {
   type SandboxMechanism,
   sandboxedProcesses,
   seatbeltProfile,
+  seccompProgram,
   statusDescriptor,
   systemLayout,
   visibleInside,
@@ -296,8 +297,8 @@ interface Launch {
   argv: string[];
   stdio: StdioOptions;
   mechanism: SandboxMechanism | undefined;
-  /** Data written to extra descriptors (bubblewrap's `/etc/passwd` and `/etc/group`). */
-  inputs: Map<number, string>;
+  /** Data written to extra descriptors (bubblewrap's `/etc/passwd`, `/etc/group`, seccomp program). */
+  inputs: Map<number, string | Buffer>;
 }
 
 let seatbeltTemporary: string | undefined;
@@ -320,7 +321,7 @@ async function launchOf(
     ? ["/bin/sh", "-c", command.program, "sh", ...command.args]
     : [command.program, ...command.args];
   const stdio: StdioOptions = ["ignore", "pipe", "pipe"];
-  const inputs = new Map<number, string>();
+  const inputs = new Map<number, string | Buffer>();
   let launch: Launch = { file: inner[0]!, argv: inner.slice(1), stdio, mechanism: undefined, inputs };
   const sandbox = options.sandbox;
   if (sandbox !== undefined) {
@@ -348,11 +349,27 @@ async function launchOf(
       const identity = identityFiles(options.root);
       inputs.set(4, identity.passwd);
       inputs.set(5, identity.group);
-      const plan = { root: options.root, cwd: command.cwd, sandbox, identity: true };
+      const filter = seccompProgram();
+      if (filter !== undefined) inputs.set(6, filter);
+      const plan = {
+        root: options.root,
+        cwd: command.cwd,
+        sandbox,
+        identity: true,
+        seccomp: filter !== undefined,
+      };
       launch = {
         file: executable,
         argv: [...bwrapArguments(systemLayout(), plan), "--", ...inner],
-        stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe"],
+        stdio: [
+          "ignore",
+          "pipe",
+          "pipe",
+          "pipe",
+          "pipe",
+          "pipe",
+          ...(filter === undefined ? [] : ["pipe" as const]),
+        ],
         mechanism,
         inputs,
       };

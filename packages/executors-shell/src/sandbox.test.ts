@@ -7,6 +7,7 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -303,6 +304,18 @@ describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {
         .map((line) => line.slice(line.indexOf("->") + 3));
       for (const target of targets) expect(target, target).toMatch(/^(\/dev\/null|socket:|pipe:|\/proc\/)/);
       expect(result.stdout).not.toContain(parent);
+    });
+
+    test("no setuid or setgid program can be left in the root (seccomp), plain chmod works", async () => {
+      const result = await script(
+        "cp /usr/bin/id suid; chmod u+s suid; chmod 2755 suid; install -m 4755 /usr/bin/id suid2; chmod 700 suid && echo plain-ok",
+      );
+      expect(result.stdout).toBe("plain-ok\n");
+      expect(result.stderr).toContain("Operation not permitted");
+      for (const file of ["suid", "suid2"]) {
+        if (existsSync(path.join(root, file)))
+          expect(statSync(path.join(root, file)).mode & 0o6000, file).toBe(0);
+      }
     });
 
     test("the command cannot set the clock, nor create user namespaces", async () => {

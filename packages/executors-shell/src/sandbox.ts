@@ -336,6 +336,8 @@ export interface BwrapPlan {
   sandbox: ResolvedSandbox;
   /** Whether `/etc/passwd` and `/etc/group` are given on file descriptors 4 and 5. */
   identity: boolean;
+  /** Whether a seccomp program ({@link seccompProgram}) is given on file descriptor 6. */
+  seccomp?: boolean;
 }
 
 /** The plan of the availability probe: no root, no identity files. */
@@ -414,6 +416,7 @@ export function bwrapArguments(system: readonly LayoutEntry[], plan: BwrapPlan):
     "ALL",
     "--die-with-parent",
     "--new-session",
+    ...(plan.seccomp ? ["--seccomp", "6"] : []),
     ...ordered.flatMap((mount) => mount.args),
     "--chdir",
     plan.cwd,
@@ -515,4 +518,61 @@ export function sandboxedProcesses(bwrapPid: number): number[] {
     frontier = frontier.flatMap(children);
   }
   return result;
+}
+
+/** Audit architecture and the numbers of the chmod family, per Node architecture. */
+const chmodCalls: Record<
+  string,
+  { audit: number; modeInArg1: number[]; modeInArg2: number[]; x32?: boolean }
+> = {
+  // x86_64: chmod 90, fchmod 91; fchmodat 268, fchmodat2 452.
+  x64: { audit: 0xc000003e, modeInArg1: [90, 91], modeInArg2: [268, 452], x32: true },
+  // aarch64 (no chmod): fchmod 52; fchmodat 53, fchmodat2 452.
+  arm64: { audit: 0xc00000b7, modeInArg1: [52], modeInArg2: [53, 452] },
+};
+
+/**
+ * A classic BPF seccomp program for bubblewrap's `--seccomp`: `chmod`, `fchmod`, `fchmodat` and
+ * `fchmodat2` fail with `EPERM` when they would set the setuid or setgid bit, and any other
+ * architecture's system calls (32-bit, x32) fail with `EPERM`. Everything else is allowed. Without
+ * it, a command run by root (root in its user namespace, owning what it writes) could leave a
+ * setuid-root program in the root. (Creating a file with those bits and writing it clears them:
+ * the command has no `CAP_FSETID`.) `undefined` on architectures it does not know.
+ *
+ * @param arch - `process.arch`.
+ */
+export function seccompProgram(arch: string = process.arch): Buffer | undefined {
+  const calls = chmodCalls[arch];
+  if (calls === undefined) return undefined;
+  const allow = 0x7fff0000;
+  const deny = 0x00050000 | 1; // SECCOMP_RET_ERRNO | EPERM
+  type Instruction = { code: number; k: number; jt?: string; jf?: string; label?: string };
+  const load = (offset: number): Instruction => ({ code: 0x20, k: offset });
+  const program: Instruction[] = [
+    load(4), // arch
+    { code: 0x15, k: calls.audit, jf: "deny" },
+    load(0), // nr
+    ...(calls.x32 ? [{ code: 0x35, k: 0x40000000, jt: "deny" }] : []),
+    ...calls.modeInArg1.map((nr) => ({ code: 0x15, k: nr, jt: "arg1" })),
+    ...calls.modeInArg2.map((nr) => ({ code: 0x15, k: nr, jt: "arg2" })),
+    { code: 0x06, k: allow },
+    { ...load(16 + 8), label: "arg1" }, // low half of args[1]
+    { code: 0x45, k: 0o6000, jt: "deny", jf: "allow" },
+    { ...load(16 + 16), label: "arg2" }, // low half of args[2]
+    { code: 0x45, k: 0o6000, jt: "deny", jf: "allow" },
+    { code: 0x06, k: allow, label: "allow" },
+    { code: 0x06, k: deny, label: "deny" },
+  ];
+  const at = new Map(
+    program.flatMap((instruction, index) => (instruction.label ? [[instruction.label, index]] : [])),
+  );
+  const buffer = Buffer.alloc(program.length * 8);
+  program.forEach((instruction, index) => {
+    const offset = (label: string | undefined) => (label === undefined ? 0 : at.get(label)! - index - 1);
+    buffer.writeUInt16LE(instruction.code, index * 8);
+    buffer.writeUInt8(offset(instruction.jt), index * 8 + 2);
+    buffer.writeUInt8(offset(instruction.jf), index * 8 + 3);
+    buffer.writeUInt32LE(instruction.k >>> 0, index * 8 + 4);
+  });
+  return buffer;
 }
