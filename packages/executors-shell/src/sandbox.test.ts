@@ -369,6 +369,35 @@ describe("where the sandbox cannot start", () => {
   });
 });
 
+describe("where bwrap cannot create its namespaces", () => {
+  let savedPath: string | undefined;
+  let bin: string;
+  beforeEach(() => {
+    savedPath = process.env.PATH;
+    // A stand-in bwrap that fails as bubblewrap does with user namespaces disabled.
+    bin = mkdtempSync(path.join(tmpdir(), "replan-fake-bwrap-"));
+    writeFileSync(
+      path.join(bin, "bwrap"),
+      "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces.' >&2\nexit 1\n",
+      { mode: 0o755 },
+    );
+    process.env.PATH = bin;
+  });
+  afterEach(() => {
+    process.env.PATH = savedPath;
+    rmSync(bin, { recursive: true, force: true });
+  });
+
+  test("the refusal says user namespaces are disabled and how to enable them", async () => {
+    if (process.platform !== "linux") return;
+    const error = await refusal(runCommand({ program: "cat", args: ["notes.txt"] }, { root }));
+    expect(error.code).toBe("sandbox-unavailable");
+    expect(error.message).toContain("user namespaces");
+    expect(error.message).toContain("kernel.unprivileged_userns_clone");
+    expect(error.message).toContain("sandbox: false");
+  });
+});
+
 test("invalid sandbox options name the option", async () => {
   for (const sandbox of [
     "yes",
