@@ -76,6 +76,13 @@ const followSymlinks = { deniedFlags: ["--dereference"], deniedShortFlags: "L" }
 /**
  * Enough of a program's option grammar to tell its operands from its option values, the way GNU
  * `getopt_long` does (short groups, attached values, `--` and abbreviated long options).
+ *
+ * @example
+ * ```ts
+ * import type { OptionGrammar } from "@replan/executors-shell";
+ *
+ * const cut: OptionGrammar = { shortWithValue: "bcdf", longWithValue: ["--fields", "--delimiter"] };
+ * ```
  */
 export interface OptionGrammar {
   /** Short options that take a value: attached (`-f1`, `-cf1`) or the next argument (`-f 1`). */
@@ -96,7 +103,15 @@ export interface OptionGrammar {
  *
  * @param args - a program's arguments.
  * @param grammar - its options.
- * @param posix - whether the first operand ends the options.
+ * @param posix - whether the first operand ends the options. @default false
+ * @returns the operands, in order.
+ * @example
+ * ```ts
+ * import { operandsOf } from "@replan/executors-shell";
+ *
+ * const uniq = { shortWithValue: "fsw", longWithValue: ["--skip-fields"] };
+ * console.log(operandsOf(["-cf", "1", "in", "--", "-f"], uniq)); // ["in", "-f"]
+ * ```
  */
 export function operandsOf(args: readonly string[], grammar: OptionGrammar, posix = false): string[] {
   const { shortWithValue = "", shortWithOptionalValue = "", longWithValue = [], longFlags = [] } = grammar;

@@ -51,12 +51,30 @@ export interface ResolvedSandbox {
   readOnlyPaths: readonly string[];
 }
 
-/** Which kernel mechanism confines commands. */
+/**
+ * Which kernel mechanism confines commands: bubblewrap on Linux, Seatbelt (`sandbox-exec`) on macOS.
+ *
+ * @example
+ * ```ts
+ * import { probeSandbox, type SandboxMechanism } from "@replan/executors-shell";
+ *
+ * const probe = await probeSandbox();
+ * const mechanism: SandboxMechanism | "none" = probe.available ? probe.mechanism : "none";
+ * ```
+ */
 export type SandboxMechanism = "bubblewrap" | "seatbelt";
 
 /**
  * The outcome of {@link probeSandbox}: the mechanism that will confine commands, or the
  * `sandbox-unavailable` error saying why not and how to fix it.
+ *
+ * @example
+ * ```ts
+ * import { probeSandbox, type SandboxProbe } from "@replan/executors-shell";
+ *
+ * const probe: SandboxProbe = await probeSandbox();
+ * console.log(probe.available ? `confined by ${probe.executable}` : probe.error.message);
+ * ```
  */
 export type SandboxProbe =
   | { available: true; mechanism: SandboxMechanism; executable: string }
