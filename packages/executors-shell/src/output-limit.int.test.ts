@@ -58,7 +58,9 @@ test('500 MB of output with onOutputLimit "truncate" is drained to the end with 
         sandbox: withSandbox,
         maxOutputBytes: megabyte,
         onOutputLimit: "truncate",
-        timeoutMs: 15_000,
+        // Draining 500 MB takes a few seconds alone, and over 15 s when the machine runs every
+        // package's tests at once: the point here is memory, a stall would end in "timeout".
+        timeoutMs: 60_000,
       },
     ),
   );
@@ -68,6 +70,6 @@ test('500 MB of output with onOutputLimit "truncate" is drained to the end with 
   expect(result.stdoutTruncated).toBe(true);
   expect(result.stdout.startsWith("\0".repeat(1000))).toBe(true);
   expect(Buffer.byteLength(result.stdout)).toBeLessThan(megabyte + 100);
-  expect(result.durationMs).toBeLessThan(12_000);
+  expect(result.durationMs).toBeLessThan(60_000);
   expect(growth).toBeLessThan(100 * megabyte);
-});
+}, 90_000);

@@ -303,6 +303,9 @@ interface Launch {
 
 let seatbeltTemporary: string | undefined;
 
+/** The seccomp program for this architecture, built once (`null`: none for it). */
+let filter: Buffer | null | undefined;
+
 /**
  * The file, argument vector and descriptors that run `command`: the program itself, or bwrap /
  * sandbox-exec around it. Descriptors this process inherited without close-on-exec are covered
@@ -349,14 +352,15 @@ async function launchOf(
       const identity = identityFiles(options.root);
       inputs.set(4, identity.passwd);
       inputs.set(5, identity.group);
-      const filter = seccompProgram();
-      if (filter !== undefined) inputs.set(6, filter);
+      filter ??= seccompProgram() ?? null;
+      const seccomp = filter;
+      if (seccomp !== null) inputs.set(6, seccomp);
       const plan = {
         root: options.root,
         cwd: command.cwd,
         sandbox,
         identity: true,
-        seccomp: filter !== undefined,
+        seccomp: seccomp !== null,
       };
       launch = {
         file: executable,
@@ -368,7 +372,7 @@ async function launchOf(
           "pipe",
           "pipe",
           "pipe",
-          ...(filter === undefined ? [] : ["pipe" as const]),
+          ...(seccomp === null ? [] : ["pipe" as const]),
         ],
         mechanism,
         inputs,

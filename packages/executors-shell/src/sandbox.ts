@@ -443,6 +443,8 @@ export function bwrapArguments(system: readonly LayoutEntry[], plan: BwrapPlan):
   ];
 }
 
+let user: { uid: number; gid: number; username: string } | undefined;
+
 /**
  * The `/etc/passwd` and `/etc/group` the command sees: this user (with the root as its home) and
  * `nobody`, nothing of the host's accounts.
@@ -450,7 +452,8 @@ export function bwrapArguments(system: readonly LayoutEntry[], plan: BwrapPlan):
  * @param root - the root, the user's home inside.
  */
 export function identityFiles(root: string): { passwd: string; group: string } {
-  const { uid, gid, username } = userInfo();
+  user ??= userInfo();
+  const { uid, gid, username } = user;
   const name = /^[A-Za-z0-9._-]+$/.test(username) ? username : "user";
   return {
     passwd: `${name}:x:${uid}:${gid}:${name}:${root}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
