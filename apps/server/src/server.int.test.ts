@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
+import { probeSandbox } from "@replan/executors-shell";
 import type { RunEvent } from "@replan/core";
 import type { PlanApprovalRequest, PlanExecuteStateType } from "@replan/langgraph";
 import {
@@ -102,6 +103,8 @@ beforeAll(async () => {
       OPENAI_BASE_URL: "http://127.0.0.1:9/v1", // never used: every run below names its base URL
       REPLAN_ALLOWED_BASE_URLS: scripted.url,
       REPLAN_WORKSPACE: workspace,
+      // The shell runs in its sandbox; only a machine without bubblewrap, outside CI, runs without.
+      ...((await probeSandbox()).available || process.env.CI ? {} : { REPLAN_SHELL_SANDBOX: "false" }),
     },
   });
   client = new Client({ apiUrl: server.url });
