@@ -507,10 +507,12 @@ async function spawnCommand(
       // processes inside their grace period instead, as without the sandbox.
       const inside = sandboxedProcesses(pid!);
       if (inside.length === 0) return killGroup(pid!, "SIGTERM");
-      for (const process_ of inside) {
+      for (const insidePid of inside) {
         try {
-          process.kill(process_, "SIGTERM");
-        } catch {}
+          process.kill(insidePid, "SIGTERM");
+        } catch {
+          // Already gone.
+        }
       }
     };
 
