@@ -51,6 +51,8 @@ export interface CliOptions {
   structuredOutput: (typeof STRUCTURED_OUTPUT_METHODS)[number] | undefined;
   /** Pace: 1 is watchable, 10 is ten times faster. */
   speed: number;
+  /** `--web`: the run in the browser; the port of its server on 127.0.0.1 (0: a free one), or undefined. */
+  webPort: number | undefined;
   help: boolean;
 }
 
@@ -76,6 +78,9 @@ Options:
   --model <name>             model name for the OpenAI-compatible API (default gpt-4.1-mini)
   --structured-output <m>    functionCalling | jsonSchema | jsonMode (local servers: functionCalling)
   --speed <factor>           pace of the simulated latencies: 1 (default), 10 = ten times faster
+  --web                      follow the run in the browser (prints the URL; approve there with
+                             --approve); the page stays served after the run until Ctrl-C
+  --web-port <port>          the web view's port on 127.0.0.1 (default: a free one); implies --web
   -h, --help                 this help
 
 Environment:
@@ -129,6 +134,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     if (!Number.isFinite(speed) || speed <= 0 || speed > 1000)
       throw new UsageError(`--speed must be a number above 0 (got "${values.speed}")`);
   }
+  let webPort: number | undefined = values.web ? 0 : undefined;
+  if (values["web-port"] !== undefined) {
+    webPort = Number(values["web-port"]);
+    if (!/^\d{1,5}$/.test(values["web-port"]) || webPort > 65_535)
+      throw new UsageError(`--web-port must be a port number from 0 to 65535 (got "${values["web-port"]}")`);
+  }
   const thread = values.thread;
   if (thread !== undefined && !/^[A-Za-z0-9._-]{1,100}$/.test(thread)) {
     throw new UsageError(`--thread must be 1 to 100 letters, digits, ".", "_" or "-" (got "${thread}")`);
@@ -150,6 +161,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     model: values.model,
     structuredOutput: structuredOutput as CliOptions["structuredOutput"],
     speed,
+    webPort,
     help: values.help ?? false,
   };
 }
@@ -172,6 +184,8 @@ function parse(argv: string[]) {
       model: { type: "string" },
       "structured-output": { type: "string" },
       speed: { type: "string" },
+      web: { type: "boolean" },
+      "web-port": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

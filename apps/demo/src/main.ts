@@ -29,6 +29,7 @@ import { type Service, startService } from "./service.js";
 import { type OpenCheckpointer, openCheckpointer } from "./store.js";
 import { createDemoTools, httpChecker } from "./tools.js";
 import { createView, type View } from "./view.js";
+import { startWebView, type WebView } from "./web.js";
 
 /** What the demo remembers about a thread, next to its workspace, to resume it the same way. */
 interface ThreadMeta {
@@ -86,6 +87,7 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
   let service: Service | undefined;
   let store: OpenCheckpointer | undefined;
   let reader: LineReader | undefined;
+  let web: WebView | undefined;
   let modelName = DEFAULT_MODEL;
   const apiKey = io.env.OPENAI_API_KEY?.trim() || undefined;
   const baseURL = io.env.OPENAI_BASE_URL?.trim() || undefined;
@@ -196,6 +198,10 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
       for (const notice of notices) view.info(`  ${notice}`);
     }
     view.info(`goal: ${goal}`);
+    if (options.webPort !== undefined) {
+      web = await startWebView({ port: options.webPort, title: goal, maxSteps: BUDGET.maxSteps });
+      view.info(`web view: ${web.url}${options.approve ? " (approve the plan there)" : ""}`);
+    }
     view.info(`workspace: ${workspace}`);
     view.info(
       `service: ${service.url} (${operations} OpenAPI operations) · checkpoints: ${store.description}`,
@@ -236,6 +242,7 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
       for await (const chunk of stream as AsyncIterable<[string, unknown]>) {
         const [streamMode, payload] = chunk;
         if (streamMode !== "custom") continue;
+        web?.event(payload);
         const event = payload as RunEvent;
         if (held && event.type === "step-start") held.push(event);
         else if (held && event.type === "plan-end" && mode !== "json") {
@@ -249,8 +256,16 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
       const snapshot = await graph.getState(graphConfig);
       const request = approvalRequestOf(snapshot.tasks);
       if (!request) break;
-      reader ??= createLineReader(io.stdin);
-      const approval = await askApproval(view, reader, request, controller.signal);
+      let approval: PlanApproval;
+      if (web) {
+        view.approval(request.plan, request.error);
+        view.info(`waiting for your answer in the web view: ${web.url}`);
+        approval = await web.approval(request, controller.signal);
+        view.info(`→ ${approval.action} (from the web view)`);
+      } else {
+        reader ??= createLineReader(io.stdin);
+        approval = await askApproval(view, reader, request, controller.signal);
+      }
       if (approval.action === "reject") rejected = true;
       if (approval.action === "approve") {
         view.approved(Date.now());
@@ -315,6 +330,11 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
       resumed: resuming,
       durationMs: Date.now() - startedAt,
     });
+    if (web) {
+      web.finish((await graph.getState(graphConfig)).values);
+      view.info(`web view: ${web.url} stays open until Ctrl-C`);
+      await web.linger(controller.signal);
+    }
     return exitCode;
   } catch (error) {
     reader?.close();
@@ -336,6 +356,7 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
   } finally {
     process.off("SIGINT", onSigint);
     view.close();
+    await web?.close();
     await service?.close();
     await store?.close().catch(() => {});
   }
