@@ -1,1 +1,223 @@
-export {};
+/**
+ * The bridge to a LangGraph server (`langgraphjs dev`, LangGraph Platform, `apps/server`): a
+ * thread's state and its runs' `custom` stream become the view's event feed, and the page's
+ * approval answers become `Command({ resume })` runs on the thread. It takes the
+ * `@langchain/langgraph-sdk` `Client` (an optional peer dependency, used for its types only).
+ *
+ * @module
+ */
+import type { Client } from "@langchain/langgraph-sdk";
+import type { ApprovalAnswer } from "./approval.js";
+import { ViewError } from "./errors.js";
+import type { ViewEvent } from "./model.js";
+import type { RunFeed, ViewServer } from "./server.js";
+
+/** A thread's state as the SDK returns it (`client.threads.getState`): what the bridge reads. */
+export interface ThreadStateLike {
+  values: unknown;
+  tasks: ReadonlyArray<{ interrupts?: ReadonlyArray<{ value?: unknown }> }>;
+}
+
+/** What the bridge uses of `@langchain/langgraph-sdk`'s `Client`: a `Client` is one. */
+export type LangGraphClientLike = Pick<Client, "threads" | "runs">;
+
+/** Options of {@link serveThread}. */
+export interface ServeThreadOptions {
+  /** A `Client` from `@langchain/langgraph-sdk`. */
+  client: LangGraphClientLike;
+  /** The thread to show. */
+  threadId: string;
+  /** The assistant (or graph id, e.g. `"plan_execute"`) that runs on it; resumes use it too. */
+  assistantId: string;
+  /** Starts a run with this input (e.g. `{ goal }`); without it the thread is shown as it is. */
+  input?: Record<string, unknown>;
+  /** The runs' config (`configurable`). */
+  config?: { configurable?: Record<string, unknown> };
+  /** The run's id on the view server. @default the thread id */
+  id?: string;
+  /** The page's title. */
+  title?: string;
+  /** The run's `maxSteps`, to validate edits. @default 50 */
+  maxSteps?: number;
+  /** Stops following (the streams are cancelled, the feed ends). */
+  signal?: AbortSignal;
+  /**
+   * Most approval rounds followed (an invalid answer is asked again by the graph).
+   * @default 20
+   */
+  maxRounds?: number;
+}
+
+/** What {@link serveThread} returns. */
+export interface ServedThread {
+  /** The run's feed on the view server: its page is `feed.url`. */
+  feed: RunFeed;
+  /**
+   * Settles when the thread has nothing more to run (done, or stopped), after the feed ended.
+   * Rejects with a {@link ViewError} `thread-failed` when a server call failed (the page says so).
+   */
+  done: Promise<void>;
+}
+
+/**
+ * The view events that show a thread's saved state: a `view-snapshot` of its values (plan,
+ * revisions, outcome), and an `approval-request` when it waits at the plan-approval interrupt.
+ *
+ * @param state - `await client.threads.getState(threadId)`.
+ * @example
+ * ```ts
+ * for (const event of threadStateEvents(await client.threads.getState(threadId))) feed.publish(event);
+ * ```
+ */
+export function threadStateEvents(state: ThreadStateLike): ViewEvent[] {
+  const events: ViewEvent[] = [];
+  const values = state.values;
+  if (values !== null && typeof values === "object" && Object.keys(values).length > 0) {
+    events.push({ type: "view-snapshot", at: Date.now(), state: values });
+  }
+  const request = approvalRequestOf(state);
+  if (request) events.push({ type: "approval-request", at: Date.now(), request });
+  return events;
+}
+
+/** The plan-approval request a thread waits on, if any. */
+export function approvalRequestOf(state: ThreadStateLike): Record<string, unknown> | undefined {
+  for (const task of state.tasks ?? []) {
+    for (const pending of task.interrupts ?? []) {
+      const value = pending.value as Record<string, unknown> | undefined;
+      if (value?.type === "plan-approval" && value.plan) return value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Shows a thread of a LangGraph server in the view: publishes its saved state, optionally starts a
+ * run with `input`, forwards the run's `custom` stream (the adapter's progress events) to the
+ * page, and turns the page's approval answers into `Command({ resume })` runs, until the thread
+ * has nothing more to run. A finished thread is shown as it ended.
+ *
+ * @param server - a view server (`startViewServer()`).
+ * @param options - the client, the thread, the assistant, and optionally a first input.
+ * @returns the feed (its page is `feed.url`) and a promise of the end.
+ * @example
+ * ```ts
+ * import { Client } from "@langchain/langgraph-sdk";
+ * import { startViewServer } from "@replan/view";
+ * import { serveThread } from "@replan/view/langgraph-sdk";
+ *
+ * const client = new Client({ apiUrl: "http://127.0.0.1:2025" });
+ * const thread = await client.threads.create();
+ * const server = await startViewServer();
+ * const { feed, done } = serveThread(server, {
+ *   client,
+ *   threadId: thread.thread_id,
+ *   assistantId: "plan_execute",
+ *   input: { goal: "Count the lines of every file in the workspace" },
+ *   config: { configurable: { approvePlan: true } },
+ * });
+ * console.log(`open ${feed.url}`);
+ * await done;
+ * ```
+ */
+export function serveThread(server: ViewServer, options: ServeThreadOptions): ServedThread {
+  const { client, threadId, assistantId, input, config, signal, maxRounds = 20 } = options;
+  let answered: ((answer: ApprovalAnswer) => void) | undefined;
+  const feed = server.createRun({
+    id: options.id ?? threadId,
+    title: options.title ?? `thread ${threadId}`,
+    ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+    onApproval(answer) {
+      if (!answered) throw new ViewError("invalid-answer", "the thread is not waiting for an approval");
+      const resolve = answered;
+      answered = undefined;
+      resolve(answer);
+    },
+  });
+
+  const waitForAnswer = () =>
+    new Promise<ApprovalAnswer>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => {
+        answered = undefined;
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      answered = (answer) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(answer);
+      };
+    });
+
+  const forward = async (payload: { input?: Record<string, unknown>; command?: { resume: unknown } }) => {
+    const stream = client.runs.stream(threadId, assistantId, {
+      ...payload,
+      ...(config ? { config } : {}),
+      streamMode: ["custom"],
+      ...(signal ? { signal } : {}),
+    });
+    for await (const part of stream as AsyncIterable<{ event: string; data: unknown }>) {
+      if (part.event === "custom" || part.event.startsWith("custom|")) {
+        const event = part.data as { type?: unknown } | null;
+        if (event !== null && typeof event === "object" && typeof event.type === "string") {
+          feed.publish(event as ViewEvent);
+        }
+      } else if (part.event === "error") {
+        const data = part.data as { message?: unknown; error?: unknown } | null;
+        const message = String(data?.message ?? data?.error ?? JSON.stringify(part.data));
+        feed.publish({
+          type: "view-notice",
+          at: Date.now(),
+          level: "error",
+          text: `the run failed: ${message}`,
+        });
+      }
+    }
+  };
+
+  const done = (async () => {
+    try {
+      let state = await client.threads.getState(threadId);
+      for (const event of threadStateEvents(state)) feed.publish(event);
+      let next: { input?: Record<string, unknown>; command?: { resume: unknown } } | undefined =
+        input === undefined ? undefined : { input };
+      for (let round = 0; round <= maxRounds; round++) {
+        if (next) {
+          await forward(next);
+          state = await client.threads.getState(threadId);
+          // The saved state after the run: the plan as it ended (and what a lost event missed).
+          for (const event of threadStateEvents(state)) feed.publish(event);
+        }
+        if (!approvalRequestOf(state)) return;
+        const answer = await waitForAnswer();
+        next = { command: { resume: answer } };
+      }
+      feed.publish({
+        type: "view-notice",
+        at: Date.now(),
+        level: "warning",
+        text: `stopped following the thread after ${maxRounds} approval rounds`,
+      });
+    } catch (error) {
+      if (signal?.aborted) return;
+      const message = (error as Error)?.message ?? String(error);
+      feed.publish({
+        type: "view-notice",
+        at: Date.now(),
+        level: "error",
+        text: `the LangGraph server call failed: ${message}`,
+      });
+      throw new ViewError("thread-failed", `following thread ${threadId} failed: ${message}`, {
+        cause: error,
+      });
+    } finally {
+      feed.end();
+    }
+  })();
+  // The caller may never await `done`; a failure is shown in the page either way.
+  done.catch(() => {});
+  return { feed, done };
+}
