@@ -151,6 +151,9 @@ export async function startViewServer(options: ViewServerOptions = {}): Promise<
     });
   });
   server.on("clientError", (_error, socket) => socket.destroy());
+  // A request (headers and body) must arrive within 30 s; event streams are responses and last.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 30_000;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!allowedHost(request.headers.host)) {
@@ -284,18 +287,12 @@ export async function startViewServer(options: ViewServerOptions = {}): Promise<
   }
 
   function write(client: Client, event: unknown): void {
+    send(client, JSON.stringify(event));
+  }
+
+  function send(client: Client, data: string): void {
     const { response } = client;
     if (response.writableEnded || response.destroyed) return;
-    let data: string;
-    try {
-      data = JSON.stringify(event);
-    } catch (error) {
-      data = JSON.stringify({
-        type: "view-notice",
-        level: "warning",
-        text: `an event could not be sent: ${String(error)}`,
-      });
-    }
     const drained = response.write(`data: ${data}\n\n`);
     if (drained) {
       client.stalledSince = undefined;
@@ -329,6 +326,7 @@ export async function startViewServer(options: ViewServerOptions = {}): Promise<
       body = JSON.parse(await readBody(request));
     } catch (error) {
       const tooLarge = error instanceof ViewError;
+      if (tooLarge) response.setHeader("connection", "close");
       sendJson(response, tooLarge ? 413 : 400, {
         error: {
           code: tooLarge ? "too-large" : "bad-json",
@@ -405,8 +403,24 @@ export async function startViewServer(options: ViewServerOptions = {}): Promise<
         model: () => model,
         publish(event) {
           if (ended) return;
-          model = applyEvent(model, event);
-          for (const client of entry.clients) write(client, event);
+          // Serialized once: what the pages get and what the model keeps are the same JSON, and
+          // later changes to the caller's object change nothing here.
+          let data: string | undefined;
+          try {
+            data = JSON.stringify(event);
+          } catch (error) {
+            data = undefined;
+          }
+          if (data === undefined || !data.startsWith("{")) {
+            data = JSON.stringify({
+              type: "view-notice",
+              at: Date.now(),
+              level: "warning",
+              text: "an event could not be sent: it is not JSON-serializable",
+            });
+          }
+          model = applyEvent(model, JSON.parse(data) as unknown);
+          for (const client of entry.clients) send(client, data);
         },
         end() {
           if (ended) return;
@@ -482,8 +496,11 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Stop keeping it (the rest is read and dropped, so that the 413 can be read).
+        chunks.length = 0;
+        request.removeAllListeners("data");
+        request.resume();
         reject(new ViewError("invalid-answer", `the answer is larger than ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
         return;
       }
       chunks.push(chunk);
