@@ -408,7 +408,7 @@ export async function startViewServer(options: ViewServerOptions = {}): Promise<
           let data: string | undefined;
           try {
             data = JSON.stringify(event);
-          } catch (error) {
+          } catch {
             data = undefined;
           }
           if (data === undefined || !data.startsWith("{")) {
