@@ -3,12 +3,15 @@
 // <tmp>/replan-demo-web-e2e. Skipped when /usr/bin/chromium is absent, except in CI.
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, test } from "vitest";
-import { EXIT } from "./args.js";
+import { ConfigError, EXIT } from "./args.js";
 import { type Finished, jsonLines, startCli, tempWorkspace } from "./test-helpers.js";
+import { startWebView } from "./web.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const present = existsSync(CHROMIUM);
@@ -193,14 +196,23 @@ describe.skipIf(!present).concurrent("npm run demo -- --web", () => {
     expect(changelog.args).toEqual({ program: "head", args: ["-n", "3", "CHANGELOG.md"] });
     expect(plan.steps.find((step) => step.id === "latest")!.dependsOn).toEqual([]);
     expect(
-      (edited.result.results as Record<string, { stdout: string }>).changelog.stdout.trim().split("\n"),
+      (edited.result.results as Record<string, { stdout: string }>).changelog!.stdout.trim().split("\n"),
     ).toHaveLength(3);
   });
 
-  test("a bad --web-port is a usage error", async ({ expect }) => {
-    const { done } = startCli(["--web-port", "70000"], { input: "" });
-    const finished = await done;
+  test("a bad --web-port is a usage error; a port in use is a configuration error", async ({ expect }) => {
+    const finished = await startCli(["--web-port", "70000"], { input: "" }).done;
     expect(finished.code).toBe(EXIT.usage);
     expect(finished.stderr).toContain("--web-port");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const error = await startWebView({ port, title: "t", maxSteps: 5 }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(`cannot serve the web view on 127.0.0.1:${port}`);
+    } finally {
+      taken.close();
+    }
   });
 });

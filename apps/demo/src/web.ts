@@ -8,6 +8,7 @@
  */
 import type { PlanApproval, PlanApprovalRequest } from "@replan/langgraph";
 import { type RunFeed, startViewServer, type ViewServer } from "@replan/view";
+import { ConfigError } from "./args.js";
 
 /** The demo's side of the web view. */
 export interface WebView {
@@ -46,7 +47,14 @@ export interface WebViewOptions {
  * ```
  */
 export async function startWebView(options: WebViewOptions): Promise<WebView> {
-  const server: ViewServer = await startViewServer({ port: options.port });
+  let server: ViewServer;
+  try {
+    server = await startViewServer({ port: options.port });
+  } catch (error) {
+    throw new ConfigError(
+      `cannot serve the web view on 127.0.0.1:${options.port}: ${(error as Error).message}`,
+    );
+  }
   let waiting: ((answer: PlanApproval) => void) | undefined;
   const feed: RunFeed = server.createRun({
     id: "demo",

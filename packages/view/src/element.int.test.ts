@@ -3,7 +3,7 @@
 // run, malformed events and edits, a 200-step plan, two pages at once).
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import type { ApprovalAnswer } from "./approval.js";
 import { chromiumAvailable, launchChromium, screenshotDir } from "./chromium.test-helper.js";
 import { startViewServer, type ViewServer } from "./server.js";
@@ -25,6 +25,8 @@ function step(id: string, dependsOn: string[] = [], extra: Record<string, unknow
   };
 }
 
+// Sequential: a browser holds at most 6 HTTP/1.1 connections to one server, and each page keeps
+// its event stream open.
 describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
   let browser: Browser;
   let server: ViewServer;
@@ -45,7 +47,9 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     return { page, errors };
   }
 
-  test("statuses follow the events; a click shows the step with resolved references and its key", async () => {
+  test("statuses follow the events; a click shows the step with resolved references and its key", async ({
+    expect,
+  }) => {
     const feed = server.createRun({ id: "statuses" });
     const { page, errors } = await open(feed.url);
     const t0 = Date.now();
@@ -104,7 +108,7 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     await page.close();
   });
 
-  test("a replan is a revision to step through, with what it removed, added and kept", async () => {
+  test("a replan is a revision to step through, with what it removed, added and kept", async ({ expect }) => {
     const feed = server.createRun({ id: "revisions" });
     const t0 = Date.now();
     feed.publish({ type: "run-start", at: t0, runId: "r-2", goal: "Stock" });
@@ -162,7 +166,9 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     await page.close();
   });
 
-  test("approve, reject with a reason and edit in the page reach onApproval; a bad edit is refused in the page", async () => {
+  test("approve, reject with a reason and edit in the page reach onApproval; a bad edit is refused in the page", async ({
+    expect,
+  }) => {
     const answers: ApprovalAnswer[] = [];
     const feed = server.createRun({
       id: "approval",
@@ -223,7 +229,7 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     await page.close();
   });
 
-  test("two pages at once: both follow the run; the second answer is refused", async () => {
+  test("two pages at once: both follow the run; the second answer is refused", async ({ expect }) => {
     const answers: ApprovalAnswer[] = [];
     const feed = server.createRun({ id: "two-pages", onApproval: (answer) => void answers.push(answer) });
     feed.publish({
@@ -259,18 +265,62 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     expect(answers).toEqual([{ action: "approve" }]);
   });
 
-  test("bad input: a stream cut mid-run, a missing run, malformed events; the page says so", async () => {
+  test("a hidden tab lets its stream go and catches up when shown, keeping the edits in progress", async ({
+    expect,
+  }) => {
+    const feed = server.createRun({ id: "hidden", onApproval: () => {} });
+    feed.publish({
+      type: "approval-request",
+      at: Date.now(),
+      request: { goal: "Hide", plan: { revision: 0, steps: [step("a"), step("b")] } },
+    });
+    const { page, errors } = await open(feed.url);
+    await page.locator('[data-step="a"]').click();
+    await page.locator('[data-key="edit-description"]').fill("Edited while visible");
+    await page.locator('[data-action="apply-edit"]').click();
+    await expect
+      .poll(() => page.locator('[data-action="approve"]').textContent())
+      .toBe("Approve with 1 edit");
+    const setVisibility = (state: string) =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, "visibilityState", { value, configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, state);
+    await setVisibility("hidden");
+    feed.publish({ type: "view-notice", at: Date.now(), level: "warning", text: "sent while hidden" });
+    await setVisibility("visible");
+    await expect.poll(() => page.locator(".notices").textContent()).toContain("sent while hidden");
+    expect(await page.locator('[data-action="approve"]').textContent()).toBe("Approve with 1 edit");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test("bad input: a stream cut mid-run, a missing run, malformed events; the page says so", async ({
+    expect,
+  }) => {
     const feed = server.createRun({ id: "cut" });
     const { page, errors } = await open(feed.url);
     feed.publish({ type: "run-start", at: Date.now(), runId: "r-3", goal: "Cut short" });
     feed.publish({ type: "step-end", at: Date.now(), step: 42 });
     feed.publish({ type: "model-call-end", at: Date.now(), tokens: 12 }); // another issue's event: ignored
+    const hostile = '<img src=x onerror="window.__owned=1">';
     feed.publish({
       type: "plan-end",
       at: Date.now(),
-      plan: { revision: 0, steps: [step("a"), { nonsense: true }, null] },
+      plan: {
+        revision: 0,
+        steps: [step("a", [], { description: hostile, tool: hostile }), { nonsense: true }, null],
+      },
     });
     await expect.poll(() => page.locator('[data-step="a"]').count()).toBe(1);
+    // Text from the feed stays text.
+    expect(await page.locator('[data-step="a"] .desc').textContent()).toBe(hostile);
+    expect(await page.evaluate(() => (window as unknown as { __owned?: number }).__owned)).toBeUndefined();
+    expect(
+      await page
+        .locator("replan-plan-view")
+        .evaluate((element) => element.shadowRoot!.querySelectorAll("img").length),
+    ).toBe(0);
     await expect.poll(() => page.locator(".notices").textContent()).toContain("malformed step-end");
     feed.end();
     await expect
@@ -288,7 +338,7 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     await Promise.all([page.close(), missing.page.close(), outside.page.close()]);
   });
 
-  test("a server that goes away mid-run: the page says the connection was lost", async () => {
+  test("a server that goes away mid-run: the page says the connection was lost", async ({ expect }) => {
     const own = await startViewServer();
     const feed = own.createRun({ id: "lost" });
     feed.publish({ type: "run-start", at: Date.now(), runId: "r-4", goal: "Lost" });
@@ -303,7 +353,7 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     await page.close();
   });
 
-  test("a plan of 200 steps renders, laid out, in a few seconds", async () => {
+  test("a plan of 200 steps renders, laid out, in a few seconds", async ({ expect }) => {
     const feed = server.createRun({ id: "big" });
     const steps = Array.from({ length: 200 }, (_, index) =>
       step(`s${index}`, index === 0 ? [] : [`s${Math.floor((index - 1) / 3)}`]),

@@ -35,7 +35,7 @@ export interface StepSelectEventDetail {
   id: string | null;
 }
 
-type Link = "idle" | "connecting" | "open" | "missing" | "lost" | "closed";
+type Link = "idle" | "connecting" | "open" | "paused" | "missing" | "lost" | "closed";
 
 type Attributes = Record<string, string | number | boolean | undefined | ((event: Event) => void)>;
 
@@ -124,13 +124,13 @@ export class ReplanPlanView extends HTMLElement {
   #connection: AbortController | undefined;
   #clockOffset = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #frame = 0;
+  #frame: ReturnType<typeof setTimeout> | undefined;
   /** The connection's state, shown in the banner. */
   #link: Link = "idle";
   #linkMessage = "";
   /** Edited steps of the plan waiting for approval, by id. */
   #draft = new Map<string, Record<string, unknown>>();
-  #draftFor: unknown;
+  #draftFor: string | undefined;
   #formError = "";
   #approvalError = "";
   #sending = false;
@@ -186,10 +186,14 @@ export class ReplanPlanView extends HTMLElement {
     if (type === "view-state" && typeof (event as { serverTime?: unknown }).serverTime === "number") {
       this.#clockOffset = (event as { serverTime: number }).serverTime - Date.now();
     }
-    if (before.approval !== this.#model.approval && this.#model.approval?.plan !== this.#draftFor) {
-      this.#draft.clear();
-      this.#draftFor = this.#model.approval?.plan;
-      this.#approvalError = "";
+    if (before.approval !== this.#model.approval) {
+      // Edits in progress survive a reconnection (the same request comes again as new objects).
+      const request = this.#model.approval ? JSON.stringify(this.#model.approval) : undefined;
+      if (request !== this.#draftFor) {
+        this.#draft.clear();
+        this.#draftFor = request;
+        this.#approvalError = "";
+      }
     }
     this.#schedule();
   }
@@ -209,17 +213,32 @@ export class ReplanPlanView extends HTMLElement {
   }
 
   connectedCallback(): void {
-    this.#timer = setInterval(() => {
-      if (this.#shownRevision()?.steps.some((step) => step.status === "running")) this.#schedule();
-    }, 250);
+    // Running steps count their time: only those texts change (a full render would drop a
+    // selection or an open dropdown four times a second).
+    this.#timer = setInterval(() => this.#tick(), 250);
+    document.addEventListener("visibilitychange", this.#onVisibility);
     if (this.src) void this.#connect();
     else this.#schedule();
   }
 
   disconnectedCallback(): void {
     clearInterval(this.#timer);
+    document.removeEventListener("visibilitychange", this.#onVisibility);
     this.#connection?.abort();
   }
+
+  /**
+   * A hidden tab lets its event stream go and takes it up again when shown (a new stream starts
+   * with the whole state): a browser keeps only 6 connections to one server, and tabs left open
+   * in the background must not use them up.
+   */
+  #onVisibility = (): void => {
+    if (!this.src || this.#link === "missing") return;
+    if (document.visibilityState === "hidden" && this.#link === "open" && !this.#model.streamEnded) {
+      this.#connection?.abort();
+      this.#setLink("paused", "");
+    } else if (document.visibilityState === "visible" && this.#link === "paused") void this.#connect();
+  };
 
   attributeChangedCallback(name: string, oldValue: string | null, newValue: string | null): void {
     if (name === "src" && oldValue !== newValue && this.isConnected) {
@@ -234,8 +253,8 @@ export class ReplanPlanView extends HTMLElement {
     const connection = new AbortController();
     this.#connection = connection;
     const src = this.src!.replace(/\/+$/, "");
-    this.#model = emptyModel();
-    this.#setLink("connecting", "");
+    // The model stays until the server sends the state (in the stream's first event).
+    this.#setLink(this.#link === "paused" ? "paused" : "connecting", "");
     try {
       const info = await fetch(src, { signal: connection.signal, headers: { accept: "application/json" } });
       if (info.status === 404) {
@@ -308,12 +327,42 @@ export class ReplanPlanView extends HTMLElement {
     this.#schedule();
   }
 
+  #tick(): void {
+    if (this.#frame) return; // a full render is coming anyway
+    const model = this.#model;
+    const now = this.#now();
+    const elapsed = this.#root.querySelector("[data-elapsed]");
+    if (
+      elapsed &&
+      model.startedAt !== undefined &&
+      model.endedAt === undefined &&
+      !model.streamEnded &&
+      !isFinalStatus(model.status)
+    ) {
+      elapsed.textContent = formatDuration(now - model.startedAt);
+    }
+    const revision = this.#shownRevision();
+    if (!revision) return;
+    for (const step of this.#stepsShown(revision)) {
+      if (step.status !== "running") continue;
+      const node = this.#root.querySelector(`[data-step="${CSS.escape(step.id)}"] [data-state]`);
+      if (node?.firstChild?.nodeType === Node.TEXT_NODE)
+        node.firstChild.textContent = this.#statusText(step, now);
+      if (step.id === this.#selected && step.startedAt !== undefined) {
+        const duration = this.#root.querySelector("[data-duration]");
+        if (duration) duration.textContent = formatDuration(now - step.startedAt);
+      }
+    }
+  }
+
   #schedule(): void {
     if (this.#frame) return;
-    this.#frame = requestAnimationFrame(() => {
-      this.#frame = 0;
+    // A timer rather than requestAnimationFrame: a hidden tab still follows the run (the browser
+    // slows its timers down), and a burst of events makes one render.
+    this.#frame = setTimeout(() => {
+      this.#frame = undefined;
       this.#render();
-    });
+    }, 16);
   }
 
   #now(): number {
@@ -431,22 +480,31 @@ export class ReplanPlanView extends HTMLElement {
     const counts = new Map<string, number>();
     for (const step of steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
     const status = this.#link === "missing" ? "missing" : model.status;
-    const meta: string[] = [];
+    const meta: HTMLElement[] = [];
     if (steps.length > 0) {
       meta.push(
-        `${steps.length} step${steps.length === 1 ? "" : "s"}: ${[...counts].map(([name, count]) => `${count} ${name}`).join(", ")}`,
+        h(
+          "span",
+          {},
+          `${steps.length} step${steps.length === 1 ? "" : "s"}: ${[...counts].map(([name, count]) => `${count} ${name}`).join(", ")}`,
+        ),
       );
     }
     if (model.startedAt !== undefined && (model.endedAt !== undefined || !model.streamEnded)) {
       const end = model.endedAt ?? (isFinalStatus(model.status) ? undefined : this.#now());
-      if (end !== undefined) meta.push(formatDuration(end - model.startedAt));
+      if (end !== undefined)
+        meta.push(h("span", { "data-elapsed": "" }, formatDuration(end - model.startedAt)));
     }
     if (model.usage) {
       meta.push(
-        `${model.usage.llmCalls} LLM calls, ${model.usage.promptTokens + model.usage.completionTokens} tokens`,
+        h(
+          "span",
+          {},
+          `${model.usage.llmCalls} LLM calls, ${model.usage.promptTokens + model.usage.completionTokens} tokens`,
+        ),
       );
     }
-    if (model.runId) meta.push(`run ${model.runId}`);
+    if (model.runId) meta.push(h("span", {}, `run ${model.runId}`));
     return h(
       "header",
       { part: "header" },
@@ -456,7 +514,7 @@ export class ReplanPlanView extends HTMLElement {
         model.goal ?? (this.#link === "missing" ? "Run not found" : "replan run"),
       ),
       h("span", { class: `badge ${status}`, part: "status", "data-status": status }, status),
-      h("div", { class: "meta" }, ...meta.map((text) => h("span", {}, text))),
+      h("div", { class: "meta" }, ...meta),
     );
   }
 
@@ -683,8 +741,8 @@ export class ReplanPlanView extends HTMLElement {
     }
     const layout = this.#layout(steps);
     const now = this.#now();
-    const critical = new Set(criticalPath(steps, now));
     const criticalList = criticalPath(steps, now);
+    const critical = new Set(criticalList);
     const criticalEdges = new Set(criticalList.slice(1).map((id, index) => `${criticalList[index]}>${id}`));
     const canvas = h("div", { class: "canvas", style: `width:${layout.width}px;height:${layout.height}px` });
     const svg = document.createElementNS(SVG, "svg");
@@ -867,7 +925,7 @@ export class ReplanPlanView extends HTMLElement {
     rows.push(["attempts", String(step.attempts)]);
     rows.push(["started", at(step.startedAt)]);
     rows.push(["ended", at(step.endedAt)]);
-    rows.push(["duration", duration]);
+    rows.push(["duration", h("span", { "data-duration": "" }, duration)]);
     rows.push(["revision", String(step.revision)]);
     rows.push(["idempotency key", h("code", { "data-key-value": "" }, key)]);
     panel.append(h("dl", {}, ...rows.flatMap(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])));
