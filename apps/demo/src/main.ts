@@ -349,6 +349,7 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
       return EXIT.cancelled;
     }
     const { code, message } = classify(error, { model: modelName, baseURL });
+    web?.event({ type: "view-notice", at: Date.now(), level: "error", text: `the run stopped: ${message}` });
     view.close();
     io.stderr.write(`error: ${message}\n`);
     result({ status: "error", reason: message, exitCode: code });
