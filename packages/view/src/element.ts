@@ -587,6 +587,13 @@ export class ReplanPlanView extends HTMLElement {
           : "Click a step to see it, or to edit its description, tool, arguments and dependencies.",
       ),
       error ? h("div", { class: "error", role: "alert", "data-approval-error": "" }, error) : null,
+      model.approval?.forecast !== undefined
+        ? h(
+            "div",
+            { class: "hint", "data-forecast": "" },
+            `Forecast: ${cut(JSON.stringify(model.approval.forecast) ?? "", 400)}`,
+          )
+        : null,
       h(
         "div",
         { class: "row" },
@@ -821,7 +828,11 @@ export class ReplanPlanView extends HTMLElement {
           "div",
           { class: "top" },
           h("span", { class: "id" }, step.id),
-          h("span", { class: "kind" }, step.kind === "tool" ? `tool · ${step.tool ?? "?"}` : "agent"),
+          h(
+            "span",
+            { class: "kind" },
+            `${step.kind === "tool" ? `tool · ${step.tool ?? "?"}` : "agent"}${typeof step.effect === "string" ? ` · ${step.effect}` : ""}`,
+          ),
         ),
         h("div", { class: "desc" }, step.description || " "),
         h("div", { class: "state", "data-state": "" }, this.#statusText(step, now), ...tags),
@@ -921,6 +932,7 @@ export class ReplanPlanView extends HTMLElement {
     );
     const rows: Array<[string, Node | string]> = [];
     if (step.kind === "tool") rows.push(["tool", h("code", {}, step.tool ?? "?")]);
+    if (typeof step.effect === "string") rows.push(["effect", step.effect]);
     rows.push(["depends on", step.dependsOn.length > 0 ? this.#links(step.dependsOn) : "nothing"]);
     rows.push(["attempts", String(step.attempts)]);
     rows.push(["started", at(step.startedAt)]);

@@ -90,8 +90,12 @@ describe("applyEvent", () => {
       revision: 0,
       steps: [{ id: "a", kind: "agent", description: "A", dependsOn: [], status: "pending" }],
     };
-    let model = applyEvent(emptyModel(), { type: "approval-request", request: { goal: "G", plan } });
+    let model = applyEvent(emptyModel(), {
+      type: "approval-request",
+      request: { goal: "G", plan, forecast: { steps: 1, ms: 300 } },
+    });
     expect(model.status).toBe("approving");
+    expect(model.approval?.forecast).toEqual({ steps: 1, ms: 300 });
     expect(model.approval?.plan.steps.map((step) => step.id)).toEqual(["a"]);
     model = applyEvent(model, { type: "approval-answered", action: "edit" });
     model = applyEvent(model, {

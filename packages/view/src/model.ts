@@ -54,6 +54,8 @@ export interface ViewApprovalRequest {
   plan: { revision: number; steps: ViewStep[] };
   /** Why the previous answer was refused. */
   error?: string;
+  /** What the run is expected to cost or take, when the request carries it (shown as is). */
+  forecast?: unknown;
 }
 
 /** A message for the person watching. */
@@ -274,6 +276,7 @@ export function applyEvent(model: ViewModel, event: unknown): ViewModel {
         goal: typeof request.goal === "string" ? request.goal : (next.goal ?? ""),
         plan,
         ...(typeof request.error === "string" ? { error: request.error } : {}),
+        ...(request.forecast !== undefined ? { forecast: request.forecast } : {}),
       };
       next.goal ??= next.approval.goal;
       next.status = "approving";
