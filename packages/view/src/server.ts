@@ -210,10 +210,14 @@ export async function startViewServer(options: ViewServerOptions = {}): Promise<
     sendJson(response, 404, { error: { code: "not-found", message: "not found" } });
   }
 
+  const loopback = ["127.0.0.1", "::1", "localhost"].includes(host.toLowerCase());
+
   function allowedHost(header: string | undefined): boolean {
     // DNS rebinding: a page from elsewhere that resolves its name to 127.0.0.1 must not read runs
-    // or answer approvals; only the address we listen on (or localhost) is accepted.
+    // or answer approvals; only the address we listen on (or localhost) is accepted. A server
+    // deliberately exposed on another interface is reached by names we cannot know.
     if (!header) return false;
+    if (!loopback) return true;
     const port = (server.address() as AddressInfo | null)?.port;
     const name = header.replace(/:\d+$/, "").toLowerCase();
     const headerPort = /:(\d+)$/.exec(header)?.[1];
