@@ -8,5 +8,8 @@ export default defineConfig({
     maxWorkers: 2,
     maxConcurrency: 2,
     testTimeout: 90_000,
+    hookTimeout: 60_000,
+    // web.test.ts polls pages of runs that start as processes: generous on a loaded machine.
+    expect: { poll: { timeout: 60_000 } },
   },
 });

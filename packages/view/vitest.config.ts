@@ -8,6 +8,9 @@ export default defineConfig({
   },
   test: {
     include: ["src/**/*.test.ts"],
-    testTimeout: 20_000,
+    // The browser tests wait on Chromium and on pages: bounds that hold on a loaded machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    expect: { poll: { timeout: 20_000 } },
   },
 });

@@ -67,9 +67,7 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     });
     await expect.poll(() => node.getAttribute("data-status")).toBe("running");
     // The elapsed time counts up while it runs.
-    await expect
-      .poll(() => node.locator("[data-state]").textContent(), { timeout: 5000 })
-      .toMatch(/running [1-9]\d*(ms|\.\ds)/);
+    await expect.poll(() => node.locator("[data-state]").textContent()).toMatch(/running [1-9]\d*(ms|\.\ds)/);
     await page.screenshot({ path: join(SHOTS, "running.png") });
     const done = {
       ...a,
@@ -83,7 +81,13 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     await expect.poll(() => node.getAttribute("data-status")).toBe("done");
     expect(await node.locator("[data-state]").textContent()).toContain("done in 1.2s");
 
-    await page.locator('[data-step="b"]').click();
+    // A press and its release with a redraw in between still make a click (events keep coming).
+    const box = (await page.locator('[data-step="b"]').boundingBox())!;
+    await page.mouse.move(box.x + 20, box.y + 20);
+    await page.mouse.down();
+    feed.publish({ type: "view-notice", at: Date.now(), level: "info", text: "redraw while pressed" });
+    await page.waitForTimeout(150);
+    await page.mouse.up();
     const details = page.locator("aside.details");
     await expect.poll(() => details.locator("[data-key-value]").textContent()).toBe("r-1:0:b");
     expect(JSON.parse((await details.locator("[data-resolved]").textContent())!)).toEqual({
@@ -362,7 +366,7 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     feed.publish({ type: "plan-end", at: Date.now(), plan: { revision: 0, steps } });
     const started = Date.now();
     const { page, errors } = await open(feed.url);
-    await expect.poll(() => page.locator("[data-step]").count(), { timeout: 15_000 }).toBe(200);
+    await expect.poll(() => page.locator("[data-step]").count(), { timeout: 40_000 }).toBe(200);
     for (let index = 0; index < 200; index += 10) {
       feed.publish({
         type: "step-start",
@@ -372,7 +376,7 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
       });
     }
     await expect.poll(() => page.locator('[data-status="running"]').count()).toBe(20);
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(Date.now() - started).toBeLessThan(40_000); // a hang, not a slow machine
     const edges = await page.locator("path[data-edge]").count();
     expect(edges).toBe(199);
     expect(errors).toEqual([]);

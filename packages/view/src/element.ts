@@ -140,6 +140,11 @@ export class ReplanPlanView extends HTMLElement {
   constructor() {
     super();
     this.#root = this.attachShadow({ mode: "open" });
+    // While a button is pressed the page is not redrawn: a click whose press and release land on
+    // two different drawings of the same button would be lost (events come many times a second).
+    this.#root.addEventListener("pointerdown", () => {
+      this.#pressedAt = Date.now();
+    });
   }
 
   /** The run as the element knows it. */
@@ -217,6 +222,8 @@ export class ReplanPlanView extends HTMLElement {
     // selection or an open dropdown four times a second).
     this.#timer = setInterval(() => this.#tick(), 250);
     document.addEventListener("visibilitychange", this.#onVisibility);
+    document.addEventListener("pointerup", this.#onRelease, true);
+    document.addEventListener("pointercancel", this.#onRelease, true);
     if (this.src) void this.#connect();
     else this.#schedule();
   }
@@ -224,6 +231,8 @@ export class ReplanPlanView extends HTMLElement {
   disconnectedCallback(): void {
     clearInterval(this.#timer);
     document.removeEventListener("visibilitychange", this.#onVisibility);
+    document.removeEventListener("pointerup", this.#onRelease, true);
+    document.removeEventListener("pointercancel", this.#onRelease, true);
     this.#connection?.abort();
   }
 
@@ -328,6 +337,10 @@ export class ReplanPlanView extends HTMLElement {
   }
 
   #tick(): void {
+    if (this.#heldBack && this.#pressedAt !== undefined && Date.now() - this.#pressedAt >= 2_000) {
+      this.#heldBack = false; // a release that never came
+      this.#schedule();
+    }
     if (this.#frame) return; // a full render is coming anyway
     const model = this.#model;
     const now = this.#now();
@@ -361,7 +374,9 @@ export class ReplanPlanView extends HTMLElement {
     // slows its timers down), and a burst of events makes one render.
     this.#frame = setTimeout(() => {
       this.#frame = undefined;
-      this.#render();
+      // Held back while a press lasts (at most 2 s); the release draws it.
+      if (this.#pressedAt !== undefined && Date.now() - this.#pressedAt < 2_000) this.#heldBack = true;
+      else this.#render();
     }, 16);
   }
 
@@ -1104,6 +1119,18 @@ export class ReplanPlanView extends HTMLElement {
   }
 
   #formFor: string | undefined;
+  #pressedAt: number | undefined;
+  #heldBack = false;
+
+  #onRelease = (): void => {
+    if (this.#pressedAt === undefined) return;
+    this.#pressedAt = undefined;
+    if (this.#heldBack) {
+      this.#heldBack = false;
+      // After the click that this release makes.
+      setTimeout(() => this.#schedule(), 0);
+    }
+  };
 }
 
 /**
