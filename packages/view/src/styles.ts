@@ -101,7 +101,7 @@ header .meta { color: var(--muted); font-size: 13px; display: flex; gap: 12px; f
   max-height: 76vh; overflow: auto; }
 .details h2 { margin: 0; font-size: 16px; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 .details .hint { color: var(--muted); }
-.details dl { margin: 0; display: grid; grid-template-columns: 110px minmax(0, 1fr); gap: 4px 10px; font-size: 13px; }
+.details dl { margin: 0; display: grid; grid-template-columns: 122px minmax(0, 1fr); gap: 4px 10px; font-size: 13px; }
 .details dt { color: var(--muted); }
 .details dd { margin: 0; min-width: 0; word-break: break-word; }
 .details section { display: grid; gap: 4px; }
