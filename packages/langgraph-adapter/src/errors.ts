@@ -11,7 +11,18 @@ export type PlanExecuteErrorCode =
   /** The graph was invoked with no goal: pass `{ goal }` or `{ messages }` ending with a human message. */
   | "invalid-input"
   /** An option was missing or of the wrong type; the message names it. */
-  | "invalid-options";
+  | "invalid-options"
+  /**
+   * The checkpointer failed to save (or read) the run, e.g. the database went away; `cause` is the
+   * saver's error. What was saved before stays saved: resume the thread with
+   * `invoke(null, config)` once the database is back, and the run goes on from there.
+   */
+  | "checkpoint-failed"
+  /**
+   * `invoke(null, config)` on a thread with no checkpoint: nothing was saved for it (a wrong
+   * `thread_id`, or the run stopped before its first checkpoint). Invoke it with the goal again.
+   */
+  | "nothing-to-resume";
 
 /**
  * An error thrown by the plan-and-execute graph. Failed steps are never thrown: they are recorded

@@ -22,6 +22,20 @@
 // order, and an agent step that was in flight gets its own task (and its agent's saved checkpoints)
 // back. A step task that returns without running (its result was saved before the crash) means
 // that attempt ended; if its outcome was not saved, the step is called again.
+//
+// Saved before applied. With a watched checkpointer (see checkpointer.ts; createPlanExecuteAgent
+// watches its own), an outcome is applied to the state machine, and so frees its concurrency slot
+// and starts the steps that depend on it, only once the write of its batch has succeeded; a failed
+// write fails the node at once (in-flight steps are aborted, nothing else starts). So the steps that
+// can run twice after the database goes away are those running, or waiting for their save, at that
+// moment: at most `concurrency`. Without a watched checkpointer, outcomes are applied as soon as
+// they are known, and a failed write is only seen when LangGraph ends the superstep.
+//
+// Stopping. createPlanExecuteAgent keeps the caller's signal from LangGraph and hands it to this
+// node through a run guard (configurable[RUN_GUARD]): on abort, the node aborts its steps, saves
+// the outcomes that ended before, and rejects with the caller's reason; only then (or after a
+// bounded wait) is LangGraph's own run aborted. Aborting LangGraph first would drop the record
+// calls still in flight, and so the steps that ended just before the abort.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type LangGraphRunnableConfig, task } from "@langchain/langgraph";
 import {
@@ -40,6 +54,7 @@ import {
   type ToolFunction,
   transition,
 } from "@replan/core";
+import { isWatched, whenSaved } from "./checkpointer.js";
 import { PlanExecuteError } from "./errors.js";
 import { assembleRun, type PlanExecuteStateType, runUpdate } from "./state.js";
 
@@ -49,6 +64,17 @@ export interface ExecutorNodeSettings {
   checker: Checker | undefined;
   stepTimeoutMs: number;
   now: () => number;
+}
+
+/** Where createPlanExecuteAgent puts the {@link RunGuard} of a run in `configurable`. */
+export const RUN_GUARD = "__replan_run_guard";
+
+/** What createPlanExecuteAgent shares with the executor node for one run. */
+export interface RunGuard {
+  /** The caller's signal (LangGraph gets another, aborted once this node has saved what ended). */
+  signal: AbortSignal | undefined;
+  /** Executor nodes of the run that are running: each settles once it has stopped and saved. */
+  nodes: Set<Promise<void>>;
 }
 
 /** One attempt of a step, as saved. */
@@ -93,6 +119,9 @@ const MAX_DRAIN_ROUNDS = 10_000;
 /** How long a called task may take to start or to return its saved value. */
 const TASK_START_TIMEOUT_MS = 30_000;
 
+/** How long the write of a batch of outcomes may take before the node fails (`checkpoint-failed`). */
+const SAVE_TIMEOUT_MS = 60_000;
+
 /** Publishes progress events on LangGraph's `custom` stream. */
 export function publish(config: LangGraphRunnableConfig | undefined, events: RunEvent[]): void {
   const writer = config?.writer;
@@ -103,12 +132,31 @@ export function publish(config: LangGraphRunnableConfig | undefined, events: Run
 export function createExecutorNode(settings: ExecutorNodeSettings) {
   const { executor, tools, checker, stepTimeoutMs, now } = settings;
 
-  return async function executor_(state: PlanExecuteStateType, config: LangGraphRunnableConfig) {
+  async function executor_(state: PlanExecuteStateType, config: LangGraphRunnableConfig) {
     const initial = assembleRun(state);
     if (!initial?.plan || (initial.status !== "executing" && initial.status !== "replanning")) return {};
+    const guard = config.configurable?.[RUN_GUARD] as RunGuard | undefined;
+    const [stopped, onStopped] = deferred();
+    guard?.nodes.add(stopped);
+    try {
+      return await runNode(config, initial, guard);
+    } finally {
+      guard?.nodes.delete(stopped);
+      onStopped();
+    }
+  }
+
+  async function runNode(config: LangGraphRunnableConfig, initial: RunState, guard: RunGuard | undefined) {
     let run: RunState = initial;
     const controller = new AbortController();
-    const signal = config.signal ? AbortSignal.any([config.signal, controller.signal]) : controller.signal;
+    const signals = [config.signal, guard?.signal, controller.signal].filter(
+      (value): value is AbortSignal => value !== undefined,
+    );
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : controller.signal;
+    // Outcomes are applied once saved only when the node can see the save (a watched checkpointer
+    // that writes during the run).
+    const checkpointer = config.configurable?.__pregel_checkpointer;
+    const confirmSaves = isWatched(checkpointer) && config.configurable?.__pregel_durability !== "exit";
 
     let replaying = true;
     let closed = false;
@@ -181,28 +229,36 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
       const records = unsaved;
       unsaved = [];
       const token = tokens++;
+      const batch: RecordBatch = { token, records };
+      const write = confirmSaves ? whenSaved(batch, SAVE_TIMEOUT_MS) : undefined;
       track(
-        (recordTask({ token, records }) as unknown as Promise<RecordBatch>).then((saved) => {
-          saving = false;
+        (async () => {
+          const saved = (await recordTask(batch)) as unknown as RecordBatch;
           if (!ran.has(token)) {
             // A batch saved by an earlier process sits at this position (the earlier log went
             // further than the replay could follow): keep its outcomes, save ours at the next one.
+            write?.forget();
             for (const record of recordsOf(saved)) {
               seq = Math.max(seq, record.seq + 1);
               applyRecord(record);
             }
             unsaved = [...records, ...unsaved];
+          } else if (write) {
+            await write.saved; // a failed write fails the node (track): nothing more is applied
+            for (const record of records) applyRecord(record);
           }
+          saving = false;
           save();
-        }),
+        })(),
       );
     };
     const onOutcome = (stepId: string, attempt: number, outcome: StepOutcome) => {
-      if (outcome.type === "aborted" || closed) return;
+      // An attempt that ended while the caller stops the run is saved too (it is not run again).
+      if (outcome.type === "aborted" || (closed && !guard?.signal?.aborted)) return;
       const record: AttemptRecord = { seq: seq++, stepId, at: now(), attempt, outcome };
       unsaved.push(record);
       save();
-      applyRecord(record);
+      if (!confirmSaves) applyRecord(record);
     };
 
     // --- Running steps.
@@ -243,6 +299,9 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
       call.report();
       await replayed; // saved outcomes first: they may end this attempt
       call.outcome = await attemptStep(call.stepId, call.gate);
+      // Stopped by the caller: no value is saved for this task, so that a resume runs it again,
+      // in the same namespace, and its agent goes on from its own checkpoint.
+      if (call.outcome.type === "aborted" && guard?.signal?.aborted) throw guard.signal.reason;
       return null;
     });
     const callAgent = (stepId: string, gate: Gate) => {
@@ -251,14 +310,23 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
       const call: AgentCall = { stepId, gate, live: false, settled: false, reported, report };
       calls.set(token, call);
       current.set(stepId, call);
+      const settle = () => {
+        calls.delete(token);
+        call.settled = true;
+        call.report();
+      };
       track(
-        host!(() => stepTask(token) as unknown as Promise<null>).then(() => {
-          calls.delete(token);
-          call.settled = true;
-          call.report();
-          if (ran.has(token)) onOutcome(stepId, gate.attempt, call.outcome ?? aborted());
-          else if (!replaying) recallIfCurrent(call); // its result was saved before: that attempt ended
-        }),
+        host!(() => stepTask(token) as unknown as Promise<null>).then(
+          () => {
+            settle();
+            if (ran.has(token)) onOutcome(stepId, gate.attempt, call.outcome ?? aborted());
+            else if (!replaying) recallIfCurrent(call); // its result was saved before: that attempt ended
+          },
+          (error: unknown) => {
+            settle();
+            if (!guard?.signal?.aborted) throw error; // else: stopped by the caller (above)
+          },
+        ),
       );
     };
     const recallIfCurrent = (call: AgentCall) => {
@@ -307,8 +375,16 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
       for (let probe = 0; failure === undefined && !closed; probe++) {
         if (probe >= maxProbes) throw new Error(`BUG: more than ${maxProbes} saved outcome batches`);
         const token = tokens++;
-        const batch = (await recordTask({ token, records: [] })) as unknown as RecordBatch;
-        if (ran.has(token)) break;
+        const empty: RecordBatch = { token, records: [] };
+        const write = confirmSaves ? whenSaved(empty, SAVE_TIMEOUT_MS) : undefined;
+        const batch = (await recordTask(empty)) as unknown as RecordBatch;
+        if (ran.has(token)) {
+          // The end of the log. Its (empty) batch must be saved before any outcome is: a later
+          // replay reads the log up to the first position with nothing saved.
+          await write?.saved;
+          break;
+        }
+        write?.forget();
         saved.push(...recordsOf(batch));
       }
       saved.sort((a, b) => a.seq - b.seq);
@@ -344,8 +420,12 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
     releaseHost();
     await hostCall;
     if (failure !== undefined) throw failure;
+    // Stopped by the caller: what ended before is saved; LangGraph's run is aborted next.
+    if (guard?.signal?.aborted) throw guard.signal.reason;
     return runUpdate(run);
-  };
+  }
+
+  return executor_;
 }
 
 /** Waits until every call is known to run here or to have been saved before (bounded). */

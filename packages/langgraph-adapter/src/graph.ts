@@ -24,6 +24,8 @@ import {
   transition,
 } from "@replan/core";
 import { z } from "zod";
+import { watchCheckpointer } from "./checkpointer.js";
+import { guardRuns } from "./durable-run.js";
 import { PlanExecuteError } from "./errors.js";
 import { createExecutorNode, publish } from "./executor-node.js";
 import { type AgentStepExecutor, isChatModel, toExecutor, toToolFunctions } from "./executors.js";
@@ -455,7 +457,12 @@ export function recursionLimitFor(budget: PlanExecuteBudget = {}): number {
 }
 
 /**
- * The plan-and-execute graph, compiled, with a recursion limit that fits its budget.
+ * The plan-and-execute graph, compiled, with a recursion limit that fits its budget, saved
+ * durably: its checkpointer is watched ({@link watchCheckpointer}), so a step's outcome is applied
+ * only once it is saved and a failed save stops the run with `checkpoint-failed`; aborting the
+ * `signal` passed to `invoke`/`stream` first lets the executor save the steps that ended (at most
+ * 5 s), then rejects with the signal's reason. `invoke(null, config)` on a thread with nothing
+ * saved rejects with `nothing-to-resume`.
  *
  * @param options - the graph's options plus `checkpointer`, `store` and `name`.
  * @example
@@ -467,13 +474,19 @@ export function recursionLimitFor(budget: PlanExecuteBudget = {}): number {
 export function createPlanExecuteAgent(options: PlanExecuteAgentOptions) {
   const { checkpointer, store, name = "plan_execute", ...graphOptions } = options;
   const compiled = createPlanExecuteGraph(graphOptions).compile({
-    ...(checkpointer !== undefined ? { checkpointer } : {}),
+    // watched: the executor node applies an outcome only once it is saved, and stops at a failed save
+    ...(checkpointer !== undefined
+      ? { checkpointer: typeof checkpointer === "object" ? watchCheckpointer(checkpointer) : checkpointer }
+      : {}),
     ...(store ? { store } : {}),
     name,
   });
   // "sync": each superstep's checkpoint is saved before the next one starts, so a step's saved
   // result can never refer to a checkpoint that a crash kept from being written.
-  return compiled.withConfig({ recursionLimit: recursionLimitFor(options.budget), durability: "sync" });
+  // guardRuns: an abort first lets the executor save what ended; typed errors for the checkpointer.
+  return guardRuns(
+    compiled.withConfig({ recursionLimit: recursionLimitFor(options.budget), durability: "sync" }),
+  );
 }
 
 /** The goal: a new `goal`, else the last human message, else the previous `goal`. */

@@ -1,3 +1,4 @@
+export { watchCheckpointer } from "./checkpointer.js";
 export type { PlanExecuteErrorCode } from "./errors.js";
 export { PlanExecuteError } from "./errors.js";
 export type { AgentStepExecutor, MessagesGraph } from "./executors.js";
@@ -18,6 +19,8 @@ export {
   recursionLimitFor,
 } from "./graph.js";
 export type { StructuredOutputMethod } from "./models.js";
+export type { ErrorEmittingPool } from "./pool-errors.js";
+export { handlePoolErrors } from "./pool-errors.js";
 export type { PlanExecutePrompts, PromptTemplate, PromptVariables } from "./prompts.js";
 export { DEFAULT_PROMPTS } from "./prompts.js";
 export type { PlanExecuteStateType, PlanExecuteUpdate } from "./state.js";

@@ -1,0 +1,111 @@
+// How createPlanExecuteAgent runs the compiled graph: the caller's signal goes to the executor
+// node first (it stops its steps and saves what ended), and to LangGraph only after that (bounded);
+// errors of the checkpointer and a resume of an empty thread become typed errors.
+import { IterableReadableStream } from "@langchain/core/utils/stream";
+import { errorMessage } from "@replan/core";
+import { isSaverError } from "./checkpointer.js";
+import { PlanExecuteError } from "./errors.js";
+import { RUN_GUARD, type RunGuard } from "./executor-node.js";
+
+/** How long an abort waits for the executor node to save what ended before it, before LangGraph is aborted. */
+export const ABORT_SAVE_TIMEOUT_MS = 5_000;
+
+type StreamOptions = { signal?: AbortSignal; configurable?: Record<string, unknown> } & Record<
+  string,
+  unknown
+>;
+type Stream = (input: unknown, options?: StreamOptions) => Promise<AsyncIterable<unknown>>;
+
+/**
+ * Replaces `graph.stream` (which `invoke` and `streamEvents` call) with a guarded one; the graph
+ * is the agent's own instance, made by `withConfig`.
+ */
+export function guardRuns<Graph extends { stream: unknown }>(graph: Graph): Graph {
+  const stream = (graph.stream as Stream).bind(graph);
+  (graph as { stream: Stream }).stream = (input, options) => guardedStream(stream, input, options);
+  return graph;
+}
+
+async function guardedStream(stream: Stream, input: unknown, options: StreamOptions = {}) {
+  const caller = options.signal;
+  const controller = new AbortController();
+  const guard: RunGuard = { signal: caller, nodes: new Set() };
+  const onAbort = () => {
+    const nodes = [...guard.nodes];
+    if (nodes.length === 0) controller.abort(caller?.reason);
+    else void settledWithin(nodes, ABORT_SAVE_TIMEOUT_MS).then(() => controller.abort(caller?.reason));
+  };
+  if (caller?.aborted) controller.abort(caller.reason);
+  else caller?.addEventListener("abort", onAbort, { once: true });
+  const done = () => caller?.removeEventListener("abort", onAbort);
+  const config = {
+    ...options,
+    signal: controller.signal,
+    configurable: { ...options.configurable, [RUN_GUARD]: guard },
+  };
+  let inner: AsyncIterable<unknown>;
+  try {
+    inner = await stream(input, config);
+  } catch (error) {
+    done();
+    throw translate(error, input, caller);
+  }
+  async function* chunks() {
+    const iterator = inner[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        let next: IteratorResult<unknown>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          finished = true;
+          throw translate(error, input, caller);
+        }
+        if (next.done) {
+          finished = true;
+          return;
+        }
+        yield next.value;
+      }
+    } finally {
+      done();
+      // Stopped early by the consumer (break, cancel): end the run as LangGraph's stream does.
+      if (!finished) await iterator.return?.();
+    }
+  }
+  return IterableReadableStream.fromAsyncGenerator(chunks());
+}
+
+/** The error `invoke` rejects with: typed for the checkpointer's failures and an empty resume. */
+function translate(error: unknown, input: unknown, caller: AbortSignal | undefined): unknown {
+  if (PlanExecuteError.isInstance(error)) return error;
+  if (isSaverError(error)) {
+    return new PlanExecuteError(
+      "checkpoint-failed",
+      `the checkpointer failed: ${errorMessage(error)}. What was saved before stays saved: resume the thread with invoke(null, config) once the database is back.`,
+      { cause: error },
+    );
+  }
+  if (input == null && (error as { name?: unknown } | null)?.name === "EmptyInputError") {
+    return new PlanExecuteError(
+      "nothing-to-resume",
+      "this thread has no checkpoint to resume (a wrong thread_id, or the run stopped before its first checkpoint was saved): invoke it with the goal again, e.g. invoke({ goal }, config)",
+      { cause: error },
+    );
+  }
+  if (caller?.aborted) return caller.reason;
+  return error;
+}
+
+/** Waits until every promise has settled, or `ms` has passed. */
+async function settledWithin(promises: Array<Promise<unknown>>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
