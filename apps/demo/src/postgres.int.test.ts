@@ -45,3 +45,21 @@ describe("durable runs in PostgreSQL", () => {
     expect(jsonLines(second.stdout).at(-1)).toMatchObject({ type: "result" });
   }, 60_000);
 });
+
+describe("the PostgreSQL checkpointer survives a database restart", () => {
+  it("a dropped connection does not end the process; the saver works again once the server is back", async () => {
+    const { openCheckpointer } = await import("./store.js");
+    const store = await openCheckpointer({ thread: "restart", sqlitePath: "/nonexistent", databaseUrl });
+    const config = { configurable: { thread_id: "restart", checkpoint_ns: "" } };
+    try {
+      expect(await store.saver.getTuple(config)).toBeUndefined(); // opens a pooled connection
+      await server.crash(); // the idle connection drops: an 'error' event on the pool
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(store.saver.getTuple(config)).rejects.toThrow();
+      await server.restart();
+      expect(await store.saver.getTuple(config)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});

@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
+import { handlePoolErrors } from "@replan/langgraph";
 
 /** Options of {@link openCheckpointer}. */
 export interface CheckpointerOptions {
@@ -50,8 +51,20 @@ export async function openCheckpointer(options: CheckpointerOptions): Promise<Op
   }
   if (databaseUrl) {
     const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");
-    const saver = PostgresSaver.fromConnString(databaseUrl);
-    await saver.setup();
+    const { default: pg } = await import("pg");
+    // Not PostgresSaver.fromConnString: its pool has no 'error' listener, so a database restart
+    // would end the process. Here a dropped connection fails the run (checkpoint-failed), which
+    // `--thread` resumes; bounded waits keep a frozen server from hanging it.
+    const pool = handlePoolErrors(
+      new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000, query_timeout: 30_000 }),
+    );
+    const saver = new PostgresSaver(pool);
+    try {
+      await saver.setup();
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
+    }
     return {
       saver,
       description: `PostgreSQL ${redact(databaseUrl)}`,
