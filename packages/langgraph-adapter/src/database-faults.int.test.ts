@@ -242,6 +242,32 @@ describe.skipIf(!postgresAvailable)("database faults with PostgresSaver", () => 
     120_000,
   );
 
+  it("two processes resuming one thread: with the thread locked (as the README shows) each step runs at most twice", async () => {
+    // Without a lock, both processes run every step that is not saved: LangGraph has no lock of
+    // its own (seen here: the in-flight steps ran 3 times, the steps after them twice).
+    const thread = "two-resumers";
+    const first = run(thread, "start", { STEP_MS: "80" });
+    await waitUntil(
+      () => effects(thread).filter((row) => row.event === "finish").length >= 4,
+      "4 steps done",
+    );
+    first.process.kill("SIGKILL");
+    await exitOf(first, 10_000);
+    const resumers = [0, 1].map(() => run(thread, "resume", { STEP_MS: "40", LOCK_THREAD: "1" }));
+    const exits = await Promise.all(resumers.map((child) => exitOf(child, 60_000)));
+    for (const [index, exit] of exits.entries())
+      expect(exit, resumers[index]!.stderr()).toEqual({ code: 0, signal: null });
+    for (const child of resumers) {
+      expect(outcomeOf(child)).toMatchObject({ type: "state", outcome: { status: "completed" } });
+    }
+    const rows = effects(thread);
+    for (const step of STEPS) expect(starts(rows, step).length, step).toBeGreaterThanOrEqual(1);
+    for (const step of STEPS) expect(starts(rows, step).length, step).toBeLessThanOrEqual(2);
+    // only one resumer ran steps: the other found the run finished
+    const pids = new Set(rows.filter((row) => row.pid !== first.process.pid).map((row) => row.pid));
+    expect(pids.size).toBe(1);
+  }, 120_000);
+
   it("abort 0, 1, 2 and 5 ms after a step returns (20 times each): the step that returned is saved and never runs again", async () => {
     const pool = handlePoolErrors(
       new pg.Pool({ connectionString: url, connectionTimeoutMillis: 10_000, query_timeout: 30_000 }),
