@@ -26,15 +26,15 @@ class FlakySaver extends MemorySaver {
   }
 }
 
-/** A chain a → b → c → d of tool steps; the saver goes down as soon as `b` returns. */
-function setup() {
+/** A chain a → b → c → d of tool steps; the saver goes down as soon as `b` returns (if `fail`). */
+function setup(fail = true) {
   const saver = new FlakySaver();
   const runs: string[] = [];
   const step = tool(
     async ({ id }) => {
       runs.push(id);
       await new Promise((resolve) => setTimeout(resolve, 1));
-      if (id === "b" && runs.filter((run) => run === "b").length === 1) saver.down = true;
+      if (fail && id === "b" && runs.filter((run) => run === "b").length === 1) saver.down = true;
       return `${id} done`;
     },
     { name: "step", description: "a step", schema: z.object({ id: z.string() }) },
@@ -90,6 +90,16 @@ describe("a checkpointer that fails mid-run", () => {
       code: "checkpoint-failed",
     });
     expect(runs).toEqual(["a", "b"]);
+  });
+
+  it('with durability "exit" (nothing written during the run) a watched saver does not hold outcomes back', async () => {
+    const { saver, runs, step, model } = setup(false);
+    const agent = createPlanExecuteAgent({ model, tools: [step], checkpointer: saver, finalAnswer: false });
+    const started = Date.now();
+    const state = await agent.invoke({ goal: "chain" }, { ...thread("exit"), durability: "exit" });
+    expect(state.outcome?.status).toBe("completed");
+    expect(runs).toEqual(["a", "b", "c", "d"]);
+    expect(Date.now() - started).toBeLessThan(10_000); // not the 60 s a write never made would take
   });
 
   it("resuming a thread that has no checkpoint rejects nothing-to-resume, saying to send the goal again", async () => {

@@ -73,12 +73,19 @@ function observe(result: unknown): unknown {
 }
 
 /**
- * Registers `value` before it is handed to LangGraph as a task's return value; the promise
- * resolves once a watched checkpointer has saved it, and rejects with a `checkpoint-failed`
- * error if saving failed or did not settle within `timeoutMs`.
+ * Registers `value` before it is handed to LangGraph as a task's return value: `started` resolves
+ * when a watched checkpointer is given it, `saved` once it has saved it, and rejects with a
+ * `checkpoint-failed` error if saving failed or did not settle within `timeoutMs`.
  */
-export function whenSaved(value: object, timeoutMs: number): { saved: Promise<void>; forget(): void } {
+export function whenSaved(
+  value: object,
+  timeoutMs: number,
+): { saved: Promise<void>; started: Promise<void>; forget(): void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let start!: () => void;
+  const started = new Promise<void>((resolve) => {
+    start = resolve;
+  });
   const saved = new Promise<void>((resolve, reject) => {
     timer = setTimeout(() => {
       waiting.delete(value);
@@ -90,6 +97,7 @@ export function whenSaved(value: object, timeoutMs: number): { saved: Promise<vo
       );
     }, timeoutMs);
     waiting.set(value, (written) => {
+      start();
       written.then(
         () => resolve(),
         (error: unknown) =>
@@ -109,6 +117,7 @@ export function whenSaved(value: object, timeoutMs: number): { saved: Promise<vo
   saved.then(settle, settle);
   return {
     saved,
+    started,
     forget() {
       waiting.delete(value);
       clearTimeout(timer);

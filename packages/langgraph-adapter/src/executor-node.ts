@@ -153,10 +153,8 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
       (value): value is AbortSignal => value !== undefined,
     );
     const signal = signals.length > 1 ? AbortSignal.any(signals) : controller.signal;
-    // Outcomes are applied once saved only when the node can see the save (a watched checkpointer
-    // that writes during the run).
-    const checkpointer = config.configurable?.__pregel_checkpointer;
-    const confirmSaves = isWatched(checkpointer) && config.configurable?.__pregel_durability !== "exit";
+    // Outcomes are applied once saved only when the node can see the save (a watched checkpointer).
+    const confirmSaves = isWatched(config.configurable?.__pregel_checkpointer);
 
     let replaying = true;
     let closed = false;
@@ -244,7 +242,7 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
             }
             unsaved = [...records, ...unsaved];
           } else if (write) {
-            await write.saved; // a failed write fails the node (track): nothing more is applied
+            await untilSaved(write); // a failed write fails the node (track): nothing more is applied
             for (const record of records) applyRecord(record);
           }
           saving = false;
@@ -381,7 +379,7 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
         if (ran.has(token)) {
           // The end of the log. Its (empty) batch must be saved before any outcome is: a later
           // replay reads the log up to the first position with nothing saved.
-          await write?.saved;
+          if (write) await untilSaved(write);
           break;
         }
         write?.forget();
@@ -426,6 +424,21 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
   }
 
   return executor_;
+}
+
+/**
+ * Waits until the write of a record call that ran here has succeeded (rejects if it failed).
+ * LangGraph hands a task's value to the saver as the call returns, within the same turn of the
+ * event loop; if it has not by the next turn, it writes nothing during the run (durability
+ * "exit"), and there is nothing to wait for.
+ */
+async function untilSaved(write: ReturnType<typeof whenSaved>): Promise<void> {
+  const started = await Promise.race([
+    write.started.then(() => true),
+    new Promise<boolean>((resolve) => setImmediate(resolve, false)),
+  ]);
+  if (started) await write.saved;
+  else write.forget();
 }
 
 /** Waits until every call is known to run here or to have been saved before (bounded). */
