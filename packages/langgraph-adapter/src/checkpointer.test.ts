@@ -4,12 +4,15 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
 import { MemorySaver } from "@langchain/langgraph";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type { PendingWrite } from "@langchain/langgraph-checkpoint";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { watchCheckpointer } from "./checkpointer.js";
 import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent, createPlanExecuteGraph } from "./graph.js";
+import { handlePoolErrors } from "./pool-errors.js";
 import { planReply, scriptedModel, toolStep } from "./test-helpers.js";
 
 /** A MemorySaver whose writes fail while `down` is set (like a database that went away). */
@@ -100,6 +103,31 @@ describe("a checkpointer that fails mid-run", () => {
     expect(state.outcome?.status).toBe("completed");
     expect(runs).toEqual(["a", "b", "c", "d"]);
     expect(Date.now() - started).toBeLessThan(10_000); // not the 60 s a write never made would take
+  });
+
+  it("a database that is not there when the run starts: invoke rejects checkpoint-failed, the process lives", async () => {
+    const { createServer } = await import("node:net");
+    // a port with nothing listening: take a free one, then close it
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const address = probe.address() as { port: number };
+        probe.close(() => resolve(address.port));
+      });
+    });
+    const pool = handlePoolErrors(
+      new pg.Pool({ connectionString: `postgresql://postgres@127.0.0.1:${port}/x` }),
+    );
+    const { model } = scriptedModel({ planner: [planReply([])] });
+    const agent = createPlanExecuteAgent({ model, checkpointer: new PostgresSaver(pool) });
+    try {
+      for (const input of [{ goal: "g" }, null]) {
+        const error = await agent.invoke(input, thread("down")).catch((caught: unknown) => caught);
+        expect(error).toMatchObject({ name: "PlanExecuteError", code: "checkpoint-failed" });
+        expect((error as Error).cause).toMatchObject({ code: "ECONNREFUSED" });
+      }
+    } finally {
+      await pool.end();
+    }
   });
 
   it("resuming a thread that has no checkpoint rejects nothing-to-resume, saying to send the goal again", async () => {
