@@ -56,7 +56,8 @@ async function exitOf(child: Child, ms: number) {
   }
 }
 
-async function waitUntil(condition: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+// Generous: on a loaded machine a child process takes many seconds to start.
+async function waitUntil(condition: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await condition().catch(() => false)) return;
@@ -172,7 +173,7 @@ describe.skipIf(!postgresAvailable)("crash-resume with PostgresSaver in child pr
     const { first, exit } = await interrupt("sigkill", "SIGKILL");
     expect(exit).toEqual({ code: null, signal: "SIGKILL" });
     await resumeAndCheck("sigkill", first.process.pid!);
-  }, 60_000);
+  }, 120_000);
 
   it.each(["SIGTERM", "SIGINT"] as const)(
     "%s: the child aborts the run through its signal, exits once the checkpointer has flushed, and resumes",
@@ -186,6 +187,6 @@ describe.skipIf(!postgresAvailable)("crash-resume with PostgresSaver in child pr
       expect(count(stopped, "aborted")).toMatchObject({ slow: 1, pay: 1 });
       await resumeAndCheck(thread, first.process.pid!);
     },
-    60_000,
+    120_000,
   );
 });

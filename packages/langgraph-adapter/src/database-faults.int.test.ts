@@ -79,7 +79,7 @@ async function exitOf(child: Child, ms: number) {
   }
 }
 
-async function waitUntil(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
+async function waitUntil(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (condition()) return;
