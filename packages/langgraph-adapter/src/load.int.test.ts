@@ -10,7 +10,8 @@ import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.
 import { roleOf, toolStep } from "./test-helpers.js";
 import { ScriptedChatModel } from "./testing.js";
 
-const RUNS = 50;
+/** Concurrent runs; `LOAD_RUNS=500` for more (seen passing with 200 and 500). */
+const RUNS = Number(process.env.LOAD_RUNS ?? 50);
 const FAN_OUT = 6;
 
 describe.skipIf(!postgresAvailable)("load on one graph and one Postgres saver", () => {
