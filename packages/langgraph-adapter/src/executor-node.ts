@@ -5,7 +5,7 @@
 // outcomes it is given, and LangGraph saves that as a pending write of the node. The node makes
 // these calls from its own context, one at a time (outcomes that arrive meanwhile go into the next
 // batch, so a burst of N outcomes costs a few calls, not N); an outcome is applied to the state
-// machine as soon as it is known. LangGraph identifies a task call by its position among its
+// machine once saved ("Saved before applied", below). LangGraph identifies a task call by its position among its
 // caller's calls: if the process dies mid-node, resuming the thread runs the node again,
 // and its record calls return the saved batches in order until the first call that runs (nothing
 // was saved there: the end of the log). The node applies the saved outcomes in their original
