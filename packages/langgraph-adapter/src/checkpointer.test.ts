@@ -130,9 +130,11 @@ describe("a checkpointer that fails mid-run", () => {
     }
   });
 
-  it("resuming a thread that has no checkpoint rejects nothing-to-resume, saying to send the goal again", async () => {
+  it("resuming a thread that has no checkpoint rejects nothing-to-resume, saying to send the goal again (withConfig keeps it)", async () => {
     const { model } = scriptedModel({ planner: [planReply([])] });
-    const agent = createPlanExecuteAgent({ model, checkpointer: new MemorySaver() });
+    const agent = createPlanExecuteAgent({ model, checkpointer: new MemorySaver() }).withConfig({
+      tags: ["x"],
+    });
     const error = await agent.invoke(null, thread("never-started")).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: "PlanExecuteError", code: "nothing-to-resume" });
     expect((error as Error).message).toContain("invoke({ goal }, config)");

@@ -20,9 +20,13 @@ type Stream = (input: unknown, options?: StreamOptions) => Promise<AsyncIterable
  * Replaces `graph.stream` (which `invoke` and `streamEvents` call) with a guarded one; the graph
  * is the agent's own instance, made by `withConfig`.
  */
-export function guardRuns<Graph extends { stream: unknown }>(graph: Graph): Graph {
+export function guardRuns<Graph extends { stream: unknown; withConfig: unknown }>(graph: Graph): Graph {
   const stream = (graph.stream as Stream).bind(graph);
+  const withConfig = (graph.withConfig as (config: unknown) => Graph).bind(graph);
   (graph as { stream: Stream }).stream = (input, options) => guardedStream(stream, input, options);
+  // withConfig makes a new instance: guard it too
+  (graph as { withConfig: (config: unknown) => Graph }).withConfig = (config) =>
+    guardRuns(withConfig(config));
   return graph;
 }
 
