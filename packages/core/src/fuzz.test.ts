@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Executor, type PlannerOutput, type RunResult, runPlan, unexpected } from "./runtime.js";
 import type { RunState } from "./schemas.js";
+import type { RunEvent } from "./transition.js";
 import { parseRun, serializeRun } from "./serialize.js";
 import { fuzzReplay, fuzzRuns, recordUnhandledRejections } from "../../../scripts/fuzz-settings.js";
 
@@ -206,6 +207,13 @@ function checkResult(result: RunResult, fuzz: Case, resumed = false) {
   expect(parseRun(serializeRun(state)).outcome).toEqual(state.outcome);
 }
 
+/** Every run that starts ends with exactly one `run-end`, its last event, carrying the outcome. */
+function checkEvents(events: RunEvent[], result: RunResult, fresh: boolean) {
+  if (fresh) expect(events[0]?.type).toBe("run-start");
+  expect(events.filter((event) => event.type === "run-end")).toHaveLength(1);
+  expect(events.at(-1)).toMatchObject({ type: "run-end", outcome: result.outcome });
+}
+
 /** Fails (instead of waiting forever) when a run does not end: a hang is a bug to report. */
 async function bounded<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -233,6 +241,7 @@ describe("fuzzing runPlan", () => {
             : setTimeout(() => controller.abort(reason), fuzz.abortAfterMs);
         const saved: string[] = [];
         const saveErrors: unknown[] = [];
+        const events: RunEvent[] = [];
         const started = Date.now();
         let result: RunResult;
         try {
@@ -241,6 +250,7 @@ describe("fuzzing runPlan", () => {
               ...options,
               goal: "fuzz ✨ the runtime",
               signal: controller.signal,
+              onEvent: (event) => events.push(event),
               onState: (state: RunState) => {
                 try {
                   saved.push(serializeRun(state));
@@ -255,6 +265,7 @@ describe("fuzzing runPlan", () => {
           if ((error as Error).message?.includes("did not end")) throw error;
           // the only documented rejection here: the signal was aborted before the start
           expect(error).toBe(reason);
+          expect(events).toEqual([]); // it never started
           seen.rejected++;
           return;
         } finally {
@@ -263,6 +274,7 @@ describe("fuzzing runPlan", () => {
         expect(Date.now() - started).toBeLessThan(5000);
         expect(saveErrors).toEqual([]); // every intermediate state could be saved
         checkResult(result, fuzz);
+        checkEvents(events, result, true);
         seen[result.status]++;
 
         // Crash: take a saved state, resume from it; done steps there are never executed again.
@@ -270,8 +282,15 @@ describe("fuzzing runPlan", () => {
         const snapshot = parseRun(saved[fuzz.crashAt % saved.length]!);
         const done = (snapshot.plan?.steps ?? []).filter((step) => step.status === "done");
         const before = new Map(executions);
-        const resumed = await bounded(runPlan({ ...options, state: snapshot }), "the resumed run");
+        const resumedEvents: RunEvent[] = [];
+        const resumed = await bounded(
+          runPlan({ ...options, state: snapshot, onEvent: (event) => resumedEvents.push(event) }),
+          "the resumed run",
+        );
         checkResult(resumed, fuzz, true);
+        // a run resumed before its end ends with one run-end; one that had ended stays silent
+        if (snapshot.outcome === null) checkEvents(resumedEvents, resumed, false);
+        else expect(resumedEvents).toEqual([]);
         for (const step of done) {
           expect(resumed.results[step.id]).toEqual(step.result);
           const key = `${snapshot.runId}:${step.revision}:${step.id}`;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runPlan } from "./runtime.js";
 import type { RunState, Step, StepSpecInput } from "./schemas.js";
 import { indexOf, StepIndex } from "./step-index.js";
-import { createRun, isTerminal, type RunInput, transition } from "./transition.js";
+import { createRun, isTerminal, type RunEvent, type RunInput, transition } from "./transition.js";
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
 
@@ -74,9 +74,11 @@ function randomRunProperty(options: {
     fc.integer({ min: 1, max: maxConcurrency }),
     fc.integer({ min: 0, max: 3 }),
     fc.integer({ min: 1, max: 3 }),
-    (plan, choices, concurrency, maxReplans, maxAttempts) => {
-      const config = { concurrency, maxReplans, maxAttempts, maxSteps: maxPlanSteps + 8 };
+    fc.boolean(),
+    (plan, choices, concurrency, maxReplans, maxAttempts, requireApproval) => {
+      const config = { concurrency, maxReplans, maxAttempts, maxSteps: maxPlanSteps + 8, requireApproval };
       let state = createRun({ runId: "r", goal: "g", config });
+      const events: RunEvent[] = [];
       let at = 0;
       let replanCount = 0;
       const inputs: RunInput[] = [
@@ -85,7 +87,16 @@ function randomRunProperty(options: {
       ];
       for (let turn = 0; turn < choices.length && !isTerminal(state); turn++) {
         const input = inputs.shift() ?? randomInput(state, choices[turn]!, ++at, replanCount++);
-        const next = transition(state, input).state;
+        const result = transition(state, input);
+        events.push(...result.events);
+        const next = result.state;
+        // An empty replacement for a failed step is the replanner giving up: never a completion.
+        const gaveUp =
+          input.type === "replan" &&
+          Array.isArray(input.output) &&
+          input.output.length === 0 &&
+          state.plan?.steps.some((step) => step.status === "failed");
+        if (gaveUp && next.outcome?.status !== "budget-exceeded") expect(next.status).toBe("failed");
         // Another transition from the same state, thrown away: it must not disturb either one.
         if (turn % 3 === 0 && !isTerminal(state)) {
           transition(state, randomInput(state, choices[turn]! + 1, at, -turn));
@@ -95,6 +106,14 @@ function randomRunProperty(options: {
       }
       expect(isTerminal(state)).toBe(true);
       expect(state.replans).toBeLessThanOrEqual(maxReplans);
+      // Whatever the path (a rejected plan included): one run-start, then exactly one run-end, last.
+      expect(events[0]?.type).toBe("run-start");
+      expect(events.filter((event) => event.type === "run-end")).toHaveLength(1);
+      expect(events.at(-1)).toMatchObject({ type: "run-end", outcome: state.outcome });
+      // Honest outcomes: a completed run has every step of its plan done.
+      if (state.status === "completed") {
+        expect(state.plan?.steps.filter((step) => step.status !== "done")).toEqual([]);
+      }
     },
   );
 }
@@ -142,9 +161,25 @@ function randomInput(state: RunState, choice: number, at: number, salt: number):
     options.push({ type: "replan", at, output: [{ ...fresh(2), dependsOn: ["ghost"] }] });
     options.push({ type: "replan-error", at, error: { code: "down", message: "replanner down" } });
   }
+  if (state.status === "approving" && state.plan) {
+    options.push({ type: "approve", at });
+    options.push({ type: "approve", at, steps: state.plan.steps.slice(0, 1 + (choice % 3)).map(specOf) });
+    options.push({ type: "cancel", at, reason: "plan rejected" });
+  }
   if (choice % 37 === 0) options.push({ type: "cancel", at, reason: "random" });
   if (options.length === 0) return { type: "tick", at };
   return options[choice % options.length]!;
+}
+
+/** A step's spec, for an edited plan (dependencies kept only inside the edited prefix). */
+function specOf(step: Step, index: number, steps: Step[]): StepSpecInput {
+  const kept = new Set(steps.slice(0, index).map((earlier) => earlier.id));
+  return {
+    id: step.id,
+    kind: "agent",
+    description: step.description,
+    dependsOn: step.dependsOn.filter((id) => kept.has(id)),
+  };
 }
 
 describe("properties of runPlan", () => {

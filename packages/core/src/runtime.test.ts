@@ -412,6 +412,19 @@ describe("runPlan", () => {
     });
     await expect(runPlan({ goal: "", planner: () => [] })).rejects.toMatchObject({ code: "invalid-options" });
   });
+
+  it("refuses requireApproval at once instead of waiting forever for an approval it cannot get", async () => {
+    const events: string[] = [];
+    const run = runPlan({
+      goal: "g",
+      planner: () => [agent("a")],
+      executor: () => 1,
+      budget: { requireApproval: true },
+      onEvent: (event) => events.push(event.type),
+    });
+    await expect(run).rejects.toMatchObject({ code: "invalid-options", message: /requireApproval/ });
+    expect(events).toEqual([]); // it never started
+  });
 });
 
 describe("streamPlan", () => {

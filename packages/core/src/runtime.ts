@@ -146,7 +146,10 @@ export interface RunPlanOptions {
   replanner?: Replanner;
   /** Judges each result; see {@link Checker}. */
   checker?: Checker;
-  /** Limits of the run: concurrency, steps, replans, attempts, LLM calls, tokens, wall time. */
+  /**
+   * Limits of the run: concurrency, steps, replans, attempts, LLM calls, tokens, wall time.
+   * `requireApproval` is refused (`invalid-options`): runPlan has no approval step.
+   */
   budget?: Omit<RunConfigInput, "hasReplanner">;
   /**
    * Time limit of one attempt of one step, in ms. The step's signal is aborted when it passes.
@@ -312,6 +315,16 @@ class Interpreter {
           `Option "${name}" must be a number > 0, got ${String(value)}`,
         );
       }
+    }
+    // runPlan has no approval step: a plan waiting for an `approve` input would wait forever.
+    const waitsForApproval = state
+      ? state.config.requireApproval && ["idle", "planning", "approving"].includes(state.status)
+      : budget?.requireApproval === true;
+    if (waitsForApproval) {
+      throw new ReplanError(
+        "invalid-options",
+        'runPlan cannot wait for a plan approval ("requireApproval"): approve inside your planner, or drive transition() with "approve" inputs (the LangGraph adapter does, with approvePlan)',
+      );
     }
     this.now = now;
     this.tools = tools;

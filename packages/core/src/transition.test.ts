@@ -310,6 +310,34 @@ describe("replanning", () => {
     expect(end.state.plan?.steps.map((step) => step.id)).toEqual(["a"]);
   });
 
+  it("fails the run when the replanner returns no steps while a step has failed (it gives up)", () => {
+    const { state } = startedRun([agent("a"), agent("b"), agent("c", ["a"])]);
+    const replanning = transition(state, failA).state;
+    const end = transition(replanning, { type: "replan", at: 4, output: [] });
+    expect(end.state.status).toBe("failed");
+    expect(end.state.outcome).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/replanner gave up.*failed step\(s\) a/),
+      error: { code: "replanner-gave-up" },
+    });
+    // the failed step stays in the plan; the kept running step is cancelled, the rest skipped
+    expect(statusOf(end.state)).toEqual({ a: "failed", b: "cancelled", c: "skipped" });
+    expect(end.effects).toMatchObject([{ type: "abort" }]);
+    expect(end.events.filter((event) => event.type === "run-end")).toHaveLength(1);
+    // an unexpected result replaced by nothing is the same: the goal was not reached
+    const odd = transition(startedRun([agent("a")]).state, {
+      type: "step-finish",
+      at: 3,
+      stepId: "a",
+      attempt: 1,
+      result: "?",
+      unexpected: "odd",
+    }).state;
+    expect(transition(odd, { type: "replan", at: 4, output: { steps: [] } }).state.outcome?.status).toBe(
+      "failed",
+    );
+  });
+
   it("rejects replan answers nobody asked for and on-demand replans without a replanner", () => {
     const { state } = startedRun([agent("a")], { hasReplanner: false });
     expect(() => transition(state, { type: "replan", at: 2, output: [] })).toThrow(IllegalTransitionError);

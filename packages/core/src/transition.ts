@@ -410,6 +410,17 @@ function apply(draft: Draft, input: RunInput): void {
         });
         return;
       }
+      const failedIds = state.plan.steps.filter((step) => step.status === "failed").map((step) => step.id);
+      if (check.steps.length === 0 && failedIds.length > 0) {
+        // No replacement for a failed step: the replanner gives up, and the goal is not reached.
+        draft.set({ status: "executing", replan: null, feedback: null });
+        endRun(draft, input.at, {
+          status: "failed",
+          reason: `the replanner gave up: it returned no steps to replace failed step(s) ${failedIds.join(", ")}`,
+          error: { code: "replanner-gave-up", message: "the replanner returned no steps" },
+        });
+        return;
+      }
       const revision = state.plan.revision + 1;
       const plan: Plan = {
         goal: state.goal,
