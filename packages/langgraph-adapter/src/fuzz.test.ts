@@ -3,8 +3,8 @@
 // bounds, or throws only the documented errors; no unhandled rejection; every done step's result
 // is in the final state. FUZZ_RUNS=<n> for more cases (default 1000).
 import { tool } from "@langchain/core/tools";
-import { MemorySaver } from "@langchain/langgraph";
-import type { Executor, RunState } from "@replan/core";
+import { Command, MemorySaver } from "@langchain/langgraph";
+import type { Executor, RunEvent, RunState } from "@replan/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -160,6 +160,19 @@ const caseArbitrary = fc.record({
   budget: budgetArbitrary,
   abortAfterMs: fc.option(fc.integer({ min: 0, max: 40 }), { freq: 3 }),
   finalAnswer: fc.boolean(),
+  approvePlan: fc.boolean(),
+  approvals: fc.array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant<unknown>({ action: "approve" }) },
+      fc.constant<unknown>({ action: "reject", reason: "fuzz" }),
+      dagArbitrary.map((steps): unknown => ({
+        action: "edit",
+        steps: steps.map(({ id, description, dependsOn }) => ({ id, kind: "agent", description, dependsOn })),
+      })),
+      fc.anything({ maxDepth: 1 }),
+    ),
+    { minLength: 1, maxLength: 7 },
+  ),
 });
 type Case = typeof caseArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
@@ -227,6 +240,7 @@ function setup(fuzz: Case) {
     budget: fuzz.budget,
     stepTimeoutMs: STEP_TIMEOUT_MS,
     finalAnswer: fuzz.finalAnswer,
+    approvePlan: fuzz.approvePlan,
     checker: (step, result) =>
       result === "unexpected" || step.id === "e" ? { expected: false, reason: "odd" } : { expected: true },
     checkpointer: new MemorySaver(),
@@ -285,14 +299,52 @@ function checkState(
   );
 }
 
-async function settle<T>(
-  promise: Promise<T>,
-): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+type Agent = ReturnType<typeof setup>["agent"];
+type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Streams one invocation, and answers each plan-approval interrupt with the case's next decision,
+ * collecting the progress events; settles with the final state or the error.
+ */
+async function drive(
+  agent: Agent,
+  input: unknown,
+  config: { configurable: { thread_id: string }; signal?: AbortSignal },
+  fuzz: Case,
+  events: RunEvent[],
+): Promise<Settled> {
+  let next = input;
+  let answered = 0;
   try {
-    return { ok: true, value: await promise };
+    for (;;) {
+      let value: unknown;
+      for await (const [mode, chunk] of await agent.stream(next as never, {
+        ...config,
+        streamMode: ["custom", "values"],
+      })) {
+        if (mode === "custom") events.push(chunk as RunEvent);
+        else value = chunk;
+      }
+      const snapshot = await agent.getState(config);
+      const waiting = snapshot.tasks.some((task) => (task.interrupts ?? []).length > 0);
+      if (!waiting) return { ok: true, value: value ?? snapshot.values };
+      next = new Command({ resume: fuzz.approvals[answered++ % fuzz.approvals.length] });
+    }
   } catch (error) {
     return { ok: false, error };
   }
+}
+
+/** Every run that ended (an outcome, or a planner error) published exactly one run-end, last. */
+function checkRunEnd(events: RunEvent[], ended: boolean, outcome?: unknown) {
+  const ends = events.filter((event) => event.type === "run-end");
+  if (!ended) {
+    expect(ends.length).toBeLessThanOrEqual(1);
+    return;
+  }
+  expect(ends).toHaveLength(1);
+  expect(events.at(-1)?.type).toBe("run-end");
+  if (outcome !== undefined) expect(ends[0]).toMatchObject({ outcome });
 }
 
 describe("regressions found by fuzzing", () => {
@@ -346,29 +398,46 @@ describe("fuzzing the graph", () => {
             ? undefined
             : setTimeout(() => controller.abort(abortReason), fuzz.abortAfterMs);
         const started = Date.now();
-        const first = await settle(
-          agent.invoke({ goal: "fuzz the graph" }, { ...config, signal: controller.signal }),
+        const events: RunEvent[] = [];
+        const first = await drive(
+          agent,
+          { goal: "fuzz the graph" },
+          { ...config, signal: controller.signal },
+          fuzz,
+          events,
         );
         clearTimeout(timer);
         expect(Date.now() - started).toBeLessThan(10_000);
         if (first.ok) {
           checkState(first.value as never, fuzz, returned);
+          checkRunEnd(events, true, (first.value as { outcome: unknown }).outcome);
           seen.ended++;
           return;
         }
         checkThrown(first.error, abortReason);
         if (first.error !== abortReason) {
+          checkRunEnd(events, true); // the planner gave up: its run-end went out before the error
           seen.threw++;
           return;
         }
         seen.aborted++;
         // an aborted run resumes from its checkpoint and ends too (unless it stopped before planning)
-        if ((await agent.getState(config)).next.length === 0) return;
-        const second = await settle(agent.invoke(null, config));
+        if ((await agent.getState(config)).next.length === 0) {
+          checkRunEnd(events, false);
+          return;
+        }
+        // an abort in the planner leaves no plan: resuming plans again, as a new run
+        const planned = events.some((event) => event.type === "plan-end");
+        const resumedEvents: RunEvent[] = planned ? events : [];
+        const second = await drive(agent, null, config, fuzz, resumedEvents);
         if (second.ok) {
           checkState(second.value as never, fuzz, returned, true);
+          checkRunEnd(resumedEvents, true, (second.value as { outcome: unknown }).outcome);
           seen.resumed++;
-        } else checkThrown(second.error, abortReason);
+        } else {
+          checkThrown(second.error, abortReason);
+          checkRunEnd(resumedEvents, second.error !== abortReason);
+        }
       }),
       { numRuns: fuzzRuns, ...fuzzReplay },
     );

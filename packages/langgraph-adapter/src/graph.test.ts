@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, isInterrupted, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
@@ -5,7 +6,7 @@ import type { RunEvent } from "@replan/core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PlanExecuteError } from "./errors.js";
-import { createPlanExecuteAgent, createPlanExecuteGraph } from "./graph.js";
+import { createPlanExecuteAgent, createPlanExecuteGraph, EXECUTOR_TASKS, NODES } from "./graph.js";
 import { addTool, agentStep, planReply, roleOf, scriptedModel, sleepTool, toolStep } from "./test-helpers.js";
 import { ScriptedChatModel } from "./testing.js";
 
@@ -299,6 +300,54 @@ describe("createPlanExecuteAgent", () => {
       "step-end:two",
       "run-end",
     ]);
+  });
+});
+
+describe("the updates stream", () => {
+  it("carries only node names and the executor's documented task names", async () => {
+    const { model } = scriptedModel({
+      planner: [planReply([toolStep("one", "add", { a: 1, b: 2 }), agentStep("two", ["one"])])],
+      executor: () => "two done",
+    });
+    const agent = createPlanExecuteAgent({ model, tools: [addTool] });
+    const keys = new Set<string>();
+    for await (const chunk of await agent.stream({ goal: "g" }, { streamMode: "updates" })) {
+      for (const key of Object.keys(chunk)) keys.add(key);
+    }
+    const nodes = new Set<string>(Object.values(NODES));
+    const internal = [...keys].filter((key) => !nodes.has(key));
+    expect(internal.length).toBeGreaterThan(0); // LangGraph lists the executor's tasks there
+    for (const key of internal) expect(EXECUTOR_TASKS).toContain(key);
+    // and the README says so, naming each of them
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    for (const name of EXECUTOR_TASKS) expect(readme).toContain(`\`${name}\``);
+    expect(readme).toContain("EXECUTOR_TASKS");
+  });
+});
+
+describe("run-end", () => {
+  it("is published once when the plan is rejected, and when no valid approval comes", async () => {
+    const { model } = scriptedModel({ planner: [planReply([agentStep("a")])] });
+    const agent = createPlanExecuteAgent({ model, approvePlan: true, checkpointer: new MemorySaver() });
+    const events = async (input: unknown, id: string) => {
+      const seen: RunEvent[] = [];
+      for await (const [mode, chunk] of await agent.stream(input as never, {
+        ...thread(id),
+        streamMode: ["custom", "updates"],
+      })) {
+        if (mode === "custom") seen.push(chunk as RunEvent);
+      }
+      return seen;
+    };
+    const first = await events({ goal: "g" }, "rejected");
+    expect(first.filter((event) => event.type === "run-end")).toEqual([]);
+    const rejected = await events(new Command({ resume: { action: "reject" } }), "rejected");
+    expect(rejected).toMatchObject([{ type: "run-end", outcome: { status: "cancelled" } }]);
+
+    await events({ goal: "g" }, "garbage");
+    let last: RunEvent[] = [];
+    for (let round = 0; round < 5; round++) last = await events(new Command({ resume: "?" }), "garbage");
+    expect(last).toMatchObject([{ type: "run-end", outcome: { status: "cancelled" } }]);
   });
 });
 

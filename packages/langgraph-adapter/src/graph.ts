@@ -5,10 +5,12 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import {
   type BaseCheckpointSaver,
   type BaseStore,
+  type CompiledStateGraph,
   END,
   interrupt,
   type LangGraphRunnableConfig,
   START,
+  type StateDefinition,
   StateGraph,
 } from "@langchain/langgraph";
 import {
@@ -38,7 +40,13 @@ import {
   renderPrompt,
   replanMessage,
 } from "./prompts.js";
-import { assembleRun, PlanExecuteState, type PlanExecuteStateType, runUpdate } from "./state.js";
+import {
+  assembleRun,
+  PlanExecuteState,
+  type PlanExecuteStateType,
+  type PlanExecuteUpdate,
+  runUpdate,
+} from "./state.js";
 
 /** The plan a model writes: every field required and nullable, so it suits strict JSON-schema modes. */
 export const ModelPlanSchema = z
@@ -161,6 +169,42 @@ export const NODES = {
   answer: "final_answer",
 } as const;
 
+/** A node of the graph: `planner`, `approve`, `executor`, `replanner` or `final_answer`. */
+export type PlanExecuteNode = (typeof NODES)[keyof typeof NODES];
+
+/**
+ * What {@link createPlanExecuteGraph} returns: the uncompiled `StateGraph` over
+ * {@link PlanExecuteState}, named so that declarations and editor hovers stay short.
+ */
+export type PlanExecuteGraph = StateGraph<
+  typeof PlanExecuteState,
+  PlanExecuteStateType,
+  PlanExecuteUpdate,
+  PlanExecuteNode | typeof START,
+  typeof PlanExecuteState,
+  typeof PlanExecuteState,
+  StateDefinition,
+  Record<PlanExecuteNode, PlanExecuteUpdate>
+>;
+
+/** What {@link createPlanExecuteAgent} returns: the compiled graph. */
+export type PlanExecuteAgent = CompiledStateGraph<
+  PlanExecuteStateType,
+  PlanExecuteUpdate,
+  PlanExecuteNode | typeof START,
+  typeof PlanExecuteState,
+  typeof PlanExecuteState,
+  StateDefinition,
+  Record<PlanExecuteNode, PlanExecuteUpdate>
+>;
+
+/**
+ * Names of the executor node's durable tasks. LangGraph's `updates` stream mode lists them beside
+ * the node names (e.g. `{ step: null }`, `{ record: {...} }`): they are bookkeeping, not state
+ * updates; skip every key that is not one of {@link NODES}.
+ */
+export const EXECUTOR_TASKS = ["steps", "step", "record"] as const;
+
 /** What `Command({ resume })` takes after a plan-approval interrupt. */
 export const PlanApprovalSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("approve") }),
@@ -202,7 +246,7 @@ const MAX_APPROVAL_ROUNDS = 5;
  * console.log(state.answer, state.plan);
  * ```
  */
-export function createPlanExecuteGraph(options: PlanExecuteOptions) {
+export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecuteGraph {
   const {
     model,
     tools = [],
@@ -309,7 +353,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
   };
 
   const approve = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
-    let run = assembleRun(state)!;
+    const run = assembleRun(state)!;
     let error: string | undefined;
     for (let round = 0; round < MAX_APPROVAL_ROUNDS; round++) {
       const request: PlanApprovalRequest = {
@@ -326,7 +370,9 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
       const decision = answer.data;
       if (decision.action === "reject") {
         const reason = `plan rejected${decision.reason ? `: ${decision.reason}` : ""}`;
-        return runUpdate(transition(run, { type: "cancel", at: now(), reason }).state);
+        const rejected = transition(run, { type: "cancel", at: now(), reason });
+        publish(runConfig, rejected.events); // its run-end
+        return runUpdate(rejected.state);
       }
       let steps: unknown;
       if (decision.action === "edit") {
@@ -342,12 +388,13 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions) {
       publish(runConfig, approved.events);
       return runUpdate(approved.state);
     }
-    run = transition(run, {
+    const cancelled = transition(run, {
       type: "cancel",
       at: now(),
       reason: `no valid approval after ${MAX_APPROVAL_ROUNDS} answers`,
-    }).state;
-    return runUpdate(run);
+    });
+    publish(runConfig, cancelled.events);
+    return runUpdate(cancelled.state);
   };
 
   const replanner = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
@@ -471,7 +518,7 @@ export function recursionLimitFor(budget: PlanExecuteBudget = {}): number {
  * const { answer, plan } = await agent.invoke({ goal: "Which of our services answer slower than 1 s?" });
  * ```
  */
-export function createPlanExecuteAgent(options: PlanExecuteAgentOptions) {
+export function createPlanExecuteAgent(options: PlanExecuteAgentOptions): PlanExecuteAgent {
   const { checkpointer, store, name = "plan_execute", ...graphOptions } = options;
   const compiled = createPlanExecuteGraph(graphOptions).compile({
     // watched: the executor node applies an outcome only once it is saved, and stops at a failed save

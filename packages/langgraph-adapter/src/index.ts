@@ -6,13 +6,17 @@ export { toToolFunctions } from "./executors.js";
 export type {
   PlanApproval,
   PlanApprovalRequest,
+  PlanExecuteAgent,
   PlanExecuteAgentOptions,
   PlanExecuteBudget,
+  PlanExecuteGraph,
+  PlanExecuteNode,
   PlanExecuteOptions,
 } from "./graph.js";
 export {
   createPlanExecuteAgent,
   createPlanExecuteGraph,
+  EXECUTOR_TASKS,
   ModelPlanSchema,
   NODES,
   PlanApprovalSchema,
