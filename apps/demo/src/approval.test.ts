@@ -11,6 +11,9 @@ describe.concurrent("--approve", () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toContain("proposed plan (5 steps):");
     expect(stdout).toContain("approve, edit or reject this plan? [a/e/r]");
+    // the plan tree is shown once before the prompt, not also as proposed
+    const beforePrompt = stdout.slice(0, stdout.indexOf("approve, edit or reject"));
+    expect(beforePrompt.match(/createRestockOrder/g)).toHaveLength(1);
     expect(stdout).toContain("→ approve");
     expect(stdout.indexOf("proposed plan")).toBeLessThan(stdout.indexOf("▶ start north"));
     expect(stdout).toContain("completed: all 5 steps are done");
@@ -25,6 +28,16 @@ describe.concurrent("--approve", () => {
     expect(stdout).toContain("cancelled: plan rejected: not today");
     expect(stdout).not.toContain("▶ start");
     expect(readHits(workspace)).toEqual({});
+  });
+
+  it("reject in --json: the run still ends with exactly one run-end event, then the result", async () => {
+    const { code, stdout } = await runCli(["--approve", "--json"], { input: "r\n" });
+    expect(code).toBe(4);
+    const events = jsonLines(stdout);
+    expect(events.filter((event) => event.type === "run-end")).toMatchObject([
+      { outcome: { status: "cancelled", reason: "plan rejected" } },
+    ]);
+    expect(events.slice(-2).map((event) => event.type)).toEqual(["run-end", "result"]);
   });
 
   it("stdin ending without an answer rejects", async () => {
@@ -59,6 +72,8 @@ describe.concurrent("--approve", () => {
       "notes",
     ]);
     expect(readHits(workspace)).toEqual({ getLatestRelease: 1, getReleaseNotes: 1 });
+    // the offline answer speaks of the steps that ran, with no placeholder for the others
+    expect(result.answer).toMatch(/^ACME 2\.4\.0 "Kestrel" was released on .+\nHighlights: .+\.$/);
   });
 
   it("an invalid edit is refused by the adapter and asked again", async () => {

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { accessSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 /** Exit codes of the demo. */
@@ -69,7 +71,7 @@ Options:
   --list-scenarios           list the built-in scenarios and exit
   --approve                  show the plan and ask approve / edit / reject on stdin before running it
   --thread <id>              save checkpoints under this thread id; run again with it to resume
-  --db <file>                SQLite file for checkpoints (default <workspace>/.replan/checkpoints.sqlite)
+  --db <file>                with --thread: SQLite file for checkpoints (default <workspace>/.replan/checkpoints.sqlite)
   --workspace <dir>          the folder the shell steps are confined to (default: a temp folder;
                              with --thread, <tmp>/replan-demo/<thread>)
   --diagram <file>           write the final plan as a Mermaid diagram (Markdown) to <file>
@@ -111,7 +113,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   try {
     parsed = parse(argv);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseErrorMessage(error as Error & { code?: string }));
   }
   const { values, positionals } = parsed;
   let goal: string | undefined;
@@ -147,6 +149,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   for (const name of ["scenario", "db", "workspace", "diagram", "model"] as const) {
     if (values[name] !== undefined && values[name].trim() === "") throw new UsageError(`--${name} is empty`);
   }
+  if (values.db !== undefined && thread === undefined) {
+    throw new UsageError(
+      "--db needs --thread <id>: without a thread, checkpoints stay in memory and no file is used",
+    );
+  }
   return {
     goal,
     scenario: values.scenario,
@@ -164,6 +171,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     webPort,
     help: values.help ?? false,
   };
+}
+
+/** Node's parseArgs messages, in the demo's words (its unknown-option message has an unbalanced quote). */
+function parseErrorMessage(error: Error & { code?: string }): string {
+  const option = /option '([^']+)'/i.exec(error.message)?.[1];
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) {
+    return `unknown option "${option}" (a goal that starts with "-" goes after "--")`;
+  }
+  return error.message;
 }
 
 function parse(argv: string[]) {
@@ -189,4 +205,33 @@ function parse(argv: string[]) {
       help: { type: "boolean", short: "h" },
     },
   });
+}
+
+/**
+ * Why the file given to `--diagram` cannot be written, or undefined when it can: checked before the
+ * run, so that a bad path is a usage error at once, not a failure after the whole run.
+ *
+ * @param file - the path given to `--diagram`.
+ * @example
+ * ```ts
+ * diagramProblem("/etc/passwd/plan.md"); // 'cannot write /etc/passwd/plan.md: /etc/passwd is not a folder'
+ * ```
+ */
+export function diagramProblem(file: string): string | undefined {
+  const path = resolve(file);
+  try {
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) return `cannot write ${path}: it is a folder`;
+      closeSync(openSync(path, "a")); // opens for writing without changing it
+      return undefined;
+    }
+    // The file is created after the run, with its missing folders: the nearest existing one must take it.
+    let folder = dirname(path);
+    while (!existsSync(folder)) folder = dirname(folder);
+    if (!statSync(folder).isDirectory()) return `cannot write ${path}: ${folder} is not a folder`;
+    accessSync(folder, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return `cannot write ${path}: ${(error as Error).message}`;
+  }
 }

@@ -12,10 +12,16 @@
  * @module
  */
 import module from "node:module";
-import { type CliOptions, EXIT, parseCli, USAGE, UsageError } from "./args.js";
+import { type CliOptions, diagramProblem, EXIT, parseCli, USAGE, UsageError } from "./args.js";
 import { describeScenarios, findScenario, SCENARIOS } from "./scenarios.js";
 
 async function run(): Promise<number> {
+  // `--help | head -1`: a reader that goes away is not an error (main handles it during a run).
+  const onClosedStdout = (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT.completed);
+    throw error;
+  };
+  process.stdout.on("error", onClosedStdout);
   let options: CliOptions;
   try {
     options = parseCli(process.argv.slice(2), process.env);
@@ -38,6 +44,11 @@ async function run(): Promise<number> {
     process.stderr.write(`error: unknown scenario "${options.scenario}" (known: ${known})\n`);
     return EXIT.usage;
   }
+  const diagram = options.diagram === undefined ? undefined : diagramProblem(options.diagram);
+  if (diagram !== undefined) {
+    process.stderr.write(`error: --diagram: ${diagram}\n`);
+    return EXIT.usage;
+  }
   const online = Boolean(process.env.OPENAI_API_KEY?.trim() || process.env.OPENAI_BASE_URL?.trim());
   if (!online && options.model !== undefined) {
     process.stderr.write(
@@ -53,6 +64,7 @@ async function run(): Promise<number> {
   }
   module.enableCompileCache?.();
   const { main } = await import("./main.js");
+  process.stdout.off("error", onClosedStdout);
   return main(
     { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
     options,

@@ -90,9 +90,13 @@ describe.concurrent("durable runs", () => {
       exitCode: 130,
     });
 
-    const resumed = await runCli(args);
+    // resumed in plain mode: the saved tree is shown again before the remaining steps run
+    const resumed = await runCli(args.filter((arg) => arg !== "--json"));
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(jsonLines(resumed.stdout).at(-1)).toMatchObject({ status: "completed", resumed: true });
+    expect(resumed.stdout).toMatch(
+      /plan, revision 0: 6 steps, \d done \(restored from the checkpoint\)\n\s+[▶✔] latest /,
+    );
+    expect(resumed.stdout).toContain("completed: all 6 steps are done");
     expect(readHits(workspace).getLatestRelease).toBe(1);
     expect(readHits(workspace).publishReport).toBe(1);
   });

@@ -1,6 +1,8 @@
 // End-to-end: bad input and configuration give clear messages and documented exit codes.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./test-helpers.js";
+import { runCli, startCli, tempWorkspace } from "./test-helpers.js";
 
 describe.concurrent("bad input", () => {
   it("an empty goal is a usage error (2)", async () => {
@@ -18,7 +20,9 @@ describe.concurrent("bad input", () => {
   it("an unknown flag or a bad value is a usage error (2)", async () => {
     const unknown = await runCli(["--frobnicate"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("--frobnicate");
+    expect(unknown.stderr).toBe(
+      'error: unknown option "--frobnicate" (a goal that starts with "-" goes after "--")\nRun with --help for the flags.\n',
+    );
     const speed = await runCli(["--speed", "0"]);
     expect(speed.code).toBe(2);
     expect(speed.stderr).toContain("--speed must be a number above 0");
@@ -26,6 +30,24 @@ describe.concurrent("bad input", () => {
     expect(method.code).toBe(2);
     const thread = await runCli(["--thread", "../etc"]);
     expect(thread.code).toBe(2);
+  });
+
+  it("--db without --thread, and --diagram to a path that cannot be written, are usage errors (2) before the run", async () => {
+    const db = await runCli(["--db", join(tempWorkspace(), "checkpoints.sqlite")]);
+    expect(db.code).toBe(2);
+    expect(db.stderr).toContain("error: --db needs --thread <id>");
+    expect(db.stdout).toBe(""); // nothing ran
+    const file = join(tempWorkspace(), "a-file");
+    writeFileSync(file, "x");
+    const diagram = await runCli(["--diagram", join(file, "plan.md")]);
+    expect(diagram.code).toBe(2);
+    expect(diagram.stderr).toBe(
+      `error: --diagram: cannot write ${join(file, "plan.md")}: ${file} is not a folder\n`,
+    );
+    expect(diagram.stdout).toBe("");
+    const folder = await runCli(["--diagram", tempWorkspace()]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain("it is a folder");
   });
 
   it("--model without OPENAI_API_KEY or OPENAI_BASE_URL is a configuration error (3)", async () => {
@@ -40,5 +62,21 @@ describe.concurrent("bad input", () => {
     });
     expect(code).toBe(3);
     expect(stderr).toContain("cannot reach the model server at http://127.0.0.1:9/v1");
+  });
+});
+
+describe.concurrent("a closed stdout", () => {
+  it.each([
+    ["plain", []],
+    ["--json", ["--json"]],
+  ])("(| head -1, %s) ends the demo quietly with exit 0", async (_name, flags) => {
+    const run = startCli([...flags, "--workspace", tempWorkspace()]);
+    // like head -1: read the first chunk, then go away
+    run.child.stdout!.once("data", () => run.child.stdout!.destroy());
+    const started = Date.now();
+    const finished = await run.done;
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(finished.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

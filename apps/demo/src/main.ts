@@ -64,14 +64,33 @@ export interface Io {
 export async function main(io: Io, options: CliOptions): Promise<number> {
   const startedAt = Date.now();
   const mode = options.json ? "json" : io.stdout.isTTY && !options.plain ? "live" : "plain";
+  const controller = new AbortController();
+  // A reader that goes away (`| head -3`) closes stdout: the demo then stops the run and ends
+  // quietly with exit 0, writing nothing more there.
+  let stdoutClosed = false;
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    if (stdoutClosed) return;
+    stdoutClosed = true;
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") {
+      io.stderr.write(`error: cannot write to stdout: ${error.message}\n`);
+    }
+    controller.abort(new Error("stdout closed"));
+  };
+  io.stdout.on("error", onStdoutError);
+  const stdout = {
+    write: (text: string) => (stdoutClosed ? true : io.stdout.write(text)),
+    get columns() {
+      return io.stdout.columns;
+    },
+  };
   const view = createView({
     mode,
-    stdout: io.stdout,
+    stdout,
     stderr: io.stderr,
     color: mode === "live" && !io.env.NO_COLOR,
     startedAt,
+    approve: options.approve,
   });
-  const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
@@ -92,7 +111,7 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
   const apiKey = io.env.OPENAI_API_KEY?.trim() || undefined;
   const baseURL = io.env.OPENAI_BASE_URL?.trim() || undefined;
   const result = (fields: Record<string, unknown>) => {
-    if (mode === "json") io.stdout.write(`${JSON.stringify({ type: "result", ...fields })}\n`);
+    if (mode === "json") stdout.write(`${JSON.stringify({ type: "result", ...fields })}\n`);
   };
   try {
     const online = apiKey !== undefined || baseURL !== undefined;
@@ -225,6 +244,8 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
         view.info(`thread "${threadId}" had finished; starting a new run on it`);
     }
     view.info("");
+    const savedPlan = resuming ? (before.values as { plan?: Plan | null }).plan : undefined;
+    if (savedPlan) view.resumed(savedPlan, Date.now());
 
     const config = {
       ...graphConfig,
@@ -335,9 +356,13 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
       view.info(`web view: ${web.url} stays open until Ctrl-C`);
       await web.linger(controller.signal);
     }
-    return exitCode;
+    return stdoutClosed ? EXIT.completed : exitCode;
   } catch (error) {
     reader?.close();
+    if (stdoutClosed) {
+      view.close();
+      return EXIT.completed; // the reader has what it wanted
+    }
     if (controller.signal.aborted) {
       const hint =
         options.thread !== undefined
@@ -356,6 +381,7 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
     return code;
   } finally {
     process.off("SIGINT", onSigint);
+    // The stdout listener stays: an EPIPE may still be reported after this returns.
     view.close();
     await web?.close();
     await service?.close();

@@ -58,6 +58,29 @@ function text(value: unknown, fallback = "?"): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/**
+ * A scenario's answer from the results it has, whatever the plan was (an edited plan may leave out
+ * or add steps): each line only when its results are there, then the steps of the scenario that
+ * gave no result, and the results of steps the scenario does not know.
+ */
+function answerFrom(
+  known: string[],
+  lines: (results: Record<string, unknown>) => Array<string | false | undefined>,
+): (results: Record<string, unknown>) => string {
+  return (results) => {
+    const out = lines(results).filter((line): line is string => typeof line === "string" && line !== "");
+    // Results no line speaks of: all of them when none does, else those of unknown steps.
+    const rest = Object.keys(results).filter((id) => out.length === 0 || !known.includes(id));
+    for (const id of rest) out.push(`${id}: ${cutText(text(results[id], "(no result)"), 160)}`);
+    return out.length === 0 ? "No step gave a result." : out.join("\n");
+  };
+}
+
+function cutText(value: string, width: number): string {
+  const line = value.replace(/\s+/g, " ").trim();
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
 function writeMissing(file: string, content: string): void {
   if (existsSync(file)) return;
   mkdirSync(dirname(file), { recursive: true });
@@ -131,23 +154,26 @@ const releaseReport: Scenario = {
     },
   ],
   replans: {},
-  answer(results) {
-    const version = text(pick(results.latest, "body.version"));
+  answer: answerFrom(["latest", "bugs", "changelog", "notes", "downloads", "publish"], (results) => {
     const highlights = pick(results.notes, "body.highlights");
     const bugs = pick(results.bugs, "body.items");
-    const lines = [
-      `ACME ${version} "${text(pick(results.latest, "body.codename"))}" was released on ${text(pick(results.latest, "body.date"))}.`,
-      `Highlights: ${Array.isArray(highlights) ? highlights.join("; ") : text(highlights)}.`,
-      `Downloads: ${text(pick(results.downloads, "body.total"))} in all, ${text(pick(results.downloads, "body.change"))} over last week.`,
-      `Open bugs (${text(pick(results.bugs, "body.count"))}): ${
-        Array.isArray(bugs)
-          ? bugs.map((bug) => `#${text(pick(bug, "id"))} ${text(pick(bug, "title"))}`).join(", ")
-          : "?"
-      }.`,
-      `The report is published as ${text(pick(results.publish, "body.id"))}.`,
+    return [
+      results.latest !== undefined &&
+        `ACME ${text(pick(results.latest, "body.version"))} "${text(pick(results.latest, "body.codename"))}" was released on ${text(pick(results.latest, "body.date"))}.`,
+      results.notes !== undefined &&
+        `Highlights: ${Array.isArray(highlights) ? highlights.join("; ") : text(highlights)}.`,
+      results.downloads !== undefined &&
+        `Downloads: ${text(pick(results.downloads, "body.total"))} in all, ${text(pick(results.downloads, "body.change"))} over last week.`,
+      results.bugs !== undefined &&
+        `Open bugs (${text(pick(results.bugs, "body.count"))}): ${
+          Array.isArray(bugs)
+            ? bugs.map((bug) => `#${text(pick(bug, "id"))} ${text(pick(bug, "title"))}`).join(", ")
+            : "?"
+        }.`,
+      results.publish !== undefined &&
+        `The report is published as ${text(pick(results.publish, "body.id"))}.`,
     ];
-    return lines.join("\n");
-  },
+  }),
   setup(workspace) {
     writeMissing(join(workspace, "CHANGELOG.md"), CHANGELOG);
   },
@@ -205,7 +231,7 @@ const inventory: Scenario = {
       orderStep,
     ],
   },
-  answer(results) {
+  answer: answerFrom(["north", "east", "south", "east-replica", "report", "order"], (results) => {
     const low = pick(results.report, "body.low");
     const lines = Array.isArray(low)
       ? low.map(
@@ -214,16 +240,14 @@ const inventory: Scenario = {
         )
       : [];
     return [
-      `${lines.length} items are below 10 units:`,
+      results.report !== undefined && `${lines.length} items are below 10 units:`,
       ...lines,
-      `Restock order ${text(pick(results.order, "body.orderId"))} is placed for them.`,
-      results["east-replica"] !== undefined
-        ? "The east warehouse's database was down, so its stock comes from the read replica (up to 10 minutes old)."
-        : "",
-    ]
-      .filter(Boolean)
-      .join("\n");
-  },
+      results.order !== undefined &&
+        `Restock order ${text(pick(results.order, "body.orderId"))} is placed for them.`,
+      results["east-replica"] !== undefined &&
+        "The east warehouse's database was down, so its stock comes from the read replica (up to 10 minutes old).",
+    ];
+  }),
   setup() {},
 };
 
@@ -301,25 +325,31 @@ const diskAudit: Scenario = {
       },
     ],
   },
-  answer(results) {
-    const stdout = (id: string) => text(pick(results[id], "stdout"), "").trim();
-    const sizes = stdout("sizes")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => {
-        const [size, folder] = line.split(/\s+/);
-        return `${folder} ${size} KB`;
-      });
-    const big = stdout("big-files").split("\n").filter(Boolean);
-    return [
-      `Folder sizes: ${sizes.join(", ") || "?"}.`,
-      `Files over 20 KB: ${big.join(", ") || "none"}.`,
-      `logs/app.log has ${stdout("errors") || "?"} ERROR lines, e.g. "${stdout("last-errors").split("\n")[0] ?? ""}".`,
-      results["tmp-size"] !== undefined
-        ? `There is no tmp folder at the top; the one found is cache/tmp, ${stdout("tmp-size").split(/\s+/)[0] ?? "?"} KB.`
-        : `tmp: ${stdout("tmp") || "?"}`,
-    ].join("\n");
-  },
+  answer: answerFrom(
+    ["sizes", "big-files", "errors", "last-errors", "tmp", "find-tmp", "tmp-size"],
+    (results) => {
+      const stdout = (id: string) => text(pick(results[id], "stdout"), "").trim();
+      const sizes = stdout("sizes")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const [size, folder] = line.split(/\s+/);
+          return `${folder} ${size} KB`;
+        });
+      const big = stdout("big-files").split("\n").filter(Boolean);
+      const example = stdout("last-errors").split("\n")[0];
+      return [
+        results.sizes !== undefined && `Folder sizes: ${sizes.join(", ") || "none"}.`,
+        results["big-files"] !== undefined && `Files over 20 KB: ${big.join(", ") || "none"}.`,
+        results.errors !== undefined &&
+          `logs/app.log has ${stdout("errors") || "0"} ERROR lines${example ? `, e.g. "${example}"` : ""}.`,
+        results.errors === undefined && example ? `An ERROR line of logs/app.log: "${example}".` : false,
+        results["tmp-size"] !== undefined &&
+          `There is no tmp folder at the top; the one found is cache/tmp, ${stdout("tmp-size").split(/\s+/)[0]} KB.`,
+        results.tmp !== undefined && `tmp: ${stdout("tmp") || "empty"}`,
+      ];
+    },
+  ),
   setup(workspace) {
     writeMissing(join(workspace, "logs", "app.log"), logLines("app", 700, 50));
     writeMissing(join(workspace, "logs", "worker.log"), logLines("worker", 60, 100));

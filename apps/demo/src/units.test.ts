@@ -4,7 +4,7 @@ import type { Plan } from "@replan/core";
 import { describe, expect, it } from "vitest";
 import { readSteps, revise } from "./offline-model.js";
 import { findScenario, matchScenario } from "./scenarios.js";
-import { planTree, shortError } from "./view.js";
+import { createView, planTree, shortError } from "./view.js";
 
 const step = (id: string, dependsOn: string[] = []) => ({
   id,
@@ -26,6 +26,104 @@ describe("planTree", () => {
     expect(
       planTree(plan).map((row) => `${row.prefix}${row.step.id} ${row.others.join(",")}`.trimEnd()),
     ).toEqual(["a", "├─ c", "└─ d", "   └─ e c,b", "b"]);
+  });
+});
+
+describe("the live view", () => {
+  // A terminal of `columns` that keeps what is written; `screen()` is the text without ANSI codes.
+  const terminal = (columns: number) => {
+    let text = "";
+    return {
+      columns,
+      write: (chunk: string) => {
+        text += chunk;
+        return true;
+      },
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape codes
+      screen: () => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ""),
+    };
+  };
+  const toolStep = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
+    ...step(id),
+    kind: "tool" as const,
+    tool: "publishReport",
+    args: { body: { title: "ACME ${latest.body.version} release report", text: "x".repeat(80) } },
+    status,
+    ...extra,
+  });
+  const view = (stdout: ReturnType<typeof terminal>, startedAt: number) =>
+    createView({ mode: "live", stdout, stderr: terminal(80), color: true, startedAt });
+
+  it("shows the steps in flight as ⊘ once the run is stopped (Ctrl-C), not as frozen spinners", () => {
+    const stdout = terminal(100);
+    const live = view(stdout, Date.now());
+    const plan = { goal: "g", revision: 0, steps: [toolStep("a", "running", { startedAt: Date.now() })] };
+    live.event({ type: "plan-end", at: Date.now(), plan } as never);
+    live.close();
+    const last = stdout
+      .screen()
+      .split("\n")
+      .filter((line) => line.includes(" a "));
+    expect(last.at(-1)).toMatch(/^\s+⊘ a /);
+  });
+
+  it("fits the final tree to the terminal's width, durations and all", () => {
+    const stdout = terminal(60);
+    const live = view(stdout, 0);
+    const plan = {
+      goal: "g",
+      revision: 0,
+      steps: [
+        toolStep("latest", "done", { startedAt: 0, endedAt: 1234 }),
+        toolStep("publish", "done", { dependsOn: ["latest"], startedAt: 1300, endedAt: 2300 }),
+      ],
+    };
+    live.finish({
+      status: "completed",
+      reason: "done",
+      answer: null,
+      plan: plan as never,
+      usage: null,
+      notes: [],
+    });
+    live.close();
+    const rows = stdout
+      .screen()
+      .split("\n")
+      .filter((line) => line.includes("publishReport"));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect([...row].length).toBeLessThanOrEqual(59);
+    expect(rows[0]).toMatch(/ 1\.2s$/);
+    expect(rows[1]).toMatch(/ 1\.0s$/);
+  });
+
+  it("on resume, shows the saved tree, and steps in flight at the crash exclude the downtime", () => {
+    const stdout = terminal(100);
+    const resumedAt = 100_000;
+    const live = createView({
+      mode: "plain",
+      stdout,
+      stderr: terminal(80),
+      color: false,
+      startedAt: resumedAt,
+    });
+    const plan = {
+      goal: "g",
+      revision: 0,
+      steps: [
+        toolStep("before", "done", { startedAt: 1_000, endedAt: 2_000 }), // ended before the crash
+        toolStep("across", "running", { startedAt: 3_000 }), // in flight at the crash
+      ],
+    };
+    live.resumed(plan as never, resumedAt);
+    expect(stdout.screen()).toContain("plan, revision 0: 2 steps, 1 done (restored from the checkpoint)");
+    expect(stdout.screen()).toMatch(/✔ before .* 1\.0s/);
+    live.event({
+      type: "step-end",
+      at: resumedAt + 1_000,
+      step: { ...plan.steps[1], status: "done", endedAt: resumedAt + 1_000 },
+    } as never);
+    expect(stdout.screen()).toContain("✔ done  across (1.0s)");
   });
 });
 
@@ -74,6 +172,21 @@ describe("scenarios", () => {
     );
     expect(first.map((entry) => entry.id)).toEqual(["east-replica", "report", "order"]);
     expect(revise(inventory, { east: "failed" }, used)).toEqual([]);
+  });
+
+  it("answers from the results there are, whatever the plan was (an edit may drop or add steps)", () => {
+    const audit = findScenario("disk-audit")!;
+    expect(audit.answer({ sizes: { stdout: "12\tlogs\n" }, extra: { body: "x" } })).toBe(
+      'Folder sizes: logs 12 KB.\nextra: {"body":"x"}',
+    );
+    expect(audit.answer({ errors: { stdout: "14\n" } })).toBe("logs/app.log has 14 ERROR lines.");
+    expect(audit.answer({})).toBe("No step gave a result.");
+    const inventory = findScenario("inventory")!;
+    expect(inventory.answer({ north: { body: {} } })).toBe('north: {"body":{}}');
+    for (const scenario of [audit, inventory, findScenario("release-report")!]) {
+      const latest = { body: { version: "1", codename: "K", date: "today" } };
+      expect(scenario.answer({ latest })).not.toMatch(/\?|""/);
+    }
   });
 
   it("reads statuses and results back from a prompt", () => {

@@ -44,6 +44,11 @@ export interface View {
    * count from then, not from the time the plan was proposed.
    */
   approved(at: number): void;
+  /**
+   * A run resumed from a checkpoint at `at`, with its saved plan: the tree is shown again, and the
+   * steps that were in flight count their durations from `at` (the downtime is not theirs).
+   */
+  resumed(plan: Plan, at: number): void;
   /** Writes a prompt (no newline) before reading an answer. */
   prompt(text: string): void;
   /** The end of the run. */
@@ -64,6 +69,11 @@ export interface ViewOptions {
   color: boolean;
   /** The start of this process's run, to show relative times and spot events replayed from a checkpoint. */
   startedAt: number;
+  /**
+   * The plan waits for an approval: the planner's plan is shown once, with the approval prompt,
+   * not also when it is proposed.
+   */
+  approve?: boolean;
 }
 
 const ESC = "\u001b[";
@@ -277,13 +287,14 @@ function jsonView({ stdout, stderr }: ViewOptions): View {
     event: (event) => line(event),
     approval: (plan, error) => line({ type: "approval-request", plan, ...(error ? { error } : {}) }),
     approved: () => {},
+    resumed: () => {},
     prompt: (text) => stderr.write(text),
     finish: () => {},
     close: () => {},
   };
 }
 
-function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View {
+function textView({ mode, stdout, stderr, color, startedAt, approve = false }: ViewOptions): View {
   const paint = palette(color);
   const live = mode === "live";
   let plan: Plan | null = null;
@@ -293,7 +304,14 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
   let timer: ReturnType<typeof setInterval> | undefined;
   let closed = false;
   let floor = 0;
-  const startOf = (step: Step) => Math.max(step.startedAt ?? 0, floor);
+  let awaitingApproval = approve;
+  // A step started before the floor (the approval, or the resume) counts from it, unless it had
+  // also ended before it.
+  const startOf = (step: Step) =>
+    step.endedAt !== undefined && step.endedAt <= floor
+      ? (step.startedAt ?? 0)
+      : Math.max(step.startedAt ?? 0, floor);
+  const width = () => (stdout.columns ? Math.max(20, stdout.columns - 1) : undefined);
 
   const clock = (at: number) => paint.dim(`${formatDuration(Math.max(0, at - startedAt)).padStart(6)}`);
   const restored = (at: number) => (at < startedAt ? paint.dim(" (restored from the checkpoint)") : "");
@@ -321,19 +339,26 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
     return "";
   };
 
+  /** The plan as tree lines, each fitted to the terminal's width (the action gives way first). */
   const treeLines = (current: Plan): string[] => {
     const rows = planTree(current);
-    const width = Math.max(...rows.map((row) => visibleLength(row.prefix) + row.step.id.length), 4);
+    const nameWidth = Math.max(...rows.map((row) => visibleLength(row.prefix) + row.step.id.length), 4);
+    const columns = width();
     return rows.map(({ step, prefix, others }) => {
       const name = `${prefix}${step.id}`;
-      const pad = " ".repeat(Math.max(0, width - visibleLength(name)));
+      const pad = " ".repeat(Math.max(0, nameWidth - visibleLength(name)));
       const after = others.length > 0 ? paint.dim(` ← ${others.join(", ")}`) : "";
       const error =
         step.status === "failed" && step.error
           ? paint.red(`  ${cut(shortError(step.error.message), 70)}`)
           : "";
       const time = timing(step);
-      return `    ${icon(step)} ${paint.dim(prefix)}${paint.bold(step.id)}${pad}  ${paint.dim(stepAction(step))}${after}${time ? `  ${time}` : ""}${error}`;
+      const head = `    ${icon(step)} ${paint.dim(prefix)}${paint.bold(step.id)}${pad}  `;
+      const tail = `${after}${time ? `  ${time}` : ""}`;
+      const room = columns === undefined ? 56 : columns - visibleLength(head) - visibleLength(tail);
+      const action = paint.dim(stepAction(step, Math.min(56, Math.max(8, room))));
+      const line = `${head}${action}${tail}${error}`;
+      return columns === undefined ? line : fit(line, columns);
     });
   };
 
@@ -358,8 +383,8 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
   };
   const draw = () => {
     if (!live || closed) return;
-    const width = Math.max(20, (stdout.columns || 100) - 1);
-    const lines = liveLines().map((line) => fit(line, width));
+    const columns = width() ?? 99;
+    const lines = liveLines().map((line) => fit(line, columns));
     if (lines.length > 0) stdout.write(`${lines.join("\n")}\n`);
     drawn = lines.length;
   };
@@ -416,7 +441,8 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
           log(
             `${at}  ${paint.magenta("plan")}, revision ${event.plan.revision}: ${event.plan.steps.length} steps${restored(event.at)}`,
           );
-          if (!live) printPlan(event.plan);
+          // Waiting for approval, the tree comes once, with the prompt.
+          if (!live && !awaitingApproval) printPlan(event.plan);
           return;
         case "plan-error":
           return log(
@@ -488,6 +514,16 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
     },
     approved(at) {
       floor = at;
+      awaitingApproval = false;
+    },
+    resumed(saved, at) {
+      floor = at;
+      plan = saved;
+      const done = saved.steps.filter((step) => step.status === "done").length;
+      log(
+        `${clock(at)}  ${paint.magenta("plan")}, revision ${saved.revision}: ${saved.steps.length} steps, ${done} done${paint.dim(" (restored from the checkpoint)")}`,
+      );
+      if (!live) printPlan(saved);
     },
     prompt(text) {
       clear();
@@ -519,8 +555,19 @@ function textView({ mode, stdout, stderr, color, startedAt }: ViewOptions): View
     },
     close() {
       if (closed) return;
-      closed = true;
       if (timer) clearInterval(timer);
+      // Steps still shown running were stopped (Ctrl-C, an error): the last picture says so.
+      if (live && drawn > 0 && plan?.steps.some((step) => step.status === "running")) {
+        const now = Date.now();
+        plan = {
+          ...plan,
+          steps: plan.steps.map((step) =>
+            step.status === "running" ? { ...step, status: "cancelled", endedAt: now } : step,
+          ),
+        };
+        redraw();
+      }
+      closed = true;
       // The live region stays on screen as the last picture of the run.
       if (live) stdout.write(`${ESC}?25h`);
     },
