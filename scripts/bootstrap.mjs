@@ -33,6 +33,7 @@ if (task === "demo") {
   // stdin for --approve) belongs to the demo and arguments are passed through untouched.
   run(pnpm, ["exec", "turbo", "run", "build", "--filter=@replan/demo...", "--output-logs=errors-only"], {
     quiet: true,
+    hint: `the build's errors are above; to see the whole build, run from ${root}: ${[...pnpm, "run", "build"].join(" ")}`,
   });
   const result = spawnSync(node, [join(root, "apps/demo/dist/cli.js"), ...rest], { stdio: "inherit" });
   process.exit(result.status ?? 1);
@@ -51,7 +52,16 @@ function findPnpm() {
 function install() {
   if (!quiet) log("installing the workspace (pnpm install)");
   else log("preparing the demo (first run installs dependencies; later runs take seconds)");
-  run(pnpm, ["install", "--prefer-offline", ...(quiet ? ["--reporter=silent"] : [])], { quiet });
+  // Quiet, pnpm's output is kept and shown only if the install fails (a silent reporter would
+  // leave nothing to show).
+  run(pnpm, ["install", "--prefer-offline"], {
+    quiet,
+    hint: [
+      "pnpm's message is above. Check that the npm registry is reachable (npm config get registry,",
+      "and HTTPS_PROXY if you are behind a proxy), then run the same command again; to see the",
+      `whole install, run it yourself from ${root}: ${[...pnpm, "install"].join(" ")}`,
+    ].join("\n  "),
+  });
 }
 
 function localNode() {
@@ -97,7 +107,7 @@ function buildNativeModules() {
   }
 }
 
-function run([command, ...prefix], args, { quiet: silent = false, cwd = root, env = {} } = {}) {
+function run([command, ...prefix], args, { quiet: silent = false, cwd = root, env = {}, hint } = {}) {
   const result = spawnSync(command, [...prefix, ...args], {
     cwd,
     stdio: silent ? ["ignore", "pipe", "pipe"] : "inherit",
@@ -109,7 +119,7 @@ function run([command, ...prefix], args, { quiet: silent = false, cwd = root, en
   if (result.status !== 0) {
     if (silent) process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
     fail(
-      `"${[command, ...prefix, ...args].join(" ")}" exited with ${result.status ?? result.signal}`,
+      `"${[command, ...prefix, ...args].join(" ")}" exited with ${result.status ?? result.signal}${hint ? `\n  ${hint}` : ""}`,
       result.status,
     );
   }
