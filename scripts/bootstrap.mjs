@@ -35,8 +35,22 @@ if (task === "demo") {
     quiet: true,
     hint: `the build's errors are above; to see the whole build, run from ${root}: ${[...pnpm, "run", "build"].join(" ")}`,
   });
-  const result = spawnSync(node, [join(root, "apps/demo/dist/cli.js"), ...rest], { stdio: "inherit" });
-  process.exit(result.status ?? 1);
+  // Ctrl-C reaches the demo (the terminal signals its whole foreground group): the demo stops its
+  // steps and exits 130. This process waits for that instead of dying first, and runs the Node
+  // binary itself, not node_modules/.bin/node (a sh wrapper that a Ctrl-C kills at once, leaving
+  // the demo writing to the terminal after the prompt has come back).
+  process.on("SIGINT", () => {});
+  const binary = join(root, "node_modules", "node", "bin", "node");
+  const result = spawnSync(
+    existsSync(binary) ? binary : node,
+    [join(root, "apps/demo/dist/cli.js"), ...rest],
+    {
+      stdio: "inherit",
+    },
+  );
+  process.exit(
+    result.status ?? 128 + (result.signal === "SIGINT" ? 2 : result.signal === "SIGTERM" ? 15 : 9),
+  );
 } else if (tasks[task]) {
   run(pnpm, [...tasks[task], ...rest]);
 }
