@@ -108,7 +108,8 @@ function main(): number {
     const slug = relative(root, readme)
       .replace(/[^A-Za-z0-9]+/g, "-")
       .toLowerCase();
-    found.blocks.forEach((block, index) => blocks.push({ ...block, file: `${slug}-${index + 1}.mts` }));
+    for (const [index, block] of found.blocks.entries())
+      blocks.push({ ...block, file: `${slug}-${index + 1}.mts` });
   }
   for (const block of blocks) writeFileSync(join(workDir, block.file), block.code);
   const missing = linkModules(blocks, packages);
