@@ -316,12 +316,17 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
     const notes: string[] = [];
     if (options.diagram && state.plan) {
       const file = resolve(options.diagram);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(
-        file,
-        `# ${goal}\n\nPlan revision ${state.plan.revision}, ${outcome.status}: ${outcome.reason}\n\n\`\`\`mermaid\n${toMermaid(state.plan)}\n\`\`\`\n`,
-      );
-      notes.push(`diagram: ${file}`);
+      try {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(
+          file,
+          `# ${goal}\n\nPlan revision ${state.plan.revision}, ${outcome.status}: ${outcome.reason}\n\n\`\`\`mermaid\n${toMermaid(state.plan)}\n\`\`\`\n`,
+        );
+        notes.push(`diagram: ${file}`);
+      } catch (error) {
+        // Checked before the run; the path changed meanwhile. The run's outcome stands.
+        view.warn(`cannot write the diagram to ${file}: ${(error as Error).message}`);
+      }
     }
     notes.push(`workspace: ${workspace}`);
     if (options.thread !== undefined) notes.push(`thread: ${threadId} (${store.description})`);
