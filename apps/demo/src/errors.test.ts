@@ -79,4 +79,12 @@ describe.concurrent("a closed stdout", () => {
     expect(finished.stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
+
+  it("a closed stderr (--json: messages go there) does not stop the run", async () => {
+    const run = startCli(["--json", "--workspace", tempWorkspace()]);
+    run.child.stderr!.once("data", () => run.child.stderr!.destroy());
+    const finished = await run.done;
+    expect(finished.code).toBe(0);
+    expect(finished.stdout).toContain('"type":"result","status":"completed"');
+  });
 });

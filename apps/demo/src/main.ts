@@ -72,11 +72,22 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
     if (stdoutClosed) return;
     stdoutClosed = true;
     if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") {
-      io.stderr.write(`error: cannot write to stdout: ${error.message}\n`);
+      stderr.write(`error: cannot write to stdout: ${error.message}\n`);
     }
     controller.abort(new Error("stdout closed"));
   };
   io.stdout.on("error", onStdoutError);
+  // A closed stderr (`2>&1 | head`) only stops the messages: the run goes on as long as stdout does.
+  let stderrClosed = false;
+  io.stderr.on("error", () => {
+    stderrClosed = true;
+  });
+  const stderr = {
+    write: (text: string) => (stderrClosed ? true : io.stderr.write(text)),
+    get columns() {
+      return io.stderr.columns;
+    },
+  };
   const stdout = {
     write: (text: string) => (stdoutClosed ? true : io.stdout.write(text)),
     get columns() {
@@ -86,7 +97,7 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
   const view = createView({
     mode,
     stdout,
-    stderr: io.stderr,
+    stderr,
     color: mode === "live" && !io.env.NO_COLOR,
     startedAt,
     approve: options.approve,
@@ -374,14 +385,14 @@ export async function main(io: Io, options: CliOptions): Promise<number> {
           ? ` Resume with the same --thread ${options.thread}.`
           : " Pass --thread <id> to make a run resumable.";
       view.close();
-      io.stderr.write(`\ncancelled (Ctrl-C): steps in flight were stopped.${hint}\n`);
+      stderr.write(`\ncancelled (Ctrl-C): steps in flight were stopped.${hint}\n`);
       result({ status: "cancelled", reason: "cancelled with Ctrl-C", exitCode: EXIT.cancelled });
       return EXIT.cancelled;
     }
     const { code, message } = classify(error, { model: modelName, baseURL });
     web?.event({ type: "view-notice", at: Date.now(), level: "error", text: `the run stopped: ${message}` });
     view.close();
-    io.stderr.write(`error: ${message}\n`);
+    stderr.write(`error: ${message}\n`);
     result({ status: "error", reason: message, exitCode: code });
     return code;
   } finally {
