@@ -5,6 +5,7 @@
  * model is a scripted OpenAI-compatible server behind `OPENAI_BASE_URL`.
  */
 import { fileURLToPath } from "node:url";
+import { probeSandbox } from "@replan/executors-shell";
 import {
   type ScriptedOpenAIReply,
   type ScriptedOpenAIRequest,
@@ -75,7 +76,14 @@ async function reply(request: ScriptedOpenAIRequest): Promise<ScriptedOpenAIRepl
 
 beforeAll(async () => {
   scripted = await startScriptedOpenAIServer({ apiKey: API_KEY, responses: reply });
-  server = await startDevServer({ env: { OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: scripted.url } });
+  server = await startDevServer({
+    env: {
+      OPENAI_API_KEY: API_KEY,
+      OPENAI_BASE_URL: scripted.url,
+      // The shell runs in its sandbox; only a machine without bubblewrap, outside CI, runs without.
+      ...((await probeSandbox()).available || process.env.CI ? {} : { REPLAN_SHELL_SANDBOX: "false" }),
+    },
+  });
 });
 
 afterAll(async () => {
