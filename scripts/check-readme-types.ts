@@ -81,6 +81,11 @@ function linkModules(blocks: Block[], packages: Map<string, string>): string[] {
       names.add(specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!);
     }
   }
+  // A package without its own declarations has them in @types/<name> (pg): link both.
+  for (const name of [...names]) {
+    const types = `@types/${name.startsWith("@") ? name.slice(1).replace("/", "__") : name}`;
+    if ([...packages.values()].some((dir) => existsSync(join(dir, "node_modules", types)))) names.add(types);
+  }
   for (const name of names) {
     const target =
       packages.get(name) ??
