@@ -15,6 +15,7 @@ export type {
   Checker,
   ExecuteStepOptions,
   Executor,
+  ModelCallReporter,
   Planner,
   PlannerOutput,
   PlanRequest,
@@ -66,8 +67,17 @@ export {
 } from "./schemas.js";
 export { parseRun, serializeRun } from "./serialize.js";
 export { countSteps, findStep } from "./step-index.js";
-export type { Effect, Feedback, RunConfigInput, RunEvent, RunInput, TransitionResult } from "./transition.js";
-export { createRun, isTerminal, resolveConfig, stepKey, transition } from "./transition.js";
+export type {
+  Effect,
+  Feedback,
+  ModelCallEvent,
+  ModelRole,
+  RunConfigInput,
+  RunEvent,
+  RunInput,
+  TransitionResult,
+} from "./transition.js";
+export { createRun, isTerminal, llmCallRefusal, resolveConfig, stepKey, transition } from "./transition.js";
 export { sleep } from "./runtime.js";
 export type { PlanCheck, ValidatePlanOptions } from "./validate.js";
 export { checkPlan, DEFAULT_MAX_STEPS, validatePlan } from "./validate.js";

@@ -27,14 +27,33 @@ import {
   type Effect,
   type Feedback,
   isTerminal,
+  llmCallRefusal,
+  type ModelCallEvent,
   type RunConfigInput,
   type RunEvent,
   type RunInput,
   transition,
 } from "./transition.js";
 
+/**
+ * The run's side of model calls, given to planners, replanners and executors: a model layer asks
+ * it before every request, and tells it what each request cost, failed ones included.
+ */
+export interface ModelCallReporter {
+  /**
+   * Takes one LLM call from the run's budget: call it before each request to a model. False when
+   * the budget (`maxLlmCalls`, `maxTokens`) has no room for it: do not make the request (throw);
+   * the run then ends `budget-exceeded`.
+   */
+  reserveLlmCall(): boolean;
+  /** Adds LLM usage to the run's budget: each request made counts, failed ones too. */
+  reportUsage(usage: Partial<Usage>): void;
+  /** Publishes a model-call event (start, retry, end) to the run's listeners. */
+  emit(event: ModelCallEvent): void;
+}
+
 /** What an executor, tool or checker gets besides the step. */
-export interface StepContext {
+export interface StepContext extends ModelCallReporter {
   /** Aborted when the run is cancelled, ends, or the step times out: stop the work then. */
   signal: AbortSignal;
   /** Stable idempotency key (`runId:revision:stepId`), the same for every attempt of the step. */
@@ -47,15 +66,16 @@ export interface StepContext {
   plan: Plan;
   /** The results of every done step, by id. */
   results: Readonly<Record<string, unknown>>;
-  /** Adds LLM usage to the run's budget (for executors that call a model). */
-  reportUsage(usage: Partial<Usage>): void;
 }
 
 /** What a planner or replanner returns: the steps, optionally with the usage of its LLM call. */
 export type PlannerOutput = StepSpecInput[] | { steps: StepSpecInput[]; usage?: Partial<Usage> };
 
-/** What a planner is asked. */
-export interface PlanRequest {
+/**
+ * What a planner is asked. `runPlan` and the LangGraph adapter also give the
+ * {@link ModelCallReporter} functions (usage reported there is added to the returned `usage`).
+ */
+export interface PlanRequest extends Partial<ModelCallReporter> {
   goal: string;
   /** 1 for the first call; 2 when repairing an invalid plan. */
   attempt: number;
@@ -283,6 +303,8 @@ class Interpreter {
   private draining = false;
   private finished = false;
   private wallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** LLM calls reserved by planner, replanner and step calls whose usage is not in the state yet. */
+  private reservedCalls = 0;
   private resolve!: (result: RunResult) => void;
   private reject!: (error: unknown) => void;
   private readonly now: () => number;
@@ -425,17 +447,57 @@ class Interpreter {
     void task.finally(() => this.tasks.delete(task));
   }
 
+  /**
+   * A {@link ModelCallReporter} for one planner call or step attempt: its reserved calls are
+   * released (`settle`) just before its outcome, which carries the usage, is dispatched.
+   */
+  private reporter(): { hooks: ModelCallReporter; usage: Usage; settle(): void } {
+    let reserved = 0;
+    const usage: Usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
+    const hooks: ModelCallReporter = {
+      reserveLlmCall: () => {
+        if (this.finished || isTerminal(this.state)) return false;
+        const refusal = llmCallRefusal(this.state, this.reservedCalls);
+        if (refusal) {
+          this.dispatch({ type: "budget-exhausted", at: this.now(), ...refusal });
+          return false;
+        }
+        reserved++;
+        this.reservedCalls++;
+        return true;
+      },
+      reportUsage: (reported) => addUsage(usage, reported),
+      emit: (event) => {
+        if (!this.finished) this.notify(() => this.options.onEvent?.(event));
+      },
+    };
+    const settle = () => {
+      this.reservedCalls -= reserved;
+      reserved = 0;
+    };
+    return { hooks, usage, settle };
+  }
+
   private async callPlanner(attempt: number, feedback: Feedback | null): Promise<void> {
     const { signal } = this.controller;
+    const { hooks, usage, settle } = this.reporter();
     try {
       const output = await untilAborted(
-        Promise.resolve(this.options.planner({ goal: this.state.goal, attempt, feedback, signal })),
+        Promise.resolve(this.options.planner({ goal: this.state.goal, attempt, feedback, signal, ...hooks })),
         signal,
       );
-      this.dispatch({ type: "plan", at: this.now(), output, usage: usageOf(output) });
+      settle();
+      this.dispatch({ type: "plan", at: this.now(), output, usage: addUsage(usage, usageOf(output)) });
     } catch (error) {
+      settle();
       if (signal.aborted) return;
-      this.dispatch({ type: "plan-error", at: this.now(), error: toStepError(error, "planner-failed") });
+      this.dispatch({
+        type: "plan-error",
+        at: this.now(),
+        error: toStepError(error, "planner-failed"),
+        retryable: retryableOf(error),
+        usage,
+      });
     }
   }
 
@@ -447,6 +509,7 @@ class Interpreter {
     const { signal } = this.controller;
     const { replanner } = this.options;
     const plan = this.state.plan!;
+    const { hooks, usage, settle } = this.reporter();
     try {
       const output = await untilAborted(
         Promise.resolve(
@@ -459,14 +522,23 @@ class Interpreter {
             attempt,
             feedback,
             signal,
+            ...hooks,
           }),
         ),
         signal,
       );
-      this.dispatch({ type: "replan", at: this.now(), output, usage: usageOf(output) });
+      settle();
+      this.dispatch({ type: "replan", at: this.now(), output, usage: addUsage(usage, usageOf(output)) });
     } catch (error) {
+      settle();
       if (signal.aborted) return;
-      this.dispatch({ type: "replan-error", at: this.now(), error: toStepError(error, "planner-failed") });
+      this.dispatch({
+        type: "replan-error",
+        at: this.now(),
+        error: toStepError(error, "planner-failed"),
+        retryable: retryableOf(error),
+        usage,
+      });
     }
   }
 
@@ -474,6 +546,7 @@ class Interpreter {
     const runSignal = this.controller.signal;
     if (delayMs > 0 && !(await sleep(delayMs, runSignal))) return;
     const plan = this.state.plan!;
+    const { hooks, settle } = this.reporter();
     const outcome = await executeStep(findStep(plan, stepId)!, {
       plan,
       goal: this.state.goal,
@@ -484,7 +557,10 @@ class Interpreter {
       executor: this.options.executor,
       tools: this.tools,
       checker: this.options.checker,
+      reserveLlmCall: hooks.reserveLlmCall,
+      emit: hooks.emit,
     });
+    settle();
     if (outcome.type === "aborted") return; // the run is ending: the state already says so
     this.dispatch({
       ...outcome,
@@ -533,6 +609,17 @@ export interface ExecuteStepOptions {
   tools?: Readonly<Record<string, ToolFunction>> | undefined;
   /** Judges the result. */
   checker?: Checker | undefined;
+  /**
+   * Asked before each model call of the attempt (`context.reserveLlmCall`); see
+   * {@link ModelCallReporter}.
+   * @default () => true
+   */
+  reserveLlmCall?: (() => boolean) | undefined;
+  /**
+   * Receives the attempt's model-call events (`context.emit`).
+   * @default () => {}
+   */
+  emit?: ((event: ModelCallEvent) => void) | undefined;
 }
 
 /** How one attempt of a step went: the input to feed to {@link transition}, or `aborted`. */
@@ -556,7 +643,19 @@ export type StepOutcome =
  * ```
  */
 export async function executeStep(step: Step, options: ExecuteStepOptions): Promise<StepOutcome> {
-  const { plan, goal, attempt, key, signal: runSignal, timeoutMs, executor, tools = {}, checker } = options;
+  const {
+    plan,
+    goal,
+    attempt,
+    key,
+    signal: runSignal,
+    timeoutMs,
+    executor,
+    tools = {},
+    checker,
+    reserveLlmCall = () => true,
+    emit = () => {},
+  } = options;
   // One controller per attempt, following the run's signal and the time limit (cheaper than
   // AbortSignal.any + AbortSignal.timeout, which leave a weak reference per step on the run signal).
   const controller = new AbortController();
@@ -585,11 +684,10 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
       results ??= resultsOf(plan);
       return results;
     },
-    reportUsage: (reported) => {
-      usage.llmCalls += reported.llmCalls ?? 0;
-      usage.promptTokens += reported.promptTokens ?? 0;
-      usage.completionTokens += reported.completionTokens ?? 0;
-    },
+    reportUsage: (reported) => addUsage(usage, reported),
+    // A timed-out attempt makes no more calls: its model layer would otherwise keep reserving.
+    reserveLlmCall: () => !signal.aborted && reserveLlmCall(),
+    emit,
   };
   try {
     let value = await untilAborted(Promise.resolve(invoke(step, context, executor, tools)), signal);
@@ -737,6 +835,21 @@ export function resultsOf(plan: Plan): Record<string, unknown> {
   const results: Record<string, unknown> = {};
   for (const step of plan.steps) if (step.status === "done") results[step.id] = step.result;
   return results;
+}
+
+/** Adds `more` to `usage` (in place) and returns it; missing or invalid counts add nothing. */
+function addUsage(usage: Usage, more: Partial<Usage> | undefined): Usage {
+  const count = (value: number | undefined) =>
+    typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0;
+  usage.llmCalls += count(more?.llmCalls);
+  usage.promptTokens += count(more?.promptTokens);
+  usage.completionTokens += count(more?.completionTokens);
+  return usage;
+}
+
+/** Whether another call may succeed: false when the error says so (`retryable: false`). */
+function retryableOf(error: unknown): boolean {
+  return (error as { retryable?: unknown } | null)?.retryable !== false;
 }
 
 function usageOf(output: unknown): Partial<Usage> | undefined {

@@ -126,6 +126,16 @@ export type RunInput =
       steps?: unknown;
     }
   | { type: "usage"; at: number; usage: Partial<Usage> }
+  | {
+      /**
+       * A model call was refused before it was made: the budget had no room for it (see
+       * {@link llmCallRefusal}). The run ends `budget-exceeded`.
+       */
+      type: "budget-exhausted";
+      at: number;
+      budget: BudgetName;
+      reason: string;
+    }
   | { type: "tick"; at: number }
   | { type: "resume"; at: number }
   | { type: "cancel"; at: number; reason?: string };
@@ -163,7 +173,48 @@ export type RunEvent =
   | { type: "replan-start"; at: number; revision: number; reason: ReplanReason; attempt: number }
   | { type: "replan-end"; at: number; plan: Plan; removed: string[]; added: string[] }
   | { type: "replan-error"; at: number; error: StepError; willRetry: boolean }
-  | { type: "run-end"; at: number; outcome: RunOutcome; usage: Usage };
+  | { type: "run-end"; at: number; outcome: RunOutcome; usage: Usage }
+  | ModelCallEvent;
+
+/** Who makes a model call: the planner, the replanner, an agent step's executor, or the final answer. */
+export type ModelRole = "planner" | "replanner" | "executor" | "answer";
+
+/**
+ * Progress of one model call (one request to the model's server), published by model layers
+ * through `emit` so that a watcher always sees what the run waits for.
+ */
+export type ModelCallEvent =
+  | {
+      type: "model-call-start";
+      at: number;
+      role: ModelRole;
+      /** 1 for the first request of this call, 2 for its first transport retry, ... */
+      attempt: number;
+      /** For an agent step's calls: the step. */
+      stepId?: string;
+    }
+  | {
+      type: "model-call-retry";
+      at: number;
+      role: ModelRole;
+      /** Why the previous request failed (a 429, a 5xx, a network error). */
+      error: StepError;
+      /** The wait before the next request, in ms. */
+      delayMs: number;
+      stepId?: string;
+    }
+  | {
+      type: "model-call-end";
+      at: number;
+      role: ModelRole;
+      attempt: number;
+      durationMs: number;
+      /** What the request cost: one LLM call, with the tokens the server reported. */
+      usage: Usage;
+      /** Set when the request failed. */
+      error?: StepError;
+      stepId?: string;
+    };
 
 /** What {@link transition} returns. */
 export interface TransitionResult {
@@ -477,6 +528,9 @@ function apply(draft: Draft, input: RunInput): void {
       }
       return;
     }
+    case "budget-exhausted":
+      endRun(draft, input.at, { status: "budget-exceeded", budget: input.budget, reason: input.reason });
+      return;
     case "usage":
     case "tick":
       return;
@@ -520,6 +574,36 @@ function apply(draft: Draft, input: RunInput): void {
     default:
       throw new IllegalTransitionError((input as { type: string }).type, "unknown input type");
   }
+}
+
+/**
+ * Whether the budget has room for one more model call, given the calls already made (in
+ * `state.usage`) and `inFlight` calls that were started but have not reported yet. Drivers ask it
+ * before every model call, so that a call that would exceed `maxLlmCalls` is never made.
+ *
+ * @param state - the run.
+ * @param inFlight - calls started whose usage is not in `state.usage` yet.
+ * @returns undefined when the call may be made; else the budget that refuses it, with a reason
+ *   (feed it to {@link transition} as a `budget-exhausted` input).
+ * @example
+ * ```ts
+ * const refusal = llmCallRefusal(state, 0);
+ * if (refusal) state = transition(state, { type: "budget-exhausted", at: Date.now(), ...refusal }).state;
+ * ```
+ */
+export function llmCallRefusal(
+  state: Pick<RunState, "config" | "usage">,
+  inFlight: number,
+): { budget: BudgetName; reason: string } | undefined {
+  const { config, usage } = state;
+  if (config.maxLlmCalls !== undefined && usage.llmCalls + inFlight >= config.maxLlmCalls) {
+    return { budget: "llmCalls", reason: `all ${config.maxLlmCalls} LLM calls are used up` };
+  }
+  const tokens = usage.promptTokens + usage.completionTokens;
+  if (config.maxTokens !== undefined && tokens >= config.maxTokens) {
+    return { budget: "tokens", reason: `${tokens} tokens used, the budget is ${config.maxTokens}` };
+  }
+  return undefined;
 }
 
 /** Ends the run when the LLM-call budget leaves no room for one more planner or replanner call. */
