@@ -77,7 +77,15 @@ export type {
   RunInput,
   TransitionResult,
 } from "./transition.js";
-export { createRun, isTerminal, llmCallRefusal, resolveConfig, stepKey, transition } from "./transition.js";
+export {
+  BUDGET_EXCEEDED,
+  createRun,
+  isTerminal,
+  llmCallRefusal,
+  resolveConfig,
+  stepKey,
+  transition,
+} from "./transition.js";
 export { sleep } from "./runtime.js";
 export type { PlanCheck, ValidatePlanOptions } from "./validate.js";
 export { checkPlan, DEFAULT_MAX_STEPS, validatePlan } from "./validate.js";

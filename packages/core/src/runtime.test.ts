@@ -427,6 +427,79 @@ describe("runPlan", () => {
   });
 });
 
+describe("model-call reporter (reserveLlmCall, reportUsage, emit)", () => {
+  it("never lets concurrent executors go over maxLlmCalls; calls in flight finish, the run ends budget-exceeded", async () => {
+    let made = 0;
+    const executor: Executor = async (_step, context) => {
+      for (let call = 0; call < 2; call++) {
+        if (!context.reserveLlmCall()) {
+          throw Object.assign(new Error("no budget"), { code: "budget-exceeded", retryable: false });
+        }
+        made++;
+        await delay(5);
+        context.reportUsage({ llmCalls: 1, promptTokens: 10 });
+      }
+      return "ok";
+    };
+    const planner = (request: PlanRequest) => {
+      expect(request.reserveLlmCall?.()).toBe(true);
+      made++;
+      request.reportUsage?.({ llmCalls: 1, promptTokens: 3 });
+      return ["a", "b", "c", "d"].map((id) => agent(id));
+    };
+    const result = await runPlan({
+      goal: "g",
+      planner,
+      executor,
+      budget: { maxLlmCalls: 6, concurrency: 4 },
+    });
+    expect(made).toBe(6);
+    expect(result.usage.llmCalls).toBe(6);
+    expect(result.usage.promptTokens).toBe(3 + 5 * 10);
+    expect(result.outcome).toMatchObject({ status: "budget-exceeded", budget: "llmCalls" });
+    expect(result.plan?.steps.some((step) => step.status === "cancelled")).toBe(false);
+    expect(
+      result.plan?.steps.filter((step) => step.error?.code === "budget-exceeded").length,
+    ).toBeGreaterThan(0);
+  });
+
+  it("counts the usage a failing planner reported, and does not call it again when the error is not retryable", async () => {
+    let calls = 0;
+    const events: RunEvent[] = [];
+    const result = await runPlan({
+      goal: "g",
+      planner: (request) => {
+        calls++;
+        request.emit?.({ type: "model-call-start", at: 0, role: "planner", attempt: 1 });
+        request.reportUsage?.({ llmCalls: 3, completionTokens: 7 });
+        throw Object.assign(new Error("HTTP 500, three times"), {
+          code: "model-call-failed",
+          retryable: false,
+        });
+      },
+      onEvent: (event) => events.push(event),
+    });
+    expect(calls).toBe(1);
+    expect(result.status).toBe("failed");
+    expect(result.usage).toEqual({ llmCalls: 3, promptTokens: 0, completionTokens: 7 });
+    expect(events.map((event) => event.type)).toContain("model-call-start");
+  });
+
+  it("ends budget-exceeded when the planner's first call is refused (maxLlmCalls 0)", async () => {
+    const result = await runPlan({
+      goal: "g",
+      planner: (request) => {
+        if (!request.reserveLlmCall?.())
+          throw Object.assign(new Error("no room"), { code: "budget-exceeded" });
+        return [agent("a")];
+      },
+      budget: { maxLlmCalls: 0 },
+    });
+    expect(result.outcome).toMatchObject({ status: "budget-exceeded", budget: "llmCalls" });
+    expect(result.usage.llmCalls).toBe(0);
+  });
+});
+
 describe("streamPlan", () => {
   it("yields every event in order and resolves the result", async () => {
     const run = streamPlan({

@@ -42,8 +42,9 @@ import {
 export interface ModelCallReporter {
   /**
    * Takes one LLM call from the run's budget: call it before each request to a model. False when
-   * the budget (`maxLlmCalls`, `maxTokens`) has no room for it: do not make the request (throw);
-   * the run then ends `budget-exceeded`.
+   * the budget (`maxLlmCalls`, `maxTokens`) has no room for it: do not make the request, throw an
+   * error with `code: "budget-exceeded"` (`BUDGET_EXCEEDED`) instead; the run lets what is in
+   * flight finish and ends `budget-exceeded`.
    */
   reserveLlmCall(): boolean;
   /** Adds LLM usage to the run's budget: each request made counts, failed ones too. */
@@ -457,11 +458,7 @@ class Interpreter {
     const hooks: ModelCallReporter = {
       reserveLlmCall: () => {
         if (this.finished || isTerminal(this.state)) return false;
-        const refusal = llmCallRefusal(this.state, this.reservedCalls);
-        if (refusal) {
-          this.dispatch({ type: "budget-exhausted", at: this.now(), ...refusal });
-          return false;
-        }
+        if (llmCallRefusal(this.state, this.reservedCalls)) return false;
         reserved++;
         this.reservedCalls++;
         return true;

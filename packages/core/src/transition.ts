@@ -126,16 +126,6 @@ export type RunInput =
       steps?: unknown;
     }
   | { type: "usage"; at: number; usage: Partial<Usage> }
-  | {
-      /**
-       * A model call was refused before it was made: the budget had no room for it (see
-       * {@link llmCallRefusal}). The run ends `budget-exceeded`.
-       */
-      type: "budget-exhausted";
-      at: number;
-      budget: BudgetName;
-      reason: string;
-    }
   | { type: "tick"; at: number }
   | { type: "resume"; at: number }
   | { type: "cancel"; at: number; reason?: string };
@@ -528,9 +518,6 @@ function apply(draft: Draft, input: RunInput): void {
       }
       return;
     }
-    case "budget-exhausted":
-      endRun(draft, input.at, { status: "budget-exceeded", budget: input.budget, reason: input.reason });
-      return;
     case "usage":
     case "tick":
       return;
@@ -583,14 +570,19 @@ function apply(draft: Draft, input: RunInput): void {
  *
  * @param state - the run.
  * @param inFlight - calls started whose usage is not in `state.usage` yet.
- * @returns undefined when the call may be made; else the budget that refuses it, with a reason
- *   (feed it to {@link transition} as a `budget-exhausted` input).
+ * @returns undefined when the call may be made; else the budget that refuses it, with a reason.
+ *   The caller then fails with the error code {@link BUDGET_EXCEEDED} (a planner's `plan-error`,
+ *   a step's `step-fail`): the run lets what is in flight finish, starts no more model work, and
+ *   ends `budget-exceeded`.
  * @example
  * ```ts
- * const refusal = llmCallRefusal(state, 0);
- * if (refusal) state = transition(state, { type: "budget-exhausted", at: Date.now(), ...refusal }).state;
+ * const refusal = llmCallRefusal(state, inFlight);
+ * if (refusal) throw Object.assign(new Error(refusal.reason), { code: BUDGET_EXCEEDED, retryable: false });
  * ```
  */
+/** The error code of a model call refused by the budget (see {@link llmCallRefusal}). */
+export const BUDGET_EXCEEDED = "budget-exceeded";
+
 export function llmCallRefusal(
   state: Pick<RunState, "config" | "usage">,
   inFlight: number,
@@ -608,13 +600,9 @@ export function llmCallRefusal(
 
 /** Ends the run when the LLM-call budget leaves no room for one more planner or replanner call. */
 function outOfCalls(draft: Draft, at: number): boolean {
-  const { maxLlmCalls } = draft.state.config;
-  if (maxLlmCalls === undefined || draft.state.usage.llmCalls < maxLlmCalls) return false;
-  endRun(draft, at, {
-    status: "budget-exceeded",
-    budget: "llmCalls",
-    reason: `all ${maxLlmCalls} LLM calls are used up`,
-  });
+  const refusal = llmCallRefusal(draft.state, 0);
+  if (!refusal) return false;
+  endRun(draft, at, { status: "budget-exceeded", ...refusal });
   return true;
 }
 
@@ -632,14 +620,21 @@ function planFailed(
   failure: { error: StepError; output?: unknown; retryable?: boolean },
 ): void {
   const { state } = draft;
+  const exhausted = failure.error.code === BUDGET_EXCEEDED;
   const willRetry =
     failure.retryable !== false &&
+    !exhausted &&
     state.planAttempts < state.config.maxPlanAttempts &&
     failure.error.code !== "aborted";
   draft.set({ feedback: { message: failure.error.message, output: failure.output } });
   draft.emit({ type: "plan-error", at, attempt: state.planAttempts, error: failure.error, willRetry });
   if (willRetry) callPlanner(draft, at);
-  else {
+  else if (exhausted) {
+    endRun(draft, at, {
+      status: "budget-exceeded",
+      ...(llmCallRefusal(draft.state, 0) ?? { budget: "llmCalls", reason: failure.error.message }),
+    });
+  } else {
     endRun(draft, at, {
       status: failure.error.code === "aborted" ? "cancelled" : "failed",
       reason: `the planner gave no valid plan after ${state.planAttempts} attempt(s): ${failure.error.message}`,
@@ -666,7 +661,11 @@ function replanFailed(
   failure: { error: StepError; output?: unknown; retryable?: boolean },
 ): void {
   const { state } = draft;
-  const willRetry = failure.retryable !== false && canReplan(state) && failure.error.code !== "aborted";
+  const willRetry =
+    failure.retryable !== false &&
+    canReplan(state) &&
+    failure.error.code !== "aborted" &&
+    failure.error.code !== BUDGET_EXCEEDED;
   draft.set({
     failedReplans: state.failedReplans + 1,
     feedback: { message: failure.error.message, output: failure.output },
@@ -688,6 +687,20 @@ function settle(draft: Draft, at: number): void {
   const steps = draft.state.plan.steps;
   const { running, done, pending, failed } = indexOf(steps).counts;
   const failedSteps = () => steps.filter((step) => step.status === "failed");
+  // No room for another model call: no replan; what is in flight finishes, then the run ends.
+  let exhausted: { budget: BudgetName; reason: string } | undefined;
+  if (failed > 0) {
+    const refused = failedSteps().some((step) => step.error?.code === BUDGET_EXCEEDED);
+    if (refused || canReplan(draft.state)) {
+      exhausted =
+        llmCallRefusal(draft.state, 0) ??
+        (refused ? { budget: "llmCalls", reason: "a model call was refused by the budget" } : undefined);
+    }
+  }
+  if (exhausted) {
+    if (running === 0) endRun(draft, at, { status: "budget-exceeded", ...exhausted });
+    return;
+  }
   if (failed > 0 && canReplan(draft.state)) {
     const failures = failedSteps();
     const unexpected = failures.filter((step) => step.error?.code === "unexpected-result");

@@ -4,7 +4,7 @@ const marker = Symbol.for("@replan/langgraph/error");
 
 /** Codes of the errors thrown by `@replan/langgraph`. */
 export type PlanExecuteErrorCode =
-  /** The planner's output was still invalid after the repair attempt; see `rawOutput`. */
+  /** The plan could not be read or was invalid (after the repair attempt, when thrown by the graph); see `rawOutput`. */
   | "invalid-plan"
   /** The planner's model failed (threw) on every attempt; see `cause`. */
   | "planner-failed"
@@ -22,7 +22,15 @@ export type PlanExecuteErrorCode =
    * `invoke(null, config)` on a thread with no checkpoint: nothing was saved for it (a wrong
    * `thread_id`, or the run stopped before its first checkpoint). Invoke it with the goal again.
    */
-  | "nothing-to-resume";
+  | "nothing-to-resume"
+  /** A model call failed after the transport retries (or at once, for a 4xx); see `cause`, `status`. */
+  | "model-call-failed"
+  /** A model call took longer than its `timeoutMs`; it was aborted and not retried. */
+  | "model-timeout"
+  /** A model call was not made: the run's budget (`maxLlmCalls`, `maxTokens`) had no room for it. */
+  | "budget-exceeded"
+  /** An agent step's model answered nothing (no text, no tool call), twice. */
+  | "invalid-answer";
 
 /**
  * An error thrown by the plan-and-execute graph. Failed steps are never thrown: they are recorded

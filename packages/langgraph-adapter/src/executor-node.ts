@@ -45,6 +45,7 @@ import {
   type Executor,
   executeStep,
   findStep,
+  llmCallRefusal,
   type RunEvent,
   type RunInput,
   type RunState,
@@ -211,6 +212,7 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
       return step?.status === "running" && step.attempts === attempt;
     };
     const applyRecord = (record: AttemptRecord) => {
+      release(record.stepId, record.attempt); // its usage reaches the state now (or never)
       if (!closed && isCurrent(record.stepId, record.attempt)) apply(inputOf(record));
     };
 
@@ -250,9 +252,29 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
         })(),
       );
     };
+    // LLM calls reserved by running attempts, not yet in the state's usage: released when the
+    // attempt's outcome is applied (its usage then counts), so that a call is never reserved twice.
+    const reserved = new Map<string, number>();
+    let reservedTotal = 0;
+    const release = (stepId: string, attempt: number) => {
+      const name = `${stepId}#${attempt}`;
+      reservedTotal -= reserved.get(name) ?? 0;
+      reserved.delete(name);
+    };
+    const reserveFor = (stepId: string, attempt: number) => (): boolean => {
+      if (closed) return false;
+      if (llmCallRefusal(run, reservedTotal)) return false;
+      const name = `${stepId}#${attempt}`;
+      reserved.set(name, (reserved.get(name) ?? 0) + 1);
+      reservedTotal++;
+      return true;
+    };
     const onOutcome = (stepId: string, attempt: number, outcome: StepOutcome) => {
       // An attempt that ended while the caller stops the run is saved too (it is not run again).
-      if (outcome.type === "aborted" || (closed && !guard?.signal?.aborted)) return;
+      if (outcome.type === "aborted" || (closed && !guard?.signal?.aborted)) {
+        release(stepId, attempt);
+        return;
+      }
       const record: AttemptRecord = { seq: seq++, stepId, at: now(), attempt, outcome };
       unsaved.push(record);
       save();
@@ -273,6 +295,8 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
         executor,
         tools,
         checker,
+        reserveLlmCall: reserveFor(stepId, gate.attempt),
+        emit: (event) => publish(config, [event]),
       });
     };
 

@@ -1,22 +1,20 @@
 // The three kinds of agent-step executors, and LangChain tools as tool-step functions.
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import {
-  type AIMessage,
-  type BaseMessage,
-  HumanMessage,
-  isAIMessage,
-  SystemMessage,
-  ToolMessage,
-} from "@langchain/core/messages";
+import { type BaseMessage, HumanMessage, isAIMessage, ToolMessage } from "@langchain/core/messages";
 import { type StructuredToolInterface, ToolInputParsingException } from "@langchain/core/tools";
 import { type Executor, ReplanError, type StepContext, type ToolFunction } from "@replan/core";
 import { PlanExecuteError } from "./errors.js";
-import { addUsage, usageOf } from "./models.js";
-import { describeTools, executorMessage, type PromptTemplate, renderPrompt } from "./prompts.js";
+import { MODEL_ROLE_KEY, usageOf } from "./model-call.js";
+import { isChatModel, type ModelExecutorOptions, modelExecutor } from "./model-layer.js";
+import { addUsage } from "./models.js";
+import { executorMessage } from "./prompts.js";
 
 /** Anything with LangGraph's compiled-graph `invoke` taking `{ messages }`. */
 export interface MessagesGraph {
-  invoke(input: { messages: BaseMessage[] }, config?: { signal?: AbortSignal }): Promise<unknown>;
+  invoke(
+    input: { messages: BaseMessage[] },
+    config?: { signal?: AbortSignal; metadata?: Record<string, unknown> },
+  ): Promise<unknown>;
 }
 
 /**
@@ -26,22 +24,7 @@ export interface MessagesGraph {
  */
 export type AgentStepExecutor = BaseChatModel | MessagesGraph | Executor;
 
-export interface ExecutorSettings {
-  tools: readonly StructuredToolInterface[];
-  prompt: PromptTemplate;
-  maxSteps: number;
-  maxToolIterations: number;
-  resultPreviewChars: number;
-}
-
-export function isChatModel(value: unknown): value is BaseChatModel {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { bindTools?: unknown }).bindTools === "function" &&
-    typeof (value as { invoke?: unknown }).invoke === "function"
-  );
-}
+export type ExecutorSettings = ModelExecutorOptions & { resultPreviewChars: number };
 
 function isMessagesGraph(value: unknown): value is MessagesGraph {
   if (typeof value !== "object" || value === null) return false;
@@ -63,72 +46,17 @@ export function toExecutor(executor: AgentStepExecutor, settings: ExecutorSettin
   );
 }
 
-/** A tool-calling loop: the model calls tools until it answers in text, at most `maxToolIterations` times. */
-function modelExecutor(model: BaseChatModel, settings: ExecutorSettings): Executor {
-  const { tools, prompt, maxSteps, maxToolIterations, resultPreviewChars } = settings;
-  const bound = tools.length > 0 ? model.bindTools!([...tools]) : model;
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const system = renderPrompt(prompt, { tools: describeTools(tools), maxSteps });
-  return async (step, context) => {
-    const messages: BaseMessage[] = [
-      new SystemMessage(system),
-      new HumanMessage(executorMessage(context.goal, step, context.plan, resultPreviewChars)),
-    ];
-    for (let iteration = 0; iteration < maxToolIterations; iteration++) {
-      const reply = (await bound.invoke(messages, { signal: context.signal })) as AIMessage;
-      context.reportUsage(usageOf(reply));
-      messages.push(reply);
-      const calls = reply.tool_calls ?? [];
-      if (calls.length === 0) return reply.text;
-      const answers = await Promise.all(
-        calls.map((call) => callTool(byName.get(call.name), call, context.signal, byName)),
-      );
-      messages.push(...answers);
-    }
-    throw new ReplanError(
-      "step-iterations",
-      `step "${step.id}": the model was still calling tools after ${maxToolIterations} rounds`,
-    );
-  };
-}
-
-async function callTool(
-  tool: StructuredToolInterface | undefined,
-  call: { name: string; args: Record<string, unknown>; id?: string },
-  signal: AbortSignal,
-  byName: Map<string, StructuredToolInterface>,
-): Promise<ToolMessage> {
-  const id = call.id ?? call.name;
-  if (!tool) {
-    const known = [...byName.keys()].join(", ") || "none";
-    return new ToolMessage({
-      content: `Unknown tool "${call.name}" (known: ${known})`,
-      tool_call_id: id,
-      status: "error",
-    });
-  }
-  try {
-    const answer = await tool.invoke({ type: "tool_call", id, name: call.name, args: call.args }, { signal });
-    return ToolMessage.isInstance(answer)
-      ? answer
-      : new ToolMessage({ content: String(answer), tool_call_id: id });
-  } catch (error) {
-    if (signal.aborted) throw error;
-    return new ToolMessage({
-      content: `Tool error: ${(error as Error).message}`,
-      tool_call_id: id,
-      status: "error",
-    });
-  }
-}
-
 /** An existing agent graph: the step goes in as a human message, the last AI message is the result. */
 function graphExecutor(graph: MessagesGraph, settings: ExecutorSettings): Executor {
   return async (step, context) => {
     const input = new HumanMessage(
       executorMessage(context.goal, step, context.plan, settings.resultPreviewChars),
     );
-    const output = (await graph.invoke({ messages: [input] }, { signal: context.signal })) as {
+    // The role goes down to the agent's own model calls (metadata is inherited).
+    const output = (await graph.invoke(
+      { messages: [input] },
+      { signal: context.signal, metadata: { [MODEL_ROLE_KEY]: "executor", replan_step: step.id } },
+    )) as {
       messages?: BaseMessage[];
     };
     const messages = output?.messages ?? [];

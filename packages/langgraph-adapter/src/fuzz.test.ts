@@ -238,6 +238,7 @@ function setup(fuzz: Case) {
     model,
     tools,
     executor,
+    modelRetry: { initialDelayMs: 1 },
     budget: fuzz.budget,
     stepTimeoutMs: STEP_TIMEOUT_MS,
     finalAnswer: fuzz.finalAnswer,

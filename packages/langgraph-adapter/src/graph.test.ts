@@ -210,7 +210,7 @@ describe("createPlanExecuteAgent", () => {
     expect(state.outcome?.status).toBe("completed");
     expect(counters.planner).toBe(2);
     const repair = model.calls.filter((call) => roleOf(call) === "planner")[1];
-    expect(repair?.text).toContain("Your previous plan was invalid: steps form a cycle");
+    expect(repair?.text).toContain("Your previous answer was invalid: steps form a cycle");
     expect(state.run?.planAttempts).toBe(2);
   });
 
@@ -253,15 +253,18 @@ describe("createPlanExecuteAgent", () => {
     expect(state.answer).toBe("final answer");
   });
 
-  it("stops at the LLM-call budget and answers without a model call", async () => {
+  it("stops at the LLM-call budget before the call that would exceed it, and answers without a model call", async () => {
     const { model, counters } = scriptedModel({
       planner: [planReply([agentStep("a"), agentStep("b", ["a"]), agentStep("c", ["b"])])],
     });
     const state = await createPlanExecuteAgent({ model, budget: { maxLlmCalls: 2 } }).invoke({ goal: "g" });
     expect(state.outcome).toMatchObject({ status: "budget-exceeded", budget: "llmCalls" });
     expect(counters.answer).toBe(0);
+    expect(model.calls).toHaveLength(2); // the plan and step a: step b's call was never made
+    expect(state.run?.usage.llmCalls).toBe(2);
     expect(state.answer).toContain("budget-exceeded");
-    expect(state.plan?.steps.map((step) => step.status)).toEqual(["done", "done", "skipped"]);
+    expect(state.plan?.steps.map((step) => step.status)).toEqual(["done", "failed", "skipped"]);
+    expect(state.plan?.steps[1]?.error?.code).toBe("budget-exceeded");
   });
 
   it("streams progress events on the custom stream, in order", async () => {
@@ -293,13 +296,27 @@ describe("createPlanExecuteAgent", () => {
     ).toEqual([
       "run-start",
       "plan-start",
+      "model-call-start",
+      "model-call-end",
       "plan-end",
       "step-start:one",
       "step-end:one",
       "step-start:two",
       "step-end:two",
       "run-end",
+      "model-call-start",
+      "model-call-end",
     ]);
+    const calls = events.filter((event) => event.type === "model-call-end");
+    expect(calls.map((event) => event.type === "model-call-end" && event.role)).toEqual([
+      "planner",
+      "answer",
+    ]);
+    for (const call of calls) {
+      if (call.type !== "model-call-end") continue;
+      expect(call.durationMs).toBeGreaterThanOrEqual(0);
+      expect(call.usage.llmCalls).toBe(1);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 // The plan-and-execute graph: planner → (approve) → executor ⇄ replanner → answer.
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import {
   type BaseCheckpointSaver,
@@ -17,29 +17,33 @@ import {
   type Checker,
   checkPlan,
   createRun,
-  errorMessage,
   isTerminal,
+  llmCallRefusal,
+  type ModelCallReporter,
   type RunConfigInput,
   type RunState,
-  type StepError,
   type StepSpecInput,
   transition,
+  type Usage,
 } from "@replan/core";
 import { z } from "zod";
 import { watchCheckpointer } from "./checkpointer.js";
 import { guardRuns } from "./durable-run.js";
 import { PlanExecuteError } from "./errors.js";
 import { createExecutorNode, publish } from "./executor-node.js";
-import { type AgentStepExecutor, isChatModel, toExecutor, toToolFunctions } from "./executors.js";
-import { addUsage, callStructured, rawText, type StructuredOutputMethod, usageOf } from "./models.js";
+import { type AgentStepExecutor, toExecutor, toToolFunctions } from "./executors.js";
+import { type RetryPolicy, toStepError } from "./model-call.js";
 import {
-  answerMessage,
-  DEFAULT_PROMPTS,
-  describeTools,
-  type PlanExecutePrompts,
-  renderPrompt,
-  replanMessage,
-} from "./prompts.js";
+  createPlanCallers,
+  isChatModel,
+  modelAnswer,
+  plannerMessages,
+  replannerMessages,
+  type StructuredOutputMethod,
+} from "./model-layer.js";
+import { addUsage } from "./models.js";
+import { rawText } from "./parse.js";
+import type { PlanExecutePrompts } from "./prompts.js";
 import {
   assembleRun,
   PlanExecuteState,
@@ -47,29 +51,6 @@ import {
   type PlanExecuteUpdate,
   runUpdate,
 } from "./state.js";
-
-/** The plan a model writes: every field required and nullable, so it suits strict JSON-schema modes. */
-export const ModelPlanSchema = z
-  .object({
-    steps: z.array(
-      z.object({
-        id: z.string().describe('short unique id: letters, digits, "-" and "_"'),
-        description: z.string().describe("what the step does"),
-        dependsOn: z.array(z.string()).describe("ids of the steps whose results it needs; [] if none"),
-        tool: z
-          .string()
-          .nullable()
-          .describe("for a single call of one tool with known arguments: the tool's name; otherwise null"),
-        args: z
-          .string()
-          .nullable()
-          .describe(
-            'with tool: its arguments as a JSON object string, may use "${id}" or "${id.field}"; otherwise null',
-          ),
-      }),
-    ),
-  })
-  .describe("A plan: the steps to achieve the goal");
 
 /** Limits of a run; see `@replan/core`'s `RunConfigInput` for each. */
 export type PlanExecuteBudget = Omit<RunConfigInput, "hasReplanner">;
@@ -97,11 +78,22 @@ export interface PlanExecuteOptions {
    */
   replannerModel?: BaseChatModel;
   /**
-   * How structured output is asked for. Local OpenAI-compatible servers (Ollama, vLLM, llama.cpp,
-   * LM Studio) usually want `"functionCalling"`; OpenAI's own models handle `"jsonSchema"`.
-   * @default the model's default
+   * How plans are asked for: `"functionCalling"` (a forced tool call: OpenAI and most local
+   * servers), `"jsonSchema"` or `"jsonMode"`. The answer is parsed by this package either way.
+   * @default "functionCalling"
    */
   structuredOutputMethod?: StructuredOutputMethod;
+  /**
+   * Time limit of one model request, in ms: past it the request is aborted (not retried).
+   * @default 120000
+   */
+  modelTimeoutMs?: number;
+  /**
+   * Transport retries of a model call (HTTP 429, 5xx, network errors): `maxRetries` (2),
+   * `initialDelayMs` (1000, doubled each time, or the server's `retry-after`), `maxDelayMs` (30000).
+   * @default {}
+   */
+  modelRetry?: RetryPolicy;
   /**
    * Limits: `concurrency` (4), `maxSteps` (50), `maxReplans` (3), `maxAttempts` (1),
    * `maxPlanAttempts` (2: one repair), `maxLlmCalls`, `maxTokens`, `maxWallTimeMs`, `retryBackoffMs`.
@@ -253,6 +245,8 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     executor = model,
     replannerModel = model,
     structuredOutputMethod,
+    modelTimeoutMs,
+    modelRetry,
     budget = {},
     stepTimeoutMs = 300_000,
     approvePlan = false,
@@ -280,18 +274,19 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
   }
   // Fails early on bad limits, with the option's name.
   const config = createRun({ runId: "check", goal: "check", config: budget }).config;
-  const templates = { ...DEFAULT_PROMPTS, ...prompts };
-  const variables = { tools: describeTools(tools), maxSteps: config.maxSteps };
-  const plannerSystem = renderPrompt(templates.planner, variables);
-  const replannerSystem = renderPrompt(templates.replanner, variables);
-  const answerSystem = renderPrompt(templates.answer, variables);
-  const stepExecutor = toExecutor(executor, {
+  const layer = {
     tools,
-    prompt: templates.executor,
+    prompts,
     maxSteps: config.maxSteps,
-    maxToolIterations,
     resultPreviewChars,
-  });
+    now,
+    ...(structuredOutputMethod ? { structuredOutputMethod } : {}),
+    ...(modelTimeoutMs !== undefined ? { timeoutMs: modelTimeoutMs } : {}),
+    ...(modelRetry ? { retry: modelRetry } : {}),
+  };
+  const callers = createPlanCallers(model, replannerModel, layer);
+  const writeAnswer = modelAnswer(model, layer);
+  const stepExecutor = toExecutor(executor, { ...layer, maxToolIterations });
 
   const planner = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
     const goal = pickGoal(state);
@@ -306,38 +301,28 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     publish(runConfig, current.events);
     let lastRaw = "";
     let lastError: unknown;
-    let answered = false; // whether the last attempt got an answer (repair) or an error (plain retry)
     while (current.effects.some((effect) => effect.type === "call-planner")) {
-      const feedback = current.state.feedback;
-      const request =
-        feedback && answered
-          ? `${goal}\n\nYour previous plan was invalid: ${feedback.message}\nIt was:\n${lastRaw || "(nothing parseable)"}\nReturn a corrected, complete plan.`
-          : goal;
+      const meter = meterOf(() => current.state, runConfig);
       try {
-        const answer = await callStructured(
-          model,
-          ModelPlanSchema,
-          [new SystemMessage(plannerSystem), new HumanMessage(request)],
-          { name: "plan", method: structuredOutputMethod, signal: runConfig.signal },
+        const answer = await callers.plan(
+          {
+            messages: plannerMessages(callers.plannerSystem, goal, current.state.feedback),
+            signal: runConfig.signal,
+          },
+          meter.hooks,
         );
-        answered = true;
-        lastRaw = rawText(answer.raw);
+        lastRaw = rawText(answer.message);
         current = transition(current.state, {
           type: "plan",
           at: now(),
-          output: toStepSpecs(answer.parsed),
-          usage: answer.usage,
+          output: answer.steps,
+          usage: meter.usage,
         });
       } catch (error) {
         if (runConfig.signal?.aborted) throw error;
-        answered = false;
         lastError = error;
-        current = transition(current.state, {
-          type: "plan-error",
-          at: now(),
-          error: toStepError(error),
-          retryable: isRetryable(error),
-        });
+        if (PlanExecuteError.isInstance(error) && error.rawOutput !== undefined) lastRaw = error.rawOutput;
+        current = transition(current.state, meter.failure(error, "plan-error", now()));
       }
       publish(runConfig, current.events);
     }
@@ -400,32 +385,24 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
   const replanner = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
     const run = assembleRun(state)!;
     if (run.status !== "replanning" || !run.replan || !run.plan) return {};
-    let request = replanMessage(run.goal, run.plan, run.replan.reason, resultPreviewChars);
-    if (run.feedback?.output !== undefined) {
-      request += `\n\nYour previous answer was invalid: ${run.feedback.message}`;
-    }
+    const meter = meterOf(() => run, runConfig);
     let next: ReturnType<typeof transition>;
     try {
-      const answer = await callStructured(
-        replannerModel,
-        ModelPlanSchema,
-        [new SystemMessage(replannerSystem), new HumanMessage(request)],
-        { name: "plan", method: structuredOutputMethod, signal: runConfig.signal },
+      const answer = await callers.replan(
+        {
+          messages: replannerMessages(
+            callers.replannerSystem,
+            { goal: run.goal, plan: run.plan, reason: run.replan.reason, feedback: run.feedback },
+            resultPreviewChars,
+          ),
+          signal: runConfig.signal,
+        },
+        meter.hooks,
       );
-      next = transition(run, {
-        type: "replan",
-        at: now(),
-        output: toStepSpecs(answer.parsed),
-        usage: answer.usage,
-      });
+      next = transition(run, { type: "replan", at: now(), output: answer.steps, usage: meter.usage });
     } catch (error) {
       if (runConfig.signal?.aborted) throw error;
-      next = transition(run, {
-        type: "replan-error",
-        at: now(),
-        error: toStepError(error),
-        retryable: isRetryable(error),
-      });
+      next = transition(run, meter.failure(error, "replan-error", now()));
     }
     publish(runConfig, next.events);
     return runUpdate(next.state);
@@ -434,22 +411,31 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
   const answer = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
     const run = assembleRun(state)!;
     const outcome = run.outcome ? `${run.outcome.status}: ${run.outcome.reason}` : "unknown";
-    const callsLeft = run.config.maxLlmCalls === undefined || run.usage.llmCalls < run.config.maxLlmCalls;
-    let text: string;
+    let text = "";
     let id: string | undefined;
     let usage = run.usage;
-    if (finalAnswer && callsLeft && run.outcome?.status !== "cancelled") {
-      const reply = await model.invoke(
-        [
-          new SystemMessage(answerSystem),
-          new HumanMessage(answerMessage(run.goal, run.plan, outcome, resultPreviewChars)),
-        ],
-        runConfig.signal ? { signal: runConfig.signal } : {},
-      );
-      usage = addUsage(usage, usageOf(reply));
-      text = reply.text;
-      id = reply.id; // the same message as the one streamed in "messages" mode, not a copy
-    } else text = summarize(run, outcome, resultPreviewChars);
+    let written = false;
+    if (finalAnswer && run.outcome?.status !== "cancelled" && llmCallRefusal(run, 0) === undefined) {
+      const meter = meterOf(() => run, runConfig);
+      try {
+        const reply = await writeAnswer({
+          goal: run.goal,
+          plan: run.plan,
+          outcome: run.outcome,
+          ...(runConfig.signal ? { signal: runConfig.signal } : {}),
+          ...meter.hooks,
+        });
+        text = reply.text;
+        id = reply.message.id; // the same message as the one streamed in "messages" mode, not a copy
+        written = true;
+      } catch (error) {
+        if (runConfig.signal?.aborted) throw error;
+        // The run's results stand: the answer falls back to the plain summary.
+        text = `${summarize(run, outcome, resultPreviewChars)}\n(The final answer could not be written: ${toStepError(error, "model-call-failed").message})`;
+      }
+      usage = addUsage(usage, meter.usage);
+    }
+    if (!written && text === "") text = summarize(run, outcome, resultPreviewChars);
     return {
       answer: text,
       messages: [new AIMessage({ content: text, id })],
@@ -551,41 +537,37 @@ function pickGoal(state: PlanExecuteStateType): string {
   );
 }
 
-/** The model's plan (nullable tool/args, args as JSON text) as core step specs. */
-function toStepSpecs(parsed: unknown): unknown {
-  const steps = (parsed as { steps?: unknown } | null)?.steps;
-  if (!Array.isArray(steps)) return parsed;
-  return steps.map((raw) => {
-    const step = raw as {
-      id?: unknown;
-      description?: unknown;
-      dependsOn?: unknown;
-      tool?: unknown;
-      args?: unknown;
-    };
-    const base = { id: step.id, description: step.description, dependsOn: step.dependsOn ?? [] };
-    if (typeof step.tool !== "string" || step.tool === "") return { ...base, kind: "agent" };
-    let args: unknown = step.args ?? {};
-    if (typeof args === "string") {
-      try {
-        args = args.trim() === "" ? {} : JSON.parse(args);
-      } catch {
-        // left as a string: validation reports it, and the model repairs it
-      }
-    }
-    return { ...base, kind: "tool", tool: step.tool, args };
-  });
-}
-
-/** Whether another call may succeed: not for HTTP 400, 401, 403, 404 or 422 from the model's API. */
-function isRetryable(error: unknown): boolean {
-  const status = (error as { status?: unknown } | null)?.status;
-  return !(typeof status === "number" && [400, 401, 403, 404, 422].includes(status));
-}
-
-function toStepError(error: unknown): StepError {
-  const code = (error as { code?: unknown } | null)?.code;
-  return { code: typeof code === "string" ? code : "planner-failed", message: errorMessage(error) };
+/**
+ * The run's side of a node's model calls: each request is reserved against the budget (the
+ * run's usage plus the requests this node made so far, which reach the state when the node's
+ * input is applied), its usage summed, its events published on the custom stream.
+ */
+function meterOf(run: () => RunState, runConfig: LangGraphRunnableConfig) {
+  let reserved = 0;
+  const usage: Usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
+  const hooks: ModelCallReporter = {
+    reserveLlmCall: () => {
+      if (llmCallRefusal(run(), reserved)) return false;
+      reserved++;
+      return true;
+    },
+    reportUsage: (more) => {
+      usage.llmCalls += more.llmCalls ?? 0;
+      usage.promptTokens += more.promptTokens ?? 0;
+      usage.completionTokens += more.completionTokens ?? 0;
+    },
+    emit: (event) => publish(runConfig, [event]),
+  };
+  /** The input for a failed call (a refused one has the code `budget-exceeded`), with the usage of the requests made. */
+  const failure = (error: unknown, type: "plan-error" | "replan-error", at: number) =>
+    ({
+      type,
+      at,
+      error: toStepError(error, "planner-failed"),
+      retryable: (error as { retryable?: unknown } | null)?.retryable !== false,
+      usage,
+    }) as const;
+  return { hooks, usage, failure };
 }
 
 function summarize(run: RunState, outcome: string, limit: number): string {

@@ -17,12 +17,22 @@ export {
   createPlanExecuteAgent,
   createPlanExecuteGraph,
   EXECUTOR_TASKS,
-  ModelPlanSchema,
   NODES,
   PlanApprovalSchema,
   recursionLimitFor,
 } from "./graph.js";
-export type { StructuredOutputMethod } from "./models.js";
+export type { ModelCallOptions, RetryPolicy } from "./model-call.js";
+export { MODEL_ROLE_HEADER, MODEL_ROLE_KEY } from "./model-call.js";
+export type {
+  Answer,
+  AnswerRequest,
+  ModelExecutorOptions,
+  ModelLayerOptions,
+  StructuredOutputMethod,
+} from "./model-layer.js";
+export { modelAnswer, modelExecutor, modelPlanner, modelReplanner } from "./model-layer.js";
+export type { ModelPlan } from "./parse.js";
+export { ModelPlanSchema } from "./parse.js";
 export type { ErrorEmittingPool } from "./pool-errors.js";
 export { handlePoolErrors } from "./pool-errors.js";
 export type { PlanExecutePrompts, PromptTemplate, PromptVariables } from "./prompts.js";

@@ -10,7 +10,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { ModelRole } from "@replan/core";
 import { PlanExecuteError } from "./errors.js";
+import { MODEL_ROLE_HEADER } from "./model-call.js";
 
 /** A message of a chat-completion request, as sent on the wire. */
 export interface ScriptedOpenAIMessage {
@@ -60,8 +62,13 @@ export interface ScriptedOpenAIRequest {
   body: ScriptedOpenAIRequestBody;
   /** The request's messages (`body.messages`, or `[]`). */
   messages: ScriptedOpenAIMessage[];
-  /** The text of every message, joined with newlines: handy for routing on prompt content. */
+  /** The text of every message, joined with newlines (assertions, token counts). */
   text: string;
+  /**
+   * The call's role, from the `x-replan-role` header that this package's model layer sends with
+   * `ChatOpenAI`: route on this, not on the prompt's text.
+   */
+  role: ModelRole | undefined;
   /** The structured output asked for; see {@link ScriptedOpenAIStructuredMode}. */
   structuredOutput: ScriptedOpenAIStructuredMode;
   /** The names of the functions offered in `tools`, in order. */
@@ -99,7 +106,11 @@ export type ScriptedOpenAIReply =
       toolCalls?: Array<{ name: string; args: Record<string, unknown>; id?: string }>;
     }
   | { structured: unknown }
-  | { error: { status: number; message: string; type?: string; code?: string | null } };
+  | {
+      error: { status: number; message: string; type?: string; code?: string | null };
+      /** Extra response headers, e.g. `{ "retry-after": "1" }`. */
+      headers?: Record<string, string>;
+    };
 
 /** An HTTP request the server received, recorded in order. */
 export interface ScriptedOpenAIRecordedRequest {
@@ -120,7 +131,20 @@ export interface ScriptedOpenAIServerOptions {
    */
   responses:
     | ScriptedOpenAIReply[]
-    | ((request: ScriptedOpenAIRequest) => ScriptedOpenAIReply | Promise<ScriptedOpenAIReply>);
+    | ((request: ScriptedOpenAIRequest) => ScriptedOpenAIReply | Promise<ScriptedOpenAIReply>)
+    | Partial<Record<ModelRole, ScriptedOpenAIReply[]>>;
+  /**
+   * Requests answered with nothing at all: the connection stays open, with no status line, until
+   * the client gives up (the server's `close()` ends it). Zero-based request indexes, as `index`.
+   * @default []
+   */
+  hang?: number[];
+  /**
+   * Requests answered with a 200 status line and headers, then nothing (the body never comes).
+   * Zero-based request indexes.
+   * @default []
+   */
+  hangAfterHeaders?: number[];
   /**
    * The interface to listen on.
    * @default "127.0.0.1"
@@ -217,12 +241,15 @@ export async function startScriptedOpenAIServer(
     latencyMs = 0,
     models = ["gpt-4.1-mini"],
   } = options;
-  if (typeof responses !== "function" && !Array.isArray(responses)) {
+  if (typeof responses !== "function" && (typeof responses !== "object" || responses === null)) {
     throw new PlanExecuteError(
       "invalid-options",
-      'Option "responses" must be an array of replies or a function',
+      'Option "responses" must be an array of replies, a function, or replies by role',
     );
   }
+  const hanging = new Set(options.hang ?? []);
+  const stalling = new Set(options.hangAfterHeaders ?? []);
+  const roleCalls = new Map<string, number>();
   if (!Number.isFinite(latencyMs) || latencyMs < 0) {
     throw new PlanExecuteError("invalid-options", 'Option "latencyMs" must be a finite number >= 0');
   }
@@ -232,7 +259,11 @@ export async function startScriptedOpenAIServer(
   if (apiKey !== undefined && (typeof apiKey !== "string" || apiKey === "")) {
     throw new PlanExecuteError("invalid-options", 'Option "apiKey" must be a non-empty string');
   }
-  const script = Array.isArray(responses) ? [...responses] : responses;
+  const script = Array.isArray(responses)
+    ? [...responses]
+    : typeof responses === "function"
+      ? responses
+      : { ...responses };
   const modelIds = [...models];
   const requests: ScriptedOpenAIRecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -290,11 +321,25 @@ export async function startScriptedOpenAIServer(
       return;
     }
     const chat = toChatRequest(body as ScriptedOpenAIRequestBody, completions++, headers);
+    if (hanging.has(chat.index)) return; // never answered: the client's timeout, or close(), ends it
+    if (stalling.has(chat.index)) {
+      response.writeHead(200, { "content-type": chat.stream ? "text/event-stream" : "application/json" });
+      response.flushHeaders();
+      return;
+    }
     if (latencyMs > 0 && !(await waitUnlessClosed(latencyMs, response))) return;
     let reply: ScriptedOpenAIReply | undefined;
     try {
       if (typeof script === "function") reply = await script(chat);
-      else reply = script[Math.min(chat.index, script.length - 1)];
+      else if (Array.isArray(script)) reply = script[Math.min(chat.index, script.length - 1)];
+      else {
+        const key = chat.role ?? "executor";
+        const list = script[key];
+        const position = roleCalls.get(key) ?? 0;
+        roleCalls.set(key, position + 1);
+        reply = list?.[Math.min(position, list.length - 1)];
+        if (reply === undefined) throw new Error(`no reply for role ${key}`);
+      }
       if (reply === undefined) throw new Error("the script is empty");
     } catch (error) {
       sendError(
@@ -308,7 +353,7 @@ export async function startScriptedOpenAIServer(
     if (response.destroyed) return;
     if (typeof reply === "object" && reply !== null && "error" in reply) {
       const { status, message, type, code } = reply.error;
-      sendError(response, status, message, type ?? defaultErrorType(status), code ?? null);
+      sendError(response, status, message, type ?? defaultErrorType(status), code ?? null, reply.headers);
       return;
     }
     const answer = toAnswer(reply, chat);
@@ -381,10 +426,17 @@ function toChatRequest(
     messages,
     text: messages.map(messageText).join("\n"),
     structuredOutput: structuredModeOf(body),
+    role: roleOf(headers[MODEL_ROLE_HEADER]),
     tools,
     stream: body.stream === true,
     headers,
   };
+}
+
+function roleOf(header: string | undefined): ModelRole | undefined {
+  return header === "planner" || header === "replanner" || header === "executor" || header === "answer"
+    ? header
+    : undefined;
 }
 
 function structuredModeOf(body: ScriptedOpenAIRequestBody): ScriptedOpenAIStructuredMode {
@@ -547,8 +599,9 @@ function sendError(
   message: string,
   type: string = defaultErrorType(status),
   code: string | null = null,
+  headers: Record<string, string> = {},
 ): void {
-  sendJson(response, status, { error: { message, type, param: null, code } });
+  sendJson(response, status, { error: { message, type, param: null, code } }, headers);
 }
 
 function defaultErrorType(status: number): string {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent } from "./graph.js";
-import type { StructuredOutputMethod } from "./models.js";
+import type { StructuredOutputMethod } from "./model-layer.js";
 import {
   type ScriptedOpenAIReply,
   type ScriptedOpenAIServer,
@@ -31,7 +31,6 @@ function chatModel(server: ScriptedOpenAIServer, apiKey = "test-key", fields: { 
     model: "gpt-4.1-mini",
     apiKey,
     configuration: { baseURL: server.url },
-    maxRetries: 0,
     ...fields,
   });
 }
@@ -104,8 +103,14 @@ describe.each<StructuredOutputMethod>(["jsonSchema", "functionCalling"])("ChatOp
       { a: 5, b: 5 },
     ]);
 
-    // plan + two calls of the agent step's loop + final answer
+    // plan + two calls of the agent step's loop + final answer, each with its role on the wire
     expect(server.requests).toHaveLength(4);
+    expect(server.requests.map((request) => request.headers["x-replan-role"])).toEqual([
+      "planner",
+      "executor",
+      "executor",
+      "answer",
+    ]);
     for (const request of server.requests) {
       expect(request.method).toBe("POST");
       expect(request.path).toBe("/v1/chat/completions");
@@ -208,12 +213,18 @@ describe.each<StructuredOutputMethod>(["jsonSchema", "functionCalling"])("ChatOp
 });
 
 describe("ChatOpenAI errors", () => {
-  it("an HTTP 500 on the planner call is thrown from invoke (after the one repair attempt)", async () => {
+  it("an HTTP 500 on every planner request: the layer's retries only (not the client's), then planner-failed", async () => {
     const server = await start({
       apiKey: "test-key",
       responses: [{ error: { status: 500, message: "upstream exploded" } }],
     });
-    const agent = createPlanExecuteAgent({ model: chatModel(server), structuredOutputMethod: "jsonSchema" });
+    // ChatOpenAI with its defaults (maxRetries 6): the model layer turns the client's retries off.
+    const model = new ChatOpenAI({
+      model: "gpt-4.1-mini",
+      apiKey: "test-key",
+      configuration: { baseURL: server.url },
+    });
+    const agent = createPlanExecuteAgent({ model, modelRetry: { initialDelayMs: 20 } });
 
     const error = await agent.invoke({ goal: "Anything" }).then(
       () => undefined,
@@ -223,20 +234,12 @@ describe("ChatOpenAI errors", () => {
     expect(PlanExecuteError.isInstance(error)).toBe(true);
     expect((error as PlanExecuteError).code).toBe("planner-failed");
     expect((error as PlanExecuteError).message).toContain("upstream exploded");
-    expect(((error as PlanExecuteError).cause as { status?: number }).status).toBe(500);
-    // maxPlanAttempts defaults to 2, and maxRetries is 0: two requests, no more; the retry asks
-    // again plainly (the model never answered, so there is nothing to repair).
-    expect(server.requests).toHaveLength(2);
-    const retryText = JSON.stringify(server.requests[1]?.body);
-    expect(retryText).not.toContain("previous plan was invalid");
-  });
-
-  it("exactly one planner request when maxPlanAttempts is 1", async () => {
-    const server = await start({ responses: [{ error: { status: 500, message: "upstream exploded" } }] });
-    const agent = createPlanExecuteAgent({ model: chatModel(server), budget: { maxPlanAttempts: 1 } });
-
-    await expect(agent.invoke({ goal: "Anything" })).rejects.toThrow(/upstream exploded/);
-    expect(server.requests).toHaveLength(1);
+    const cause = (error as PlanExecuteError).cause as PlanExecuteError & { status?: number };
+    expect(cause.code).toBe("model-call-failed");
+    expect(cause.status).toBe(500);
+    // 1 request + 2 transport retries; a failed call is not asked again as a "repair".
+    expect(server.requests).toHaveLength(3);
+    expect(JSON.stringify(server.requests.at(-1)?.body)).not.toContain("previous answer was invalid");
   });
 
   it("a wrong API key gives a 401, thrown from invoke", async () => {
@@ -253,7 +256,9 @@ describe("ChatOpenAI errors", () => {
 
     expect(PlanExecuteError.isInstance(error)).toBe(true);
     expect((error as PlanExecuteError).code).toBe("planner-failed");
-    expect(((error as PlanExecuteError).cause as { status?: number }).status).toBe(401);
+    expect(
+      (((error as PlanExecuteError).cause as PlanExecuteError).cause as { status?: number }).status,
+    ).toBe(401);
     // A rejected key cannot succeed on a second try: one request only.
     expect(server.requests).toHaveLength(1);
     expect(server.requests.every((request) => request.headers.authorization === "Bearer wrong-key")).toBe(

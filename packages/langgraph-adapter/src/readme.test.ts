@@ -25,11 +25,11 @@ const saved = { key: process.env.OPENAI_API_KEY, url: process.env.OPENAI_BASE_UR
 beforeAll(async () => {
   server = await startScriptedOpenAIServer({
     apiKey: "readme-key",
+    // By the role the model layer sends (x-replan-role); the agent-executor's own agent is
+    // not the layer's, so its calls come without a role.
     responses: (request) => {
-      const system = request.messages.find((message) => message.role === "system");
-      const text = typeof system?.content === "string" ? system.content : "";
-      if (text.startsWith("You are the planner")) return planReply(script.plan) as ScriptedOpenAIReply;
-      if (text.startsWith("You write the final answer")) return script.answer;
+      if (request.role === "planner") return planReply(script.plan) as ScriptedOpenAIReply;
+      if (request.role === "answer") return script.answer;
       return script.step?.(request) ?? "step done";
     },
   });

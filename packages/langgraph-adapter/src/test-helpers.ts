@@ -40,12 +40,10 @@ export const planReply = (steps: ModelStep[]): ScriptedReply => ({ structured: {
 
 export type Role = "planner" | "replanner" | "executor" | "answer";
 
+/** The role of a call, from its metadata (set by the model layer); never from the prompt. */
 export function roleOf(request: ScriptedRequest): Role {
-  const system = request.messages[0]?.text ?? "";
-  if (system.startsWith("You are the planner")) return "planner";
-  if (system.startsWith("You are the replanner")) return "replanner";
-  if (system.startsWith("You write the final answer")) return "answer";
-  return "executor";
+  if (request.role === undefined) throw new Error(`a model call without a role (call #${request.index})`);
+  return request.role;
 }
 
 /** A scripted model that answers each role from its own list (the last answer repeats). */

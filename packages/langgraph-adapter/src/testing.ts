@@ -8,7 +8,8 @@ import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager
 import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
 import { AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
-import { sleep } from "@replan/core";
+import { type ModelRole, sleep } from "@replan/core";
+import { MODEL_ROLE_KEY } from "./model-call.js";
 
 /** A tool as bound to the model (OpenAI function format). */
 export interface BoundTool {
@@ -24,7 +25,12 @@ export interface ScriptedRequest {
   tools: BoundTool[];
   /** 0 for the model's first call. */
   index: number;
-  /** The text of every message, joined: handy for routing on prompt content. */
+  /**
+   * The role of the call (`planner`, `replanner`, `executor`, `answer`), from its metadata
+   * (`replan_role`, set by this package's model layer): route on this, not on the prompt's text.
+   */
+  role: ModelRole | undefined;
+  /** The text of every message, joined (token counts, assertions). */
   text: string;
 }
 
@@ -43,12 +49,19 @@ export type ScriptedResponse =
   | ScriptedReply
   | ((request: ScriptedRequest) => ScriptedReply | Promise<ScriptedReply>);
 
+/** Answers by role: each role's list is used in order (its last answer repeats). */
+export type ScriptedResponsesByRole = Partial<Record<ModelRole, ScriptedResponse[]>>;
+
 /** Options of {@link ScriptedChatModel}. */
 export interface ScriptedChatModelOptions {
   /**
-   * The answers: a list used in order (the last one repeats), or one function for every call.
+   * The answers: a list used in order (the last one repeats), one function for every call, or a
+   * list per role (`{ planner: [...], executor: [...] }`, chosen by the call's role).
    */
-  responses: ScriptedResponse[] | ((request: ScriptedRequest) => ScriptedReply | Promise<ScriptedReply>);
+  responses:
+    | ScriptedResponse[]
+    | ((request: ScriptedRequest) => ScriptedReply | Promise<ScriptedReply>)
+    | ScriptedResponsesByRole;
   /**
    * Simulated latency of every call, in ms (aborted by the call's signal).
    * @default 0
@@ -73,10 +86,12 @@ export class ScriptedChatModel extends BaseChatModel {
   readonly calls: ScriptedRequest[] = [];
   private readonly responses: ScriptedChatModelOptions["responses"];
   private readonly latencyMs: number;
+  private readonly roleCalls = new Map<string, number>();
 
   /** @param options - the script and the latency. */
   constructor(options: ScriptedChatModelOptions) {
-    super({});
+    // A handler, so that every call has a run manager, which carries the call's metadata (its role).
+    super({ callbacks: [{ handleChatModelStart() {} }] });
     this.responses = options.responses;
     this.latencyMs = options.latencyMs ?? 0;
   }
@@ -92,13 +107,17 @@ export class ScriptedChatModel extends BaseChatModel {
   async _generate(
     messages: BaseMessage[],
     options: this["ParsedCallOptions"],
-    _runManager?: CallbackManagerForLLMRun,
+    runManager?: CallbackManagerForLLMRun,
   ): Promise<ChatResult> {
     const tools = ((options as { tools?: BoundTool[] }).tools ?? []) as BoundTool[];
+    const role = (runManager as { metadata?: Record<string, unknown> } | undefined)?.metadata?.[
+      MODEL_ROLE_KEY
+    ];
     const request: ScriptedRequest = {
       messages,
       tools,
       index: this.calls.length,
+      role: typeof role === "string" ? (role as ModelRole) : undefined,
       text: messages.map((message) => message.text).join("\n"),
     };
     this.calls.push(request);
@@ -108,12 +127,22 @@ export class ScriptedChatModel extends BaseChatModel {
     }
     options.signal?.throwIfAborted();
     const script = this.responses;
-    const response =
-      typeof script === "function" ? script : script[Math.min(request.index, script.length - 1)];
+    let response: ScriptedResponse | undefined;
+    if (typeof script === "function") response = script;
+    else if (Array.isArray(script)) response = script[Math.min(request.index, script.length - 1)];
+    else {
+      const list = script[request.role ?? "executor"];
+      const key = request.role ?? "executor";
+      const position = this.roleCalls.get(key) ?? 0;
+      this.roleCalls.set(key, position + 1);
+      response = list?.[Math.min(position, list.length - 1)];
+      if (response === undefined) throw new Error(`ScriptedChatModel: no answer for role ${key}`);
+    }
     if (response === undefined) throw new Error("ScriptedChatModel: the script is empty");
     const reply = typeof response === "function" ? await response(request) : response;
     if (reply instanceof Error) throw reply;
-    const message = toMessage(reply, tools, request);
+    const asText = (options as { response_format?: unknown }).response_format !== undefined;
+    const message = toMessage(reply, tools, request, asText);
     return { generations: [{ text: message.text, message }] };
   }
 }
@@ -124,6 +153,7 @@ function toMessage(
   reply: Exclude<ScriptedReply, Error>,
   tools: BoundTool[],
   request: ScriptedRequest,
+  asText: boolean,
 ): AIMessageChunk {
   const promptTokens = countWords(request.text);
   const usage = (content: string, calls: unknown) => {
@@ -132,6 +162,10 @@ function toMessage(
   };
   if (typeof reply === "string") {
     return new AIMessageChunk({ content: reply, usage_metadata: usage(reply, undefined) });
+  }
+  if ("structured" in reply && asText) {
+    const json = JSON.stringify(reply.structured ?? null);
+    return new AIMessageChunk({ content: json, usage_metadata: usage(json, undefined) });
   }
   if ("structured" in reply) {
     const name = tools[0]?.function.name ?? "extract";

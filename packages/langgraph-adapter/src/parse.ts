@@ -1,0 +1,220 @@
+// Reading a plan out of a model's message, whatever shape it came in: a tool call's arguments or
+// text; JSON alone, in a code fence, or amid prose; arguments as an object or as a JSON string;
+// nullable fields left out. Then validated with zod.
+import type { AIMessage } from "@langchain/core/messages";
+import type { StepSpecInput } from "@replan/core";
+import { z } from "zod";
+import { PlanExecuteError } from "./errors.js";
+
+/** The plan a model writes: every field required and nullable, so it suits strict JSON-schema modes. */
+export const ModelPlanSchema = z
+  .object({
+    steps: z.array(
+      z.object({
+        id: z.string().describe('short unique id: letters, digits, "-" and "_"'),
+        description: z.string().describe("what the step does"),
+        dependsOn: z.array(z.string()).describe("ids of the steps whose results it needs; [] if none"),
+        tool: z
+          .string()
+          .nullable()
+          .describe("for a single call of one tool with known arguments: the tool's name; otherwise null"),
+        args: z
+          .string()
+          .nullable()
+          .describe(
+            'with tool: its arguments as a JSON object string, may use "${id}" or "${id.field}"; otherwise null',
+          ),
+      }),
+    ),
+  })
+  .describe("A plan: the steps to achieve the goal");
+
+/** The plan as `ModelPlanSchema` types it. */
+export type ModelPlan = z.infer<typeof ModelPlanSchema>;
+
+/** Longest text examined for JSON (a longer answer is cut there: no plan is that long). */
+const MAX_SCANNED_CHARS = 1_000_000;
+/** Most JSON candidates tried in one answer (each costs a scan of the text at most). */
+const MAX_CANDIDATES = 50;
+/** Longest excerpt of an answer quoted in an error (and so in a repair request). */
+const EXCERPT_CHARS = 600;
+
+/**
+ * The JSON value a message carries: the arguments of its tool call named `toolName` (or of its
+ * only tool call), else the first JSON object or array in its text (alone, in a code fence, or
+ * amid prose).
+ *
+ * @throws {PlanExecuteError} `invalid-plan` (with `rawOutput`) when there is none.
+ */
+export function extractJson(message: AIMessage, toolName: string | undefined): unknown {
+  const calls = message.tool_calls ?? [];
+  const call =
+    calls.find((candidate) => candidate.name === toolName) ?? (calls.length === 1 ? calls[0] : undefined);
+  if (call) return call.args;
+  // Arguments that were not valid JSON: LangChain keeps them as text.
+  const invalid = (message.invalid_tool_calls ?? []).find(
+    (candidate) => candidate.name === toolName || (message.invalid_tool_calls?.length ?? 0) === 1,
+  );
+  const text = invalid?.args ?? message.text;
+  return jsonIn(text, rawText(message));
+}
+
+/** The first JSON object or array in `text`; see {@link extractJson}. */
+export function jsonIn(text: string, raw = text): unknown {
+  const scanned = text.length > MAX_SCANNED_CHARS ? text.slice(0, MAX_SCANNED_CHARS) : text;
+  const trimmed = scanned.trim();
+  if (trimmed === "") throw invalid("the answer was empty", raw);
+  const whole = tryParse(trimmed);
+  if (whole.ok && typeof whole.value === "object" && whole.value !== null) return whole.value;
+  let tried = 0;
+  // Code fences first (```json ... ``` or ``` ... ```), then any balanced {...} or [...].
+  for (const match of trimmed.matchAll(/```[\w-]*[ \t]*\r?\n?([\s\S]*?)```/g)) {
+    if (++tried > MAX_CANDIDATES) break;
+    const fenced = tryParse(match[1]!.trim());
+    if (fenced.ok && typeof fenced.value === "object" && fenced.value !== null) return fenced.value;
+  }
+  for (let start = 0; start < trimmed.length && tried <= MAX_CANDIDATES; start++) {
+    const char = trimmed[start];
+    if (char !== "{" && char !== "[") continue;
+    tried++;
+    const end = balancedEnd(trimmed, start);
+    if (end === undefined) continue;
+    const candidate = tryParse(trimmed.slice(start, end + 1));
+    if (candidate.ok && typeof candidate.value === "object" && candidate.value !== null)
+      return candidate.value;
+  }
+  const first = trimmed.search(/[{[]/);
+  const truncated = first >= 0 && balancedEnd(trimmed, first) === undefined;
+  throw invalid(
+    truncated ? "the answer's JSON is incomplete (cut off?)" : "the answer holds no JSON object",
+    raw,
+  );
+}
+
+/**
+ * A model's plan (tool-call arguments or text) as core step specs: the JSON is found
+ * ({@link extractJson}), its loose shapes are normalized (a bare array of steps; `args` as an
+ * object; `steps` or `dependsOn` as JSON text; `dependsOn`, `tool` or `args` left out), then
+ * validated by {@link ModelPlanSchema}.
+ *
+ * @throws {PlanExecuteError} `invalid-plan` with the zod issues or what is missing, and the raw
+ *   answer as `rawOutput`.
+ */
+export function parsePlan(message: AIMessage, toolName: string): StepSpecInput[] {
+  const raw = rawText(message);
+  const value = normalizePlan(extractJson(message, toolName));
+  const parsed = ModelPlanSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    throw invalid(`the plan does not match its schema: ${issues}`, raw);
+  }
+  return toStepSpecs(parsed.data);
+}
+
+/** Loose shapes made strict, so that zod judges what is really wrong. */
+function normalizePlan(value: unknown): unknown {
+  let plan = value;
+  if (Array.isArray(plan)) plan = { steps: plan };
+  if (!isRecord(plan)) return plan;
+  let steps = plan.steps ?? (isRecord(plan.plan) ? plan.plan.steps : undefined);
+  if (typeof steps === "string") steps = parseOr(steps);
+  if (!Array.isArray(steps)) return { ...plan, steps };
+  return {
+    steps: steps.map((entry) => {
+      if (!isRecord(entry)) return entry;
+      const step: Record<string, unknown> = { ...entry };
+      if (typeof step.id === "number") step.id = String(step.id);
+      let dependsOn = step.dependsOn ?? step.depends_on ?? null;
+      if (typeof dependsOn === "string") {
+        const parsed = parseOr(dependsOn);
+        dependsOn = Array.isArray(parsed) ? parsed : dependsOn.trim() === "" ? [] : [dependsOn];
+      }
+      step.dependsOn = dependsOn === null ? [] : dependsOn;
+      delete step.depends_on;
+      if (step.tool === undefined || step.tool === "" || step.tool === "null") step.tool = null;
+      if (step.args === undefined) step.args = step.arguments ?? null;
+      delete step.arguments;
+      // Arguments as an object where a JSON string was asked for.
+      if (isRecord(step.args) || Array.isArray(step.args)) step.args = JSON.stringify(step.args);
+      return step;
+    }),
+  };
+}
+
+/** A plan of `ModelPlanSchema` as core step specs (tool arguments parsed from their JSON text). */
+export function toStepSpecs(plan: ModelPlan): StepSpecInput[] {
+  return plan.steps.map((step) => {
+    const base = { id: step.id, description: step.description, dependsOn: step.dependsOn };
+    if (step.tool === null || step.tool === "") return { ...base, kind: "agent" as const };
+    let args: unknown = {};
+    if (step.args !== null && step.args.trim() !== "") {
+      const parsed = tryParse(step.args);
+      // Not JSON: kept as text, which core's validation reports (and the model repairs).
+      args = parsed.ok ? parsed.value : step.args;
+    }
+    return { ...base, kind: "tool" as const, tool: step.tool, args: args as Record<string, unknown> };
+  });
+}
+
+/** A message's text, or its tool calls' arguments as JSON when it has no text: what the model "said". */
+export function rawText(message: AIMessage | undefined): string {
+  if (!message) return "";
+  const text = message.text;
+  if (text) return text;
+  const calls = message.tool_calls ?? [];
+  if (calls.length > 0) return JSON.stringify(calls[0]?.args);
+  return message.invalid_tool_calls?.[0]?.args ?? "";
+}
+
+/** An excerpt of a long text, for error messages and repair requests. */
+export function excerpt(text: string, limit = EXCERPT_CHARS): string {
+  return text.length > limit ? `${text.slice(0, limit)}… [${text.length - limit} more characters]` : text;
+}
+
+function invalid(reason: string, raw: string): PlanExecuteError {
+  const shown = raw.trim() === "" ? "" : `; it began: ${JSON.stringify(excerpt(raw.trim(), 300))}`;
+  return Object.assign(new PlanExecuteError("invalid-plan", `${reason}${shown}`, { rawOutput: raw }), {
+    retryable: true,
+  });
+}
+
+/** The index of the bracket that closes the one at `start`, skipping strings; undefined if none. */
+function balancedEnd(text: string, start: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let index = start; index < text.length; index++) {
+    const char = text[index];
+    if (inString) {
+      if (char === "\\") index++;
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (char === '"') inString = true;
+    else if (char === "{" || char === "[") depth++;
+    else if (char === "}" || char === "]") {
+      depth--;
+      if (depth === 0) return index;
+    }
+  }
+  return undefined;
+}
+
+function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function parseOr(text: string): unknown {
+  const parsed = tryParse(text);
+  return parsed.ok ? parsed.value : text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
