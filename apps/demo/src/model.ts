@@ -20,7 +20,9 @@ export interface OnlineModelOptions {
 }
 
 /**
- * Creates the real model. Retries are kept low so that a wrong URL or model fails in seconds.
+ * Creates the real model. Its own retries and timeout do not apply: @replan/langgraph's model
+ * layer turns the client's retries off per call and bounds each request itself (`modelRetry`,
+ * `modelTimeoutMs`), so a wrong URL or model fails in seconds.
  *
  * @param options - model name, key, base URL.
  * @example
@@ -35,8 +37,6 @@ export async function createOnlineModel(options: OnlineModelOptions): Promise<Ba
   return new ChatOpenAI({
     model,
     apiKey: apiKey ?? "not-needed",
-    maxRetries: 1,
-    timeout: 120_000,
     ...(baseURL ? { configuration: { baseURL } } : {}),
   });
 }

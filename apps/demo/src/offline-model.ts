@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { DEFAULT_PROMPTS } from "@replan/langgraph";
 import { type ScriptedReply, type ScriptedRequest, ScriptedChatModel } from "@replan/langgraph/testing";
 import type { Scenario, ScenarioStep } from "./scenarios.js";
 
@@ -19,22 +18,6 @@ export interface OfflineModelOptions {
    * @default 600
    */
   latencyMs?: number;
-}
-
-type Role = "planner" | "replanner" | "executor" | "answer";
-
-function promptPrefix(role: Role): string {
-  const template = DEFAULT_PROMPTS[role];
-  return typeof template === "string" ? template.slice(0, 40) : "";
-}
-
-function roleOf(request: ScriptedRequest): Role | undefined {
-  const system = request.messages[0]?.text ?? "";
-  for (const role of ["planner", "replanner", "executor", "answer"] as const) {
-    const prefix = promptPrefix(role);
-    if (prefix !== "" && system.startsWith(prefix)) return role;
-  }
-  return undefined;
 }
 
 /** The plan as the model writes it (`ModelPlanSchema`: tool arguments as JSON text). */
@@ -136,7 +119,8 @@ export function createOfflineModel(options: OfflineModelOptions): ScriptedChatMo
   const { scenario, latencyMs = 600 } = options;
   const used = new Set<string>();
   const respond = (request: ScriptedRequest): ScriptedReply => {
-    const role = roleOf(request);
+    // The role comes with the call (its metadata, set by @replan/langgraph's model layer).
+    const role = request.role;
     const prompt = request.messages
       .slice(1)
       .map((message) => message.text)

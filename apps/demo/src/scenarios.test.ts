@@ -69,7 +69,12 @@ describe.concurrent("offline scenarios", () => {
     const { code, stdout, stderr } = await runCli(["--json", "--workspace", workspace]);
     expect(code, stderr).toBe(0);
     expect(stderr).toContain("offline:");
-    const events = jsonLines(stdout);
+    const all = jsonLines(stdout);
+    // every model call is a start/end pair with its role (the planner's and the answer's here)
+    const calls = all.filter((event) => event.type === "model-call-end").map((event) => event.role);
+    expect(calls).toEqual(["planner", "answer"]);
+    expect(all.filter((event) => event.type === "model-call-start")).toHaveLength(2);
+    const events = all.filter((event) => !String(event.type).startsWith("model-call-"));
     expect(events.slice(0, 3).map((event) => event.type)).toEqual(["run-start", "plan-start", "plan-end"]);
     expect(events.at(-2)?.type).toBe("run-end");
     const result = events.at(-1)!;

@@ -85,8 +85,10 @@ export function createBaselineGraph(
   checkpointer?: BaseCheckpointSaver,
 ) {
   const agentExecutor = createReactAgent({ llm: model, tools });
-  const planner = model.withStructuredOutput(PlanSchema, { name: "plan" });
-  const replanner = model.bindTools!([planTool, responseTool]);
+  // Each call carries its role in its metadata (the scripted model answers by it).
+  const role = (name: string) => ({ metadata: { replan_role: name } });
+  const planner = model.withStructuredOutput(PlanSchema, { name: "plan" }).withConfig(role("planner"));
+  const replanner = model.bindTools!([planTool, responseTool]).withConfig(role("replanner"));
 
   async function planStep(state: typeof BaselineState.State) {
     const plan = await planner.invoke([new HumanMessage(plannerPrompt(state.input))]);
@@ -95,7 +97,10 @@ export function createBaselineGraph(
 
   async function executeStep(state: typeof BaselineState.State, config: LangGraphRunnableConfig) {
     const task = state.plan[0]!;
-    const { messages } = await agentExecutor.invoke({ messages: [new HumanMessage(task)] }, config);
+    const { messages } = await agentExecutor.invoke(
+      { messages: [new HumanMessage(task)] },
+      { ...config, metadata: { ...config.metadata, replan_role: "executor" } },
+    );
     return { pastSteps: [[task, messages.at(-1)!.text] as [string, string]], plan: state.plan.slice(1) };
   }
 

@@ -4,12 +4,11 @@ export { type CoreRunOptions, runCore } from "./core-system.js";
 export {
   BenchModel,
   baselineModel,
-  baselineRoleOf,
   type CallRole,
   type CallStats,
   callStats,
   replanModel,
-  replanRoleOf,
+  roleOf,
 } from "./model.js";
 export { bareSupersteps, bareTasks, timeMedian } from "./reference.js";
 export {

@@ -39,8 +39,14 @@ export interface CallStats {
   maxPromptTokens: number;
 }
 
+/** The role of a call, from its metadata (replan's model layer, and the baseline, tag every call). */
+export function roleOf(request: ScriptedRequest): CallRole {
+  if (request.role === undefined) throw new Error(`scripted model: call #${request.index} has no role`);
+  return request.role;
+}
+
 /** Counts the calls and their prompt tokens, with the role of each call. */
-export function callStats(calls: readonly ScriptedRequest[], roleOf: (request: ScriptedRequest) => CallRole) {
+export function callStats(calls: readonly ScriptedRequest[]) {
   const stats: CallStats = { llmCalls: 0, promptTokens: 0, replannerPromptTokens: 0, maxPromptTokens: 0 };
   for (const call of calls) {
     const tokens = promptTokensOf(call.messages, call.tools);
@@ -55,9 +61,9 @@ export function callStats(calls: readonly ScriptedRequest[], roleOf: (request: S
 const sleep = (ms: number) =>
   ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 
-/** The step a call is about, from a "step <id>:" task text or a "Your step (<id>)" line. */
-function stepIdIn(text: string): string | undefined {
-  return /Your step \(([\w-]+)\)/.exec(text)?.[1] ?? /^step ([\w-]+):/m.exec(text)?.[1];
+/** The baseline's step: its agent sees only the task text, "step <id>: ...". */
+function baselineStepIdIn(text: string): string | undefined {
+  return /^step ([\w-]+):/m.exec(text)?.[1];
 }
 
 /** An agent step's answer: text of the scenario's output size (a short note for the join). */
@@ -78,15 +84,6 @@ function modelStep(scenario: Scenario, step: StepDefinition) {
   };
 }
 
-/** Roles of replan's calls, by their system prompt (replan's default prompts). */
-export function replanRoleOf(request: ScriptedRequest): CallRole {
-  const system = request.messages[0]?.text ?? "";
-  if (system.startsWith("You are the planner")) return "planner";
-  if (system.startsWith("You are the replanner")) return "replanner";
-  if (system.startsWith("You write the final answer")) return "answer";
-  return "executor";
-}
-
 /**
  * The model for replan (core and adapter): plans the scenario's steps, replans the failure with
  * its replacement steps, carries out agent steps with a text answer, writes the final answer.
@@ -99,9 +96,9 @@ export function replanModel(scenario: Scenario, latencyMs: number): BenchModel {
   const answers = new Map([...steps.values()].map((step) => [step.id, agentAnswer(scenario, step)]));
   return new BenchModel({
     responses: async (request): Promise<ScriptedReply> => {
-      const role = replanRoleOf(request);
+      const role = roleOf(request);
       if (role === "executor") {
-        const id = stepIdIn(request.messages[1]?.text ?? "");
+        const id = request.stepId;
         const step = id === undefined ? undefined : steps.get(id);
         if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
         await sleep(step.latencyFactor * latencyMs);
@@ -117,15 +114,6 @@ export function replanModel(scenario: Scenario, latencyMs: number): BenchModel {
       return finalAnswerText(scenario);
     },
   });
-}
-
-/** Roles of the baseline's calls, by their prompt (the tutorial's prompts). */
-export function baselineRoleOf(request: ScriptedRequest): CallRole {
-  const first = request.messages[0]?.text ?? "";
-  if (first.startsWith("For the given objective")) {
-    return first.includes("Your objective was this:") ? "replanner" : "planner";
-  }
-  return "executor";
 }
 
 /** A tool step's arguments as the baseline's agent writes them: references become the ids. */
@@ -148,7 +136,7 @@ export function baselineModel(scenario: Scenario, latencyMs: number): BenchModel
   const queue = scenario.steps.map((step) => step.id);
   return new BenchModel({
     responses: async (request): Promise<ScriptedReply> => {
-      const role = baselineRoleOf(request);
+      const role = roleOf(request);
       if (role === "planner") {
         await sleep(latencyMs);
         return { structured: { steps: queue.map((id) => steps.get(id)!.description) } };
@@ -169,7 +157,7 @@ export function baselineModel(scenario: Scenario, latencyMs: number): BenchModel
           toolCalls: [{ name: "plan", args: { steps: queue.map((id) => steps.get(id)!.description) } }],
         };
       }
-      const id = stepIdIn(request.messages[0]?.text ?? "");
+      const id = baselineStepIdIn(request.messages[0]?.text ?? "");
       const step = id === undefined ? undefined : steps.get(id);
       if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
       if (scenario.mode === "agent") {

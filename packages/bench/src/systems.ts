@@ -4,15 +4,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { createPlanExecuteAgent } from "@replan/langgraph";
 import { baselineRecursionLimit, createBaselineGraph } from "./baseline.js";
 import { runCore } from "./core-system.js";
-import {
-  baselineModel,
-  baselineRoleOf,
-  type BenchModel,
-  type CallRole,
-  callStats,
-  replanModel,
-  replanRoleOf,
-} from "./model.js";
+import { baselineModel, type BenchModel, callStats, replanModel } from "./model.js";
 import { collectGarbage } from "./reference.js";
 import { criticalPathMs, type Scenario } from "./scenarios.js";
 import { langchainTools, toolFunctions } from "./tools.js";
@@ -58,7 +50,6 @@ export interface Measurement {
   modelMs: number;
   status: string;
   model: BenchModel;
-  roleOf: (request: BenchModel["calls"][number]) => CallRole;
   checkpoint?: { bytes: number; checkpoints: number; writes: number };
 }
 
@@ -94,7 +85,7 @@ export async function measure(
     const start = performance.now();
     const { result } = await runCore({ goal: scenario.goal, model, tools, functions, ...budget });
     const wallMs = performance.now() - start;
-    return { wallMs, modelMs: model.modelMs, status: result.status, model, roleOf: replanRoleOf };
+    return { wallMs, modelMs: model.modelMs, status: result.status, model };
   }
   if (system === "replan-langgraph") {
     const model = replanModel(scenario, latencyMs);
@@ -113,7 +104,6 @@ export async function measure(
       modelMs: model.modelMs,
       status: state.outcome?.status ?? "unknown",
       model,
-      roleOf: replanRoleOf,
       ...(saver ? { checkpoint: savedBytes(saver) } : {}),
     };
   }
@@ -131,7 +121,6 @@ export async function measure(
     modelMs: model.modelMs,
     status: state.response ? "completed" : "failed",
     model,
-    roleOf: baselineRoleOf,
     ...(saver ? { checkpoint: savedBytes(saver) } : {}),
   };
 }
@@ -151,7 +140,7 @@ export async function runSystem(
   for (let index = 0; index < runs; index++)
     measurements.push(await measure(system, scenario, latencyMs, options));
   const first = measurements[0]!;
-  const stats = callStats(first.model.calls, first.roleOf);
+  const stats = callStats(first.model.calls);
   for (const other of measurements.slice(1)) {
     if (other.model.calls.length !== first.model.calls.length || other.status !== first.status) {
       throw new Error(

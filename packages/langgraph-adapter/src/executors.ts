@@ -4,7 +4,7 @@ import { type BaseMessage, HumanMessage, isAIMessage, ToolMessage } from "@langc
 import { type StructuredToolInterface, ToolInputParsingException } from "@langchain/core/tools";
 import { type Executor, ReplanError, type StepContext, type ToolFunction } from "@replan/core";
 import { PlanExecuteError } from "./errors.js";
-import { MODEL_ROLE_KEY, usageOf } from "./model-call.js";
+import { MODEL_ROLE_KEY, MODEL_STEP_KEY, usageOf } from "./model-call.js";
 import { isChatModel, type ModelExecutorOptions, modelExecutor } from "./model-layer.js";
 import { addUsage } from "./models.js";
 import { executorMessage } from "./prompts.js";
@@ -55,7 +55,7 @@ function graphExecutor(graph: MessagesGraph, settings: ExecutorSettings): Execut
     // The role goes down to the agent's own model calls (metadata is inherited).
     const output = (await graph.invoke(
       { messages: [input] },
-      { signal: context.signal, metadata: { [MODEL_ROLE_KEY]: "executor", replan_step: step.id } },
+      { signal: context.signal, metadata: { [MODEL_ROLE_KEY]: "executor", [MODEL_STEP_KEY]: step.id } },
     )) as {
       messages?: BaseMessage[];
     };

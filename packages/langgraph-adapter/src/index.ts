@@ -22,7 +22,7 @@ export {
   recursionLimitFor,
 } from "./graph.js";
 export type { ModelCallOptions, RetryPolicy } from "./model-call.js";
-export { MODEL_ROLE_HEADER, MODEL_ROLE_KEY } from "./model-call.js";
+export { MODEL_ROLE_HEADER, MODEL_ROLE_KEY, MODEL_STEP_KEY } from "./model-call.js";
 export type {
   Answer,
   AnswerRequest,

@@ -17,6 +17,9 @@ import { PlanExecuteError } from "./errors.js";
 /** The metadata key that carries a model call's role (`planner`, `replanner`, `executor`, `answer`). */
 export const MODEL_ROLE_KEY = "replan_role";
 
+/** The metadata key that carries the step id of an agent step's model calls. */
+export const MODEL_STEP_KEY = "replan_step";
+
 /** The HTTP header that carries a model call's role on OpenAI-compatible requests (`ChatOpenAI`). */
 export const MODEL_ROLE_HEADER = "x-replan-role";
 
@@ -176,7 +179,7 @@ export async function callModel(
       ...callOptions,
       signal: callSignal,
       runName: role,
-      metadata: { [MODEL_ROLE_KEY]: role, ...(stepId === undefined ? {} : { replan_step: stepId }) },
+      metadata: { [MODEL_ROLE_KEY]: role, ...(stepId === undefined ? {} : { [MODEL_STEP_KEY]: stepId }) },
       tags: [`replan:${role}`, ...(request.quiet ? ["langsmith:nostream"] : [])],
       // ChatOpenAI retries inside the call by default (maxRetries 6, with backoff, parse errors
       // included): per call, it is told not to, so that this layer's policy is the only one.

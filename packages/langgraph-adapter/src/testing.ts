@@ -9,7 +9,7 @@ import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/la
 import { AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { type ModelRole, sleep } from "@replan/core";
-import { MODEL_ROLE_KEY } from "./model-call.js";
+import { MODEL_ROLE_KEY, MODEL_STEP_KEY } from "./model-call.js";
 
 /** A tool as bound to the model (OpenAI function format). */
 export interface BoundTool {
@@ -30,6 +30,8 @@ export interface ScriptedRequest {
    * (`replan_role`, set by this package's model layer): route on this, not on the prompt's text.
    */
   role: ModelRole | undefined;
+  /** For an agent step's calls: the step's id, from the call's metadata (`replan_step`). */
+  stepId: string | undefined;
   /** The text of every message, joined (token counts, assertions). */
   text: string;
 }
@@ -110,14 +112,15 @@ export class ScriptedChatModel extends BaseChatModel {
     runManager?: CallbackManagerForLLMRun,
   ): Promise<ChatResult> {
     const tools = ((options as { tools?: BoundTool[] }).tools ?? []) as BoundTool[];
-    const role = (runManager as { metadata?: Record<string, unknown> } | undefined)?.metadata?.[
-      MODEL_ROLE_KEY
-    ];
+    const metadata = (runManager as { metadata?: Record<string, unknown> } | undefined)?.metadata;
+    const role = metadata?.[MODEL_ROLE_KEY];
+    const stepId = metadata?.[MODEL_STEP_KEY];
     const request: ScriptedRequest = {
       messages,
       tools,
       index: this.calls.length,
       role: typeof role === "string" ? (role as ModelRole) : undefined,
+      stepId: typeof stepId === "string" ? stepId : undefined,
       text: messages.map((message) => message.text).join("\n"),
     };
     this.calls.push(request);
