@@ -63,16 +63,14 @@ const slowStarted = new Promise<void>((resolve) => {
 });
 const release = new AbortController();
 
-/** Answers like a model would, routed on the goal's `#case:<name>` tag and the system prompt. */
+/** Answers like a model would, routed on the goal's `#case:<name>` tag and the call's role (x-replan-role). */
 async function reply(request: ScriptedOpenAIRequest): Promise<ScriptedOpenAIReply> {
   const tag = /#case:([a-z-]+)/.exec(request.text)?.[1] ?? "unknown";
-  const system = request.messages.find((message) => message.role === "system");
-  const prompt = typeof system?.content === "string" ? system.content : "";
   // Keep the two concurrent threads in flight together, so that cross-talk would show.
   if (tag === "alpha" || tag === "beta") await new Promise((resolve) => setTimeout(resolve, 300));
-  if (prompt.startsWith("You are the planner")) return { structured: { steps: PLANS[tag] ?? [] } };
-  if (prompt.startsWith("You are the replanner")) return { structured: { steps: [] } };
-  if (prompt.startsWith("You carry out one step")) {
+  if (request.role === "planner") return { structured: { steps: PLANS[tag] ?? [] } };
+  if (request.role === "replanner") return { structured: { steps: [] } };
+  if (request.role === "executor") {
     if (tag === "slow") {
       markSlowStarted();
       await new Promise((resolve) => {
@@ -271,7 +269,7 @@ describe("the plan-and-execute graph on LangGraph's dev server", () => {
     expect(
       scripted.requests.some(
         (request) =>
-          JSON.stringify(request.body).includes("You write the final answer") &&
+          request.headers["x-replan-role"] === "answer" &&
           JSON.stringify(request.body).includes("#case:slow"),
       ),
     ).toBe(false);

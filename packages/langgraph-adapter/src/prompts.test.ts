@@ -35,7 +35,7 @@ describe("prompts", () => {
     const long = "x".repeat(5000);
     const { model } = scriptedModel({
       planner: [planReply([agentStep("big"), agentStep("fails", ["big"])])],
-      executor: (request) => (request.text.includes("Your step (fails)") ? new Error("boom") : long),
+      executor: (request) => (request.stepId === "fails" ? new Error("boom") : long),
       replanner: [planReply([])],
     });
     const state = await createPlanExecuteAgent({ model, resultPreviewChars: 100 }).invoke({ goal: "g" });
