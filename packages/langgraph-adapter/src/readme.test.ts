@@ -54,9 +54,10 @@ const lastToolResult = (request: ScriptedOpenAIRequest) =>
   request.messages.findLast((message) => message.role === "tool")?.content;
 
 describe("README examples run as written", () => {
-  it("has the five examples", () => {
+  it("has the six examples", () => {
     expect([...examples.keys()]).toEqual([
       "quickstart",
+      "model-layer",
       "subgraph",
       "agent-executor",
       "approval",
@@ -80,6 +81,24 @@ describe("README examples run as written", () => {
       'croissant: done {"item":"croissant","price":2}',
     ]);
     expect(server.requests.length - before).toBe(2);
+  });
+
+  it("model-layer: runPlan with the building blocks, every call reported with its role", async () => {
+    script = {
+      plan: [
+        toolStep("coffee", "get_price", { item: "coffee" }),
+        toolStep("croissant", "get_price", { item: "croissant" }),
+      ],
+      answer: "Together they cost 5.50 euros.",
+    };
+    const before = server.requests.length;
+    expect((await run("model-layer")).split("\n")).toEqual([
+      "planner call: answered",
+      "completed 1",
+      "Together they cost 5.50 euros.",
+    ]);
+    const requests = server.requests.slice(before);
+    expect(requests.map((request) => request.headers["x-replan-role"])).toEqual(["planner", "answer"]);
   });
 
   it("subgraph: the answer lands in the parent's messages", async () => {
