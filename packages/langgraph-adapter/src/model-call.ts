@@ -183,7 +183,15 @@ export async function callModel(
       tags: [`replan:${role}`, ...(request.quiet ? ["langsmith:nostream"] : [])],
       // ChatOpenAI retries inside the call by default (maxRetries 6, with backoff, parse errors
       // included): per call, it is told not to, so that this layer's policy is the only one.
-      ...(openAI ? { maxRetries: 0, options: { headers: { [MODEL_ROLE_HEADER]: role } } } : {}),
+      // The role header: `options.headers` reaches the request in ChatOpenAI's plain path,
+      // `headers` in its streamed path (there the call options are the request options).
+      ...(openAI
+        ? {
+            maxRetries: 0,
+            options: { headers: { [MODEL_ROLE_HEADER]: role } },
+            headers: { [MODEL_ROLE_HEADER]: role },
+          }
+        : {}),
     };
     let message: AIMessage | undefined;
     let failure: unknown;

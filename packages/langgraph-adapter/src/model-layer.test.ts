@@ -213,22 +213,74 @@ describe("transport errors and hangs (ChatOpenAI defaults, scripted server)", ()
   });
 
   it.each([
-    ["never answers", { hang: [0] }],
-    ["hangs after the headers", { hangAfterHeaders: [0] }],
-  ])("a server that %s: bounded by the per-call timeout, events show the wait", async (_name, hang) => {
-    const { server, error, events, elapsed } = await runGraph([{ structured: { steps: [STEP] } }], hang, {
-      modelTimeoutMs: 500,
+    ["never answers", { hang: [0] }, "functionCalling"],
+    ["hangs after the headers", { hangAfterHeaders: [0] }, "functionCalling"],
+    ["hangs after the headers of a streamed answer", { hangAfterHeaders: [0] }, "jsonSchema"],
+  ] as const)(
+    "a server that %s (%s): bounded by the per-call timeout, events show the wait",
+    async (_name, hang, method) => {
+      const { server, error, events, elapsed } = await runGraph([{ structured: { steps: [STEP] } }], hang, {
+        modelTimeoutMs: 500,
+        structuredOutputMethod: method,
+      });
+      expect((error as PlanExecuteError).code).toBe("planner-failed");
+      expect(((error as PlanExecuteError).cause as PlanExecuteError).code).toBe("model-timeout");
+      expect(server.requests).toHaveLength(1); // a timeout is not retried
+      expect(events.map((event) => event.type)).toContain("model-call-start");
+      expect(events.find((event) => event.type === "model-call-end")).toMatchObject({
+        role: "planner",
+        error: { code: "model-timeout" },
+      });
+      expect(elapsed).toBeGreaterThanOrEqual(450);
+      expect(elapsed).toBeLessThan(8_000);
+    },
+  );
+
+  it("jsonSchema: a prose answer is streamed, parsed here and repaired once (no in-call parse, no client retry)", async () => {
+    const { server, state, elapsed } = await runGraph(
+      ["Let me think about it first.", { structured: { steps: [STEP] } }],
+      {},
+      { structuredOutputMethod: "jsonSchema" },
+    );
+    expect(state?.outcome?.status).toBe("completed");
+    expect(roles(server)).toEqual(["planner", "planner", "answer"]);
+    expect(server.requests[0]?.body).toMatchObject({
+      stream: true,
+      response_format: { type: "json_schema" },
     });
-    expect((error as PlanExecuteError).code).toBe("planner-failed");
-    expect(((error as PlanExecuteError).cause as PlanExecuteError).code).toBe("model-timeout");
-    expect(server.requests).toHaveLength(1); // a timeout is not retried
-    expect(events.map((event) => event.type)).toContain("model-call-start");
-    expect(events.find((event) => event.type === "model-call-end")).toMatchObject({
-      role: "planner",
-      error: { code: "model-timeout" },
+    expect(elapsed).toBeLessThan(10_000);
+  });
+
+  it("an agent step whose model answers nothing, twice: the step fails invalid-answer after 2 requests", async () => {
+    const server = await start({
+      responses: { planner: [{ structured: chain(1) }], executor: [""], answer: ["done"] },
     });
-    expect(elapsed).toBeGreaterThanOrEqual(450);
-    expect(elapsed).toBeLessThan(8_000);
+    const state = await createPlanExecuteAgent({ model: openai(server), budget: { maxReplans: 0 } }).invoke({
+      goal: "g",
+    });
+    expect(state.plan?.steps[0]).toMatchObject({ status: "failed", error: { code: "invalid-answer" } });
+    expect(roles(server)).toEqual(["planner", "executor", "executor", "answer"]);
+    expect(state.run?.usage.llmCalls).toBe(4);
+  });
+
+  it("a final answer that fails: the run keeps its results and answers with the summary", async () => {
+    const server = await start({
+      responses: {
+        planner: [{ structured: { steps: [STEP] } }],
+        answer: [{ error: { status: 502, message: "bad gateway" } }],
+      },
+    });
+    const agent = createPlanExecuteAgent({
+      model: openai(server),
+      tools: [add],
+      modelRetry: { initialDelayMs: 10 },
+    });
+    const state = await agent.invoke({ goal: "g" });
+    expect(state.outcome?.status).toBe("completed");
+    expect(state.results).toEqual({ sum: 5 });
+    expect(state.answer).toContain("could not be written");
+    expect(server.requests).toHaveLength(4); // plan + 3 answer requests
+    expect(state.run?.usage.llmCalls).toBe(4);
   });
 
   it("an abort mid-call ends the call at once, with the caller's reason", async () => {

@@ -206,6 +206,13 @@ describe.each<StructuredOutputMethod>(["jsonSchema", "functionCalling"])("ChatOp
     for (const request of server.requests) {
       expect(request.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     }
+    // the role reaches the wire in the streamed path too
+    expect(server.requests.map((request) => request.headers["x-replan-role"])).toEqual([
+      "planner",
+      "executor",
+      "executor",
+      "answer",
+    ]);
     // Usage arrives in the final usage chunk of each stream.
     expect(usage?.llmCalls).toBe(4);
     expect(usage?.promptTokens).toBeGreaterThan(0);
