@@ -306,6 +306,11 @@ class Interpreter {
   private wallTimer: ReturnType<typeof setTimeout> | undefined;
   /** LLM calls reserved by planner, replanner and step calls whose usage is not in the state yet. */
   private reservedCalls = 0;
+  /**
+   * Usage of work cut short by the end of the run (its requests were sent): added to the result,
+   * as far as it is reported before the run resolves.
+   */
+  private readonly lateUsage: Usage[] = [];
   private resolve!: (result: RunResult) => void;
   private reject!: (error: unknown) => void;
   private readonly now: () => number;
@@ -487,7 +492,10 @@ class Interpreter {
       this.dispatch({ type: "plan", at: this.now(), output, usage: addUsage(usage, usageOf(output)) });
     } catch (error) {
       settle();
-      if (signal.aborted) return;
+      if (signal.aborted) {
+        this.lateUsage.push(usage);
+        return;
+      }
       this.dispatch({
         type: "plan-error",
         at: this.now(),
@@ -528,7 +536,10 @@ class Interpreter {
       this.dispatch({ type: "replan", at: this.now(), output, usage: addUsage(usage, usageOf(output)) });
     } catch (error) {
       settle();
-      if (signal.aborted) return;
+      if (signal.aborted) {
+        this.lateUsage.push(usage);
+        return;
+      }
       this.dispatch({
         type: "replan-error",
         at: this.now(),
@@ -558,7 +569,10 @@ class Interpreter {
       emit: hooks.emit,
     });
     settle();
-    if (outcome.type === "aborted") return; // the run is ending: the state already says so
+    if (outcome.type === "aborted") {
+      this.lateUsage.push(outcome.usage); // the run is ending: the state already says so
+      return;
+    }
     this.dispatch({
       ...outcome,
       type: outcome.type === "finish" ? "step-finish" : "step-fail",
@@ -582,7 +596,10 @@ class Interpreter {
     void Promise.race([settled, grace]).then(() => {
       clearTimeout(graceTimer);
       if (error !== undefined) this.reject(error);
-      else this.resolve(toResult(this.state));
+      else {
+        const usage = this.lateUsage.reduce((sum, more) => addUsage(sum, more), { ...this.state.usage });
+        this.resolve(toResult({ ...this.state, usage }));
+      }
     });
   }
 }

@@ -382,16 +382,19 @@ describe("fuzz: requests the server received == usage.llmCalls", () => {
     replies: fc.array(replyArbitrary, { minLength: 1, maxLength: 12 }),
     maxLlmCalls: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
     maxReplans: fc.integer({ min: 0, max: 2 }),
+    hang: fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 1 }),
   });
   const runs = Math.max(15, Math.floor(fuzzRuns / 40));
 
   it(`holds for every scripted answer sequence (${runs} cases)`, async () => {
     await fc.assert(
-      fc.asyncProperty(caseArbitrary, async ({ replies, maxLlmCalls, maxReplans }) => {
-        const server = await startScriptedOpenAIServer({ responses: replies });
+      fc.asyncProperty(caseArbitrary, async ({ replies, maxLlmCalls, maxReplans, hang }) => {
+        const server = await startScriptedOpenAIServer({ responses: replies, hang });
         try {
           const model = openai(server);
-          const options = { retry: { initialDelayMs: 1 }, timeoutMs: 5_000 };
+          // A request that times out counts as a call: the timeout must leave the server time to
+          // read it (under load), so only the hanging requests reach it.
+          const options = { retry: { initialDelayMs: 1 }, timeoutMs: 1_000 };
           const result = await runPlan({
             goal: "g",
             planner: modelPlanner(model, options),
