@@ -151,14 +151,21 @@ describe("the plan-and-execute graph on LangGraph's dev server", () => {
 
   it("streams the custom progress events in order", async () => {
     const thread = await client.threads.create();
-    const events: RunEvent[] = [];
+    const all: RunEvent[] = [];
     for await (const chunk of client.runs.stream(thread.thread_id, GRAPH, {
       input: { goal: "#case:notes Stream it" },
       config: { configurable: configurable() },
       streamMode: "custom",
     })) {
-      if (chunk.event === "custom") events.push(chunk.data as RunEvent);
+      if (chunk.event === "custom") all.push(chunk.data as RunEvent);
     }
+    // every model request is a start/end pair with its role: the planner's, then the answer's
+    const calls = all.filter((event) => event.type === "model-call-end");
+    expect(calls.map((event) => event.type === "model-call-end" && event.role)).toEqual([
+      "planner",
+      "answer",
+    ]);
+    const events = all.filter((event) => !event.type.startsWith("model-call-"));
     const types = events.map((event) => event.type);
     expect(types[0]).toBe("run-start");
     expect(types.slice(1, 3)).toEqual(["plan-start", "plan-end"]);

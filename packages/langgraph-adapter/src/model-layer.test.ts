@@ -10,7 +10,13 @@ import { fuzzReplay, fuzzRuns, recordUnhandledRejections } from "../../../script
 import { PlanExecuteError } from "./errors.js";
 import { toToolFunctions } from "./executors.js";
 import { createPlanExecuteAgent } from "./graph.js";
-import { modelAnswer, modelExecutor, modelPlanner, modelReplanner } from "./model-layer.js";
+import {
+  modelAnswer,
+  modelExecutor,
+  modelPlanner,
+  modelReplanner,
+  type StructuredOutputMethod,
+} from "./model-layer.js";
 import {
   type ScriptedOpenAIReply,
   type ScriptedOpenAIServer,
@@ -212,11 +218,11 @@ describe("transport errors and hangs (ChatOpenAI defaults, scripted server)", ()
     expect(elapsed).toBeLessThan(10_000);
   });
 
-  it.each([
+  it.each<[string, Partial<ScriptedOpenAIServerOptions>, StructuredOutputMethod]>([
     ["never answers", { hang: [0] }, "functionCalling"],
     ["hangs after the headers", { hangAfterHeaders: [0] }, "functionCalling"],
     ["hangs after the headers of a streamed answer", { hangAfterHeaders: [0] }, "jsonSchema"],
-  ] as const)(
+  ])(
     "a server that %s (%s): bounded by the per-call timeout, events show the wait",
     async (_name, hang, method) => {
       const { server, error, events, elapsed } = await runGraph([{ structured: { steps: [STEP] } }], hang, {
@@ -236,20 +242,23 @@ describe("transport errors and hangs (ChatOpenAI defaults, scripted server)", ()
     },
   );
 
-  it("jsonSchema: a prose answer is streamed, parsed here and repaired once (no in-call parse, no client retry)", async () => {
-    const { server, state, elapsed } = await runGraph(
-      ["Let me think about it first.", { structured: { steps: [STEP] } }],
-      {},
-      { structuredOutputMethod: "jsonSchema" },
-    );
-    expect(state?.outcome?.status).toBe("completed");
-    expect(roles(server)).toEqual(["planner", "planner", "answer"]);
-    expect(server.requests[0]?.body).toMatchObject({
-      stream: true,
-      response_format: { type: "json_schema" },
-    });
-    expect(elapsed).toBeLessThan(10_000);
-  });
+  it.each<[StructuredOutputMethod, object]>([
+    ["jsonSchema", { stream: true, response_format: { type: "json_schema" } }],
+    ["jsonMode", { response_format: { type: "json_object" } }],
+  ])(
+    "%s: a prose answer is parsed here and repaired once (no in-call parse, no client retry)",
+    async (method, wire) => {
+      const { server, state, elapsed } = await runGraph(
+        ["Let me think about it first.", { structured: { steps: [STEP] } }],
+        {},
+        { structuredOutputMethod: method },
+      );
+      expect(state?.outcome?.status).toBe("completed");
+      expect(roles(server)).toEqual(["planner", "planner", "answer"]);
+      expect(server.requests[0]?.body).toMatchObject(wire);
+      expect(elapsed).toBeLessThan(10_000);
+    },
+  );
 
   it("an agent step whose model answers nothing, twice: the step fails invalid-answer after 2 requests", async () => {
     const server = await start({
