@@ -76,7 +76,7 @@ export interface ResolvedCallOptions {
 /** Longest delay `setTimeout` honours. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export function resolveCallOptions(options: ModelCallOptions, name = "options"): ResolvedCallOptions {
+export function resolveCallOptions(options: ModelCallOptions): ResolvedCallOptions {
   const { timeoutMs = 120_000, retry = {}, now = Date.now } = options;
   const { maxRetries = 2, initialDelayMs = 1000, maxDelayMs = 30_000 } = retry;
   const check = (option: string, value: number, integer: boolean, min: number) => {
@@ -88,7 +88,7 @@ export function resolveCallOptions(options: ModelCallOptions, name = "options"):
     ) {
       throw new PlanExecuteError(
         "invalid-options",
-        `Option "${name}.${option}" must be ${integer ? "an integer" : "a number"} >= ${min}, got ${String(value)}`,
+        `Option "${option}" must be ${integer ? "an integer" : "a number"} >= ${min}, got ${String(value)}`,
       );
     }
   };
@@ -97,7 +97,7 @@ export function resolveCallOptions(options: ModelCallOptions, name = "options"):
   check("retry.initialDelayMs", initialDelayMs, false, 0);
   check("retry.maxDelayMs", maxDelayMs, false, 0);
   if (maxRetries > 100) {
-    throw new PlanExecuteError("invalid-options", `Option "${name}.retry.maxRetries" must be at most 100`);
+    throw new PlanExecuteError("invalid-options", 'Option "retry.maxRetries" must be at most 100');
   }
   return {
     timeoutMs: Math.min(timeoutMs, MAX_TIMER_MS),
@@ -196,9 +196,13 @@ export async function callModel(
     let message: AIMessage | undefined;
     let failure: unknown;
     try {
-      message = request.stream
-        ? await collect(runnable, messages, config, callSignal)
-        : toAIMessage(await runnable.invoke(messages, config));
+      // The signal cancels the request; the wait also ends with it, for a model that ignores it.
+      message = await untilAborted(
+        request.stream
+          ? collect(runnable, messages, config, callSignal)
+          : runnable.invoke(messages, config).then(toAIMessage),
+        callSignal,
+      );
     } catch (error) {
       failure = error;
     } finally {
@@ -390,6 +394,26 @@ function retryAfterMs(error: unknown): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Resolves with `promise`, or rejects with the signal's reason as soon as it aborts (the promise's own rejection is then ignored). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Waits `ms`, or less if `signal` aborts first; true if the time passed. */

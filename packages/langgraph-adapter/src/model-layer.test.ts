@@ -434,3 +434,24 @@ describe("fuzz: requests the server received == usage.llmCalls", () => {
     expect(unhandled).toEqual([]);
   }, 120_000);
 });
+
+describe("a model that ignores its abort signal", () => {
+  it("is still bounded by the per-call timeout", async () => {
+    const { ScriptedChatModel } = await import("./testing.js");
+    const stuck = new ScriptedChatModel({ responses: () => new Promise<never>(() => {}) });
+    const planner = modelPlanner(stuck, { timeoutMs: 200 });
+    const started = Date.now();
+    const error = await Promise.resolve(
+      planner({ goal: "g", attempt: 1, feedback: null, signal: new AbortController().signal }),
+    ).catch((caught: unknown) => caught);
+    expect((error as PlanExecuteError).code).toBe("model-timeout");
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("rejects bad options with their names", () => {
+    const server = { url: "http://127.0.0.1:9/v1" } as ScriptedOpenAIServer;
+    expect(() => modelPlanner(openai(server), { timeoutMs: 0 })).toThrow(/Option "timeoutMs"/);
+    expect(() => modelExecutor(openai(server), { retry: { maxRetries: -1 } })).toThrow(/retry.maxRetries/);
+    expect(() => modelPlanner({} as never)).toThrow(/chat model/);
+  });
+});
