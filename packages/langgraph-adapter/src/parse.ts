@@ -34,8 +34,10 @@ export type ModelPlan = z.infer<typeof ModelPlanSchema>;
 
 /** Longest text examined for JSON (a longer answer is cut there: no plan is that long). */
 const MAX_SCANNED_CHARS = 1_000_000;
-/** Most JSON candidates tried in one answer (each costs a scan of the text at most). */
+/** Most JSON candidates tried in one answer. */
 const MAX_CANDIDATES = 50;
+/** Most characters scanned for brackets in one answer, over all candidates (a bound on the work). */
+const MAX_SCAN_STEPS = 4_000_000;
 /** Longest excerpt of an answer quoted in an error (and so in a repair request). */
 const EXCERPT_CHARS = 600;
 
@@ -73,18 +75,19 @@ export function jsonIn(text: string, raw = text): unknown {
     const fenced = tryParse(match[1]!.trim());
     if (fenced.ok && typeof fenced.value === "object" && fenced.value !== null) return fenced.value;
   }
-  for (let start = 0; start < trimmed.length && tried <= MAX_CANDIDATES; start++) {
+  const budget = { steps: MAX_SCAN_STEPS };
+  for (let start = 0; start < trimmed.length && tried <= MAX_CANDIDATES && budget.steps > 0; start++) {
     const char = trimmed[start];
     if (char !== "{" && char !== "[") continue;
     tried++;
-    const end = balancedEnd(trimmed, start);
+    const end = balancedEnd(trimmed, start, budget);
     if (end === undefined) continue;
     const candidate = tryParse(trimmed.slice(start, end + 1));
     if (candidate.ok && typeof candidate.value === "object" && candidate.value !== null)
       return candidate.value;
   }
   const first = trimmed.search(/[{[]/);
-  const truncated = first >= 0 && balancedEnd(trimmed, first) === undefined;
+  const truncated = first >= 0 && balancedEnd(trimmed, first, { steps: MAX_SCANNED_CHARS }) === undefined;
   throw invalid(
     truncated ? "the answer's JSON is incomplete (cut off?)" : "the answer holds no JSON object",
     raw,
@@ -181,11 +184,15 @@ function invalid(reason: string, raw: string): PlanExecuteError {
   });
 }
 
-/** The index of the bracket that closes the one at `start`, skipping strings; undefined if none. */
-function balancedEnd(text: string, start: number): number | undefined {
+/**
+ * The index of the bracket that closes the one at `start`, skipping strings; undefined if none
+ * (or if the scan used up `budget.steps`, which it decrements).
+ */
+function balancedEnd(text: string, start: number, budget: { steps: number }): number | undefined {
   let depth = 0;
   let inString = false;
   for (let index = start; index < text.length; index++) {
+    if (--budget.steps < 0) return undefined;
     const char = text[index];
     if (inString) {
       if (char === "\\") index++;
