@@ -54,28 +54,60 @@ async function guardedStream(stream: Stream, input: unknown, options: StreamOpti
     done();
     throw translate(error, input, caller);
   }
-  async function* chunks() {
-    const iterator = inner[Symbol.asyncIterator]();
-    let finished = false;
+  // LangGraph's stream is a ReadableStream: when a node throws, `controller.error()` drops every
+  // chunk still queued, so a slow consumer would lose the events a node wrote just before (the
+  // planner's run-end before its PlanExecuteError). A pump reads the stream as fast as it fills
+  // and keeps the chunks here; the error is raised only after every chunk before it is yielded.
+  const iterator = inner[Symbol.asyncIterator]();
+  let buffered: unknown[] = [];
+  let head = 0; // the next chunk to yield
+  let ended: { error?: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  let stopped = false;
+  const pump = (async () => {
     try {
       for (;;) {
-        let next: IteratorResult<unknown>;
-        try {
-          next = await iterator.next();
-        } catch (error) {
-          finished = true;
-          throw translate(error, input, caller);
+        const next = await iterator.next();
+        if (next.done || stopped) break;
+        buffered.push(next.value);
+        wake?.();
+      }
+      ended = {};
+    } catch (error) {
+      ended = { error: translate(error, input, caller) };
+    }
+    wake?.();
+  })();
+  async function* chunks() {
+    try {
+      for (;;) {
+        if (head < buffered.length) {
+          const chunk = buffered[head++];
+          if (head === buffered.length) {
+            buffered = [];
+            head = 0;
+          }
+          yield chunk;
+          continue;
         }
-        if (next.done) {
-          finished = true;
+        if (ended) {
+          if ("error" in ended) throw ended.error;
+          if (guard.failure !== undefined) throw guard.failure;
           return;
         }
-        yield next.value;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
       }
     } finally {
       done();
       // Stopped early by the consumer (break, cancel): end the run as LangGraph's stream does.
-      if (!finished) await iterator.return?.();
+      if (!ended) {
+        stopped = true;
+        await iterator.return?.();
+      }
+      await pump;
     }
   }
   return IterableReadableStream.fromAsyncGenerator(chunks());

@@ -76,6 +76,12 @@ export interface RunGuard {
   signal: AbortSignal | undefined;
   /** Executor nodes of the run that are running: each settles once it has stopped and saved. */
   nodes: Set<Promise<void>>;
+  /**
+   * The planner's PlanExecuteError when it gave up: the graph then ends normally and the agent
+   * throws this once the stream has delivered every event (LangGraph drops the stream's queued
+   * chunks when a node throws, the planner's run-end among them).
+   */
+  failure?: unknown;
 }
 
 /** One attempt of a step, as saved. */

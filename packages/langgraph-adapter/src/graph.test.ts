@@ -224,6 +224,25 @@ describe("createPlanExecuteAgent", () => {
     expect((error as PlanExecuteError).rawOutput).toBe("I would rather chat than plan.");
   });
 
+  it("delivers the planner's run-end to a slow consumer before rejecting, and a compiled graph throws from the node", async () => {
+    const { model } = scriptedModel({ planner: ["prose, not a plan"] });
+    const events: RunEvent[] = [];
+    const error = await (async () => {
+      const stream = await createPlanExecuteAgent({ model }).stream({ goal: "g" }, { streamMode: "custom" });
+      for await (const event of stream) {
+        events.push(event as RunEvent);
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a consumer slower than the run
+      }
+    })().catch((caught: unknown) => caught);
+    expect(PlanExecuteError.isInstance(error)).toBe(true);
+    expect((error as PlanExecuteError).code).toBe("invalid-plan");
+    expect(events.filter((event) => event.type === "run-end")).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: "run-end", outcome: { status: "failed" } });
+
+    const compiled = createPlanExecuteGraph({ model: scriptedModel({ planner: ["prose"] }).model }).compile();
+    await expect(compiled.invoke({ goal: "g" })).rejects.toMatchObject({ code: "invalid-plan" });
+  });
+
   it("rejects a run with no goal with invalid-input", async () => {
     const { model } = scriptedModel({ planner: [planReply([agentStep("a")])] });
     await expect(createPlanExecuteAgent({ model }).invoke({ messages: [] })).rejects.toMatchObject({

@@ -30,7 +30,7 @@ import { z } from "zod";
 import { watchCheckpointer } from "./checkpointer.js";
 import { guardRuns } from "./durable-run.js";
 import { PlanExecuteError } from "./errors.js";
-import { createExecutorNode, publish } from "./executor-node.js";
+import { createExecutorNode, publish, RUN_GUARD, type RunGuard } from "./executor-node.js";
 import { type AgentStepExecutor, toExecutor, toToolFunctions } from "./executors.js";
 import { type RetryPolicy, toStepError } from "./model-call.js";
 import {
@@ -329,10 +329,15 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     const run = current.state;
     if (run.status === "failed") {
       const code = run.outcome?.error?.code === "invalid-plan" ? "invalid-plan" : "planner-failed";
-      throw new PlanExecuteError(code, run.outcome?.reason ?? "planning failed", {
+      const failure = new PlanExecuteError(code, run.outcome?.reason ?? "planning failed", {
         rawOutput: lastRaw,
         cause: lastError,
       });
+      // Under createPlanExecuteAgent the graph ends here (see RunGuard.failure); a graph compiled
+      // by hand throws from the node, as LangGraph nodes do.
+      const guard = runConfig.configurable?.[RUN_GUARD] as RunGuard | undefined;
+      if (!guard) throw failure;
+      guard.failure = failure;
     }
     return { goal, answer: null, ...runUpdate(run) };
   };
@@ -468,8 +473,13 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     .addEdge(START, NODES.planner)
     .addConditionalEdges(
       NODES.planner,
-      (state) => (state.run?.status === "approving" ? NODES.approve : afterRun(state)),
-      [NODES.approve, ...routes],
+      (state) =>
+        state.run?.status === "approving"
+          ? NODES.approve
+          : state.run?.status === "failed"
+            ? END // the planner gave up (only under createPlanExecuteAgent: otherwise it threw)
+            : afterRun(state),
+      [NODES.approve, ...routes, END],
     )
     .addConditionalEdges(NODES.approve, afterRun, routes)
     .addConditionalEdges(NODES.executor, afterRun, routes)

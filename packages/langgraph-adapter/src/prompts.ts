@@ -45,7 +45,7 @@ Tools:
 
 export const DEFAULT_PROMPTS: Required<PlanExecutePrompts> = {
   planner: `You are the planner of a plan-and-execute agent. Turn the user's goal into the shortest plan of steps that achieves it.\n\n${PLAN_RULES}`,
-  replanner: `You are the replanner of a plan-and-execute agent. A step failed or gave an unexpected result. Steps that are done are kept as they are: return only the steps that replace everything not done, to still achieve the goal. They may depend on done steps. Use new ids for steps that replace failed ones. Return an empty list if the goal is already achieved.\n\n${PLAN_RULES}`,
+  replanner: `You are the replanner of a plan-and-execute agent. A step failed or gave an unexpected result. Steps that are done are kept as they are: return only the steps that replace everything not done, to still achieve the goal. They may depend on done steps. Use new ids for steps that replace failed ones. Return an empty list only to give up (the goal cannot be reached): the run then ends failed.\n\n${PLAN_RULES}`,
   // The tools are bound to the executor's model calls; listing them here too would send them twice.
   executor:
     "You carry out one step of a plan. Use the tools when they help. Answer with the step's result only, concisely.",
