@@ -113,10 +113,14 @@ describe("the server README's walkthroughs, as written", () => {
     expect(lines.slice(2)).toEqual([
       "run-start ",
       "plan-start ",
+      "model-call-start ", // the planner's request
+      "model-call-end ",
       "plan-end ",
       "step-start todo",
       "step-end todo",
       "run-end ",
+      "model-call-start ", // the final answer's, written once the outcome is known
+      "model-call-end ",
     ]);
   });
 
