@@ -522,3 +522,26 @@ describe("streamPlan", () => {
     expect((await run.result).status).toBe("completed");
   });
 });
+
+describe("step ids that are Object.prototype's names", () => {
+  it("__proto__ and constructor are results like any other (own properties, no pollution)", async () => {
+    const steps: StepSpecInput[] = [
+      { id: "__proto__", description: "a", kind: "agent" },
+      { id: "constructor", description: "b", kind: "agent", dependsOn: ["__proto__"] },
+    ];
+    const result = await runPlan({
+      goal: "g",
+      planner: () => steps,
+      executor: async (step) => `${step.id}!`,
+    });
+    expect(result.outcome.status).toBe("completed");
+    expect(Object.hasOwn(result.results, "__proto__")).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(result.results, "__proto__")?.value).toBe("__proto__!");
+    expect(Object.hasOwn(result.results, "constructor")).toBe(true);
+    expect(Object.getPrototypeOf(result.results)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(result.results))).toEqual({
+      constructor: "constructor!",
+      ["__proto__"]: "__proto__!",
+    });
+  });
+});

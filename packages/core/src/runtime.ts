@@ -303,6 +303,8 @@ class Interpreter {
   private readonly queue: RunInput[] = [];
   private draining = false;
   private finished = false;
+  /** The result was delivered (resolved or rejected): no event after that. */
+  private delivered = false;
   private wallTimer: ReturnType<typeof setTimeout> | undefined;
   /** LLM calls reserved by planner, replanner and step calls whose usage is not in the state yet. */
   private reservedCalls = 0;
@@ -470,7 +472,10 @@ class Interpreter {
       },
       reportUsage: (reported) => addUsage(usage, reported),
       emit: (event) => {
-        if (!this.finished) this.notify(() => this.options.onEvent?.(event));
+        // While the run settles (after run-end, before the result), a call in flight still
+        // reports its end, so that every model-call-start has its model-call-end.
+        if (!this.finished || (!this.delivered && event.type === "model-call-end"))
+          this.notify(() => this.options.onEvent?.(event));
       },
     };
     const settle = () => {
@@ -595,6 +600,7 @@ class Interpreter {
     });
     void Promise.race([settled, grace]).then(() => {
       clearTimeout(graceTimer);
+      this.delivered = true;
       if (error !== undefined) this.reject(error);
       else {
         const usage = this.lateUsage.reduce((sum, more) => addUsage(sum, more), { ...this.state.usage });
@@ -824,7 +830,7 @@ function referencedResults(step: ToolStep, plan: Plan): Record<string, unknown> 
   const results: Record<string, unknown> = {};
   for (const id of findReferences(step.args)) {
     const referenced = findStep(plan, id);
-    if (referenced?.status === "done") results[id] = referenced.result;
+    if (referenced?.status === "done") setOwn(results, id, referenced.result);
   }
   return results;
 }
@@ -847,8 +853,13 @@ function toResult(state: RunState): RunResult {
  */
 export function resultsOf(plan: Plan): Record<string, unknown> {
   const results: Record<string, unknown> = {};
-  for (const step of plan.steps) if (step.status === "done") results[step.id] = step.result;
+  for (const step of plan.steps) if (step.status === "done") setOwn(results, step.id, step.result);
   return results;
+}
+
+/** Sets an own property, even for ids such as `__proto__` (an assignment would set the prototype). */
+function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Adds `more` to `usage` (in place) and returns it; missing or invalid counts add nothing. */

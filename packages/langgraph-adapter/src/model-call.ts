@@ -327,7 +327,14 @@ function classify(
     status === undefined
       ? isNetworkError(error)
       : (status === 429 && !quota) || status === 408 || (status >= 500 && status <= 599);
-  const message = `the ${role} call failed${status === undefined ? "" : ` (HTTP ${status})`}: ${errorMessage(error)}`;
+  // A 200 whose body the client could not read as a chat completion (not JSON, no `choices`):
+  // the client throws a SyntaxError or TypeError from its own code; said plainly (not retried).
+  const malformed =
+    status === undefined && !retry && (error instanceof SyntaxError || error instanceof TypeError);
+  const detail = malformed
+    ? `the server's answer is not a valid chat completion (${errorMessage(error)})`
+    : errorMessage(error);
+  const message = `the ${role} call failed${status === undefined ? "" : ` (HTTP ${status})`}: ${detail}`;
   return {
     code: "model-call-failed",
     message,

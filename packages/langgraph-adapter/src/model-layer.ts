@@ -354,8 +354,20 @@ export function modelExecutor(model: BaseChatModel, options: ModelExecutorOption
         reporter: context,
       });
       messages.push(reply);
-      const calls = reply.tool_calls ?? [];
-      const broken = reply.invalid_tool_calls ?? [];
+      // Arguments sent as a JSON object where the wire has a string: LangChain files them as
+      // invalid; they are taken as they are.
+      const objectArgs = (reply.invalid_tool_calls ?? []).filter(
+        (call) => typeof (call.args as unknown) === "object" && call.args !== null && call.name,
+      );
+      const calls = [
+        ...(reply.tool_calls ?? []),
+        ...objectArgs.map((call) => ({
+          name: call.name!,
+          args: call.args as unknown as Record<string, unknown>,
+          id: call.id,
+        })),
+      ];
+      const broken = (reply.invalid_tool_calls ?? []).filter((call) => !objectArgs.includes(call));
       if (calls.length > 0 || broken.length > 0) {
         const answers = await Promise.all(calls.map((call) => callTool(byName, call, context.signal)));
         for (const call of broken) {

@@ -57,12 +57,16 @@ export function extractJson(message: AIMessage, toolName: string | undefined): u
   const invalid = (message.invalid_tool_calls ?? []).find(
     (candidate) => candidate.name === toolName || (message.invalid_tool_calls?.length ?? 0) === 1,
   );
-  const text = invalid?.args ?? message.text;
+  // Some servers send the arguments as a JSON object where the wire format has a string.
+  const args: unknown = invalid?.args;
+  if (typeof args === "object" && args !== null) return args;
+  const text = typeof args === "string" ? args : message.text;
   return jsonIn(text, rawText(message));
 }
 
 /** The first JSON object or array in `text`; see {@link extractJson}. */
 export function jsonIn(text: string, raw = text): unknown {
+  if (typeof text !== "string") throw invalid("the answer is not text", String(raw));
   const scanned = text.length > MAX_SCANNED_CHARS ? text.slice(0, MAX_SCANNED_CHARS) : text;
   const trimmed = scanned.trim();
   if (trimmed === "") throw invalid("the answer was empty", raw);
@@ -168,8 +172,9 @@ export function rawText(message: AIMessage | undefined): string {
   const text = message.text;
   if (text) return text;
   const calls = message.tool_calls ?? [];
-  if (calls.length > 0) return JSON.stringify(calls[0]?.args);
-  return message.invalid_tool_calls?.[0]?.args ?? "";
+  if (calls.length > 0) return safeStringify(calls[0]?.args);
+  const args: unknown = message.invalid_tool_calls?.[0]?.args;
+  return typeof args === "string" ? args : args === undefined || args === null ? "" : safeStringify(args);
 }
 
 /** An excerpt of a long text, for error messages and repair requests. */
@@ -207,6 +212,14 @@ function balancedEnd(text: string, start: number, budget: { steps: number }): nu
     }
   }
   return undefined;
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return String(value);
+  }
 }
 
 function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
