@@ -21,6 +21,7 @@ import {
   bwrapArguments,
   findExecutable,
   identityFiles,
+  privateDevices,
   requireSandbox,
   type SandboxMechanism,
   sandboxedProcesses,
@@ -361,6 +362,7 @@ async function launchOf(
         sandbox,
         identity: true,
         seccomp: seccomp !== null,
+        devices: await privateDevices(),
       };
       launch = {
         file: executable,

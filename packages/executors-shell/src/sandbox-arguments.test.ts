@@ -14,6 +14,8 @@ function mountOrder(args: string[]): string[] {
     "--ro-bind": 2,
     "--ro-bind-try": 2,
     "--bind": 2,
+    "--dev-bind": 2,
+    "--remount-ro": 1,
     "--symlink": 2,
     "--ro-bind-data": 2,
     "--proc": 1,
@@ -65,6 +67,28 @@ describe("bwrapArguments (pure)", () => {
       bwrapArguments(layout, { root: "/", cwd: "/", sandbox: closed, identity: false }),
     );
     expect(whole[0]).toBe("/");
+  });
+
+  test("/proc is remounted read-only after it is mounted; our own device nodes go over /dev's", () => {
+    const args = bwrapArguments(layout, {
+      root: "/srv/p",
+      cwd: "/srv/p",
+      sandbox: closed,
+      identity: false,
+      devices: "/tmp/replan-dev-1-x",
+    });
+    const order = mountOrder(args);
+    expect(order.indexOf("/proc")).toBeLessThan(order.lastIndexOf("/proc"));
+    expect(args.join(" ")).toContain("--proc /proc --remount-ro /proc");
+    expect(args.join(" ")).toContain("--dev-bind /tmp/replan-dev-1-x/null /dev/null");
+    expect(order.indexOf("/dev")).toBeLessThan(order.indexOf("/dev/null"));
+    const withoutDevices = bwrapArguments(layout, {
+      root: "/srv/p",
+      cwd: "/srv/p",
+      sandbox: closed,
+      identity: false,
+    });
+    expect(withoutDevices).not.toContain("--dev-bind");
   });
 
   test("readOnlyRoot, readOnlyPaths inside the root, network", () => {

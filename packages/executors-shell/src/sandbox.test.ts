@@ -334,6 +334,30 @@ describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {
       expect(nested.stdout).not.toContain("nested");
     });
 
+    test("the kernel's settings in /proc cannot be written, even when this process is root", async () => {
+      // Writes back the value a global setting already has (harmless if it got through). Run by root,
+      // the command is uid 0 on the host's files: a writable /proc/sys/kernel/core_pattern or
+      // modprobe would run a program of its choice as the host's root, outside every namespace.
+      const setting = "/proc/sys/kernel/printk_ratelimit";
+      const result = await script(
+        `v=$(cat ${setting}) && echo "$v" > ${setting} && echo written; echo 0 > /proc/self/oom_score_adj && echo adjusted; head -c 5 /proc/self/status`,
+      );
+      expect(result.stdout).not.toContain("written");
+      expect(result.stdout).not.toContain("adjusted");
+      expect(result.stdout).toBe("Name:"); // reading /proc still works
+    });
+
+    test("the host's device nodes cannot be changed, even when this process is root; they still work", async () => {
+      const before = statSync("/dev/null");
+      const result = await script(
+        "chmod 666 /dev/null && echo changed; setfacl -m u:nobody:- /dev/null 2>/dev/null && echo acl; echo data > /dev/null && echo wrote; head -c 3 /dev/zero | wc -c; head -c 3 /dev/urandom | wc -c",
+      );
+      expect(result.stdout).toBe("wrote\n3\n3\n");
+      const after = statSync("/dev/null");
+      expect(after.ctimeMs).toBe(before.ctimeMs);
+      expect(after.mode).toBe(before.mode);
+    });
+
     test("only this user and nobody are in /etc/passwd; home folders do not exist", async () => {
       const result = await script("cat /etc/passwd; ls /home /root 2>&1; ls /etc");
       expect(result.stdout.split("\n").filter((line) => line.includes(":x:"))).toHaveLength(2);

@@ -8,8 +8,21 @@
  */
 
 import { spawn } from "node:child_process";
-import { accessSync, constants, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { userInfo } from "node:os";
+import {
+  accessSync,
+  chownSync,
+  constants,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { ShellToolError } from "./errors.js";
 
@@ -210,7 +223,13 @@ async function probe(searchPath: string | undefined): Promise<SandboxProbe & { r
         error: unavailable(`bubblewrap (bwrap) is not on PATH (${JSON.stringify(searchPath ?? "")})`),
       };
     }
-    const args = [...bwrapArguments(systemLayout(), trialPlan), "--", "true"];
+    let devices: string | undefined;
+    try {
+      devices = await privateDevices();
+    } catch (error) {
+      return { available: false, error: error as ShellToolError };
+    }
+    const args = [...bwrapArguments(systemLayout(), { ...trialPlan, devices }), "--", "true"];
     const result = await trial(executable, args, { PATH: "/usr/bin:/bin" });
     if (result.code === 0) return { available: true, mechanism: "bubblewrap", executable };
     if (result.timedOut) {
@@ -356,6 +375,8 @@ export interface BwrapPlan {
   identity: boolean;
   /** Whether a seccomp program ({@link seccompProgram}) is given on file descriptor 6. */
   seccomp?: boolean;
+  /** A folder of device nodes of our own to put over `/dev`'s ({@link privateDevices}). */
+  devices?: string | undefined;
 }
 
 /** The plan of the availability probe: no root, no identity files. */
@@ -386,7 +407,8 @@ function depth(file: string): number {
  *   SIGKILL), `--new-session` (no terminal to inject input into); the PID namespace dies with its
  *   first process, so nothing outlives the command;
  * - files: the system folders read-only (and their symlinks), the few `/etc` files programs need,
- *   a fresh `/proc` of the new PID namespace, a minimal `/dev`, a private `/tmp` of 256 MiB, the root at its own
+ *   a fresh `/proc` of the new PID namespace (read-only), a minimal `/dev` (with our own device
+ *   nodes over the host's when this process owns those, see {@link privateDevices}), a private `/tmp` of 256 MiB, the root at its own
  *   path (read-write unless `readOnlyRoot`), `readOnlyPaths` read-only. Mounts are made from the
  *   shallowest path to the deepest, so a root under `/tmp` or `/usr` lands on top. Nothing else exists.
  *
@@ -413,7 +435,15 @@ export function bwrapArguments(system: readonly LayoutEntry[], plan: BwrapPlan):
     mounts.push({ at: "/etc/group", args: ["--ro-bind-data", "5", "/etc/group"] });
   }
   mounts.push({ at: "/proc", args: ["--proc", "/proc"] });
+  // Read-only: run by root, the command is uid 0 on the host's files, and /proc/sys holds the
+  // kernel's global settings (core_pattern, modprobe: a program the host's root would run).
+  mounts.push({ at: "/proc", args: ["--remount-ro", "/proc"] });
   mounts.push({ at: "/dev", args: ["--dev", "/dev"] });
+  if (plan.devices !== undefined) {
+    for (const name of Object.keys(deviceNodes)) {
+      mounts.push({ at: `/dev/${name}`, args: ["--dev-bind", `${plan.devices}/${name}`, `/dev/${name}`] });
+    }
+  }
   mounts.push({ at: "/tmp", args: ["--size", String(tmpBytes), "--tmpfs", "/tmp"] });
   if (plan.root !== "") {
     mounts.push({
@@ -441,6 +471,112 @@ export function bwrapArguments(system: readonly LayoutEntry[], plan: BwrapPlan):
     "--json-status-fd",
     String(statusDescriptor),
   ];
+}
+
+/** The device nodes bubblewrap's `--dev` binds from the host: name → [major, minor]. */
+const deviceNodes: Readonly<Record<string, readonly [number, number]>> = {
+  null: [1, 3],
+  zero: [1, 5],
+  full: [1, 7],
+  random: [1, 8],
+  urandom: [1, 9],
+  tty: [5, 0],
+};
+
+/** The uid and gid our own device nodes belong to (`nobody`): not the command's, so it cannot change them. */
+const nodeOwner = 65534;
+
+let devices: Promise<string | undefined> | undefined;
+
+/** Runs `mknod` for every node in `directory`; resolves whether it succeeded (bounded by a timeout). */
+function makeNodes(directory: string): Promise<boolean> {
+  const script = Object.entries(deviceNodes)
+    .map(([name, [major, minor]]) => `mknod -m 666 ${name} c ${major} ${minor}`)
+    .join(" && ");
+  return new Promise((resolve) => {
+    const child = spawn("/bin/sh", ["-c", script], {
+      cwd: directory,
+      stdio: "ignore",
+      env: { PATH: "/usr/bin:/bin" },
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), probeTimeoutMs);
+    child.once("error", () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    });
+  });
+}
+
+/** Removes the device folders of processes that are gone (killed before their exit handler ran). */
+function removeStaleDevices(parent: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const owner = /^replan-dev-(\d+)-/.exec(entry);
+    if (owner === null || Number(owner[1]) === process.pid) continue;
+    try {
+      process.kill(Number(owner[1]), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH")
+        rmSync(path.join(parent, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Device nodes of our own for the sandbox's `/dev`, when this process owns the host's (it runs as
+ * root): bubblewrap's `--dev` binds the host's `/dev/null`, `/dev/zero`, ..., and a command that is
+ * uid 0 on the host's files (root in its user namespace, mapped to this root) could `chmod 000
+ * /dev/null` or give it an ACL, for the whole machine, without any capability. The nodes made here
+ * (once per process, in a private folder of the temporary directory, or of `/dev` where that is
+ * mounted `nodev`; removed at exit) belong to `nobody`: the command can use them, not change them.
+ *
+ * @returns the folder, or `undefined` when this process does not own the host's `/dev/null`.
+ * @throws `sandbox-unavailable` when the nodes are needed and cannot be made.
+ */
+export function privateDevices(): Promise<string | undefined> {
+  devices ??= (async () => {
+    let owner: number;
+    try {
+      owner = statSync("/dev/null").uid;
+    } catch {
+      return undefined;
+    }
+    if (process.getuid?.() !== owner) return undefined;
+    for (const parent of [tmpdir(), "/dev"]) {
+      removeStaleDevices(parent);
+      let directory: string;
+      try {
+        directory = mkdtempSync(path.join(parent, `replan-dev-${process.pid}-`));
+      } catch {
+        continue;
+      }
+      const remove = () => rmSync(directory, { recursive: true, force: true });
+      try {
+        if (await makeNodes(directory)) {
+          for (const name of Object.keys(deviceNodes))
+            chownSync(path.join(directory, name), nodeOwner, nodeOwner);
+          closeSync(openSync(path.join(directory, "null"), "w")); // fails on a `nodev` file system
+          process.once("exit", remove);
+          return directory;
+        }
+      } catch {}
+      remove();
+    }
+    throw unavailable(
+      "this process runs as root and could not make device nodes of its own for the sandbox (mknod), " +
+        "without which a command could change the host's /dev/null; run as an unprivileged user",
+    );
+  })();
+  return devices;
 }
 
 let user: { uid: number; gid: number; username: string } | undefined;
