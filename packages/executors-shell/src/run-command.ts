@@ -6,10 +6,10 @@
  */
 
 import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
-import { mkdtempSync, realpathSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, realpathSync } from "node:fs";
 import { constants as osConstants, tmpdir } from "node:os";
 import path from "node:path";
-import type { Readable, Writable } from "node:stream";
+import type { Readable } from "node:stream";
 import { errorMessage } from "@replan/core";
 import { leakedDescriptors, nullDescriptor } from "./descriptors.js";
 import { ShellToolError } from "./errors.js";
@@ -20,13 +20,13 @@ import { killGroup, trackGroup, untrackGroup } from "./process-group.js";
 import {
   bwrapArguments,
   findExecutable,
-  identityFiles,
   privateDevices,
   requireSandbox,
   type SandboxMechanism,
   sandboxedProcesses,
   seatbeltProfile,
-  seccompProgram,
+  sandboxFiles,
+  seccompDescriptor,
   statusDescriptor,
   systemLayout,
   visibleInside,
@@ -298,14 +298,11 @@ interface Launch {
   argv: string[];
   stdio: StdioOptions;
   mechanism: SandboxMechanism | undefined;
-  /** Data written to extra descriptors (bubblewrap's `/etc/passwd`, `/etc/group`, seccomp program). */
-  inputs: Map<number, string | Buffer>;
+  /** The seccomp program's file, opened for bubblewrap on its descriptor 4 at spawn. */
+  seccomp?: string | undefined;
 }
 
 let seatbeltTemporary: string | undefined;
-
-/** The seccomp program for this architecture, built once (`null`: none for it). */
-let filter: Buffer | null | undefined;
 
 /**
  * The file, argument vector and descriptors that run `command`: the program itself, or bwrap /
@@ -325,8 +322,7 @@ async function launchOf(
     ? ["/bin/sh", "-c", command.program, "sh", ...command.args]
     : [command.program, ...command.args];
   const stdio: StdioOptions = ["ignore", "pipe", "pipe"];
-  const inputs = new Map<number, string | Buffer>();
-  let launch: Launch = { file: inner[0]!, argv: inner.slice(1), stdio, mechanism: undefined, inputs };
+  let launch: Launch = { file: inner[0]!, argv: inner.slice(1), stdio, mechanism: undefined };
   const sandbox = options.sandbox;
   if (sandbox !== undefined) {
     const { mechanism, executable } = await requireSandbox(signal);
@@ -350,34 +346,22 @@ async function launchOf(
       }
     }
     if (mechanism === "bubblewrap") {
-      const identity = identityFiles(options.root);
-      inputs.set(4, identity.passwd);
-      inputs.set(5, identity.group);
-      filter ??= seccompProgram() ?? null;
-      const seccomp = filter;
-      if (seccomp !== null) inputs.set(6, seccomp);
+      const files = sandboxFiles(options.root);
       const plan = {
         root: options.root,
         cwd: command.cwd,
         sandbox,
-        identity: true,
-        seccomp: seccomp !== null,
+        identity: files,
+        seccomp: files.seccomp !== undefined,
         devices: await privateDevices(),
       };
       launch = {
         file: executable,
         argv: [...bwrapArguments(systemLayout(), plan), "--", ...inner],
-        stdio: [
-          "ignore",
-          "pipe",
-          "pipe",
-          "pipe",
-          "pipe",
-          "pipe",
-          ...(seccomp === null ? [] : ["pipe" as const]),
-        ],
+        // Descriptor 4 is the seccomp program's file, opened at spawn.
+        stdio: ["ignore", "pipe", "pipe", "pipe", "ignore"],
         mechanism,
-        inputs,
+        seccomp: files.seccomp,
       };
     } else {
       seatbeltTemporary ??= realpathSync(mkdtempSync(path.join(tmpdir(), "replan-sandbox-")));
@@ -394,7 +378,6 @@ async function launchOf(
         ],
         stdio,
         mechanism,
-        inputs,
       };
     }
   }
@@ -433,16 +416,24 @@ async function spawnCommand(
     const started = performance.now();
     const { file, argv } = launch;
     let child: ChildProcess;
+    let program: number | undefined;
     try {
+      const stdio = [...(launch.stdio as unknown[])];
+      if (launch.seccomp !== undefined) {
+        program = openSync(launch.seccomp, "r");
+        stdio[seccompDescriptor] = program;
+      }
       child = spawn(file, argv, {
         cwd: command.cwd,
         env: options.env,
         detached: true,
-        stdio: launch.stdio,
+        stdio: stdio as StdioOptions,
         windowsHide: true,
       });
     } catch (error) {
       return reject(spawnFailed(file, error));
+    } finally {
+      if (program !== undefined) closeSync(program);
     }
     const pid = child.pid;
     const childStdout = child.stdout as Readable;
@@ -535,12 +526,6 @@ async function spawnCommand(
     if (pid === undefined) return;
     trackGroup(pid);
 
-    for (const [descriptor, text] of launch.inputs) {
-      const input = child.stdio[descriptor] as (Writable & Partial<Readable>) | null;
-      input?.on("error", () => {});
-      input?.resume?.();
-      input?.end(text);
-    }
     const statusStream = sandboxed ? (child.stdio[statusDescriptor] as Readable | null) : null;
     statusStream?.on("data", (chunk: Buffer) => {
       if (status.length < 65_536) status += chunk.toString("utf8");

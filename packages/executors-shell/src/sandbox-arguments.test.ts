@@ -37,7 +37,7 @@ describe("bwrapArguments (pure)", () => {
       root: "/srv/project",
       cwd: "/srv/project/src",
       sandbox: closed,
-      identity: true,
+      identity: { passwd: "/tmp/replan-sandbox-1-x/passwd-0", group: "/tmp/replan-sandbox-1-x/group-0" },
     });
     for (const flag of [
       "--unshare-all",
@@ -54,18 +54,17 @@ describe("bwrapArguments (pure)", () => {
       "/srv/project/src",
     ]);
     expect(args.join(" ")).toContain("--bind /srv/project /srv/project");
+    expect(args.join(" ")).toContain("--ro-bind /tmp/replan-sandbox-1-x/passwd-0 /etc/passwd");
     expect(mountOrder(args)).not.toContain("/etc/resolv.conf");
     expect(mountOrder(args).every((at) => /^\/(usr|bin|etc|proc|dev|tmp|srv\/project)/.test(at))).toBe(true);
   });
 
   test("mounts go from the shallowest path to the deepest: a root under /tmp lands on the private tmpfs", () => {
     const order = mountOrder(
-      bwrapArguments(layout, { root: "/tmp/work", cwd: "/tmp/work", sandbox: closed, identity: false }),
+      bwrapArguments(layout, { root: "/tmp/work", cwd: "/tmp/work", sandbox: closed }),
     );
     expect(order.indexOf("/tmp")).toBeLessThan(order.indexOf("/tmp/work"));
-    const whole = mountOrder(
-      bwrapArguments(layout, { root: "/", cwd: "/", sandbox: closed, identity: false }),
-    );
+    const whole = mountOrder(bwrapArguments(layout, { root: "/", cwd: "/", sandbox: closed }));
     expect(whole[0]).toBe("/");
   });
 
@@ -74,7 +73,6 @@ describe("bwrapArguments (pure)", () => {
       root: "/srv/p",
       cwd: "/srv/p",
       sandbox: closed,
-      identity: false,
       devices: "/tmp/replan-dev-1-x",
     });
     const order = mountOrder(args);
@@ -86,7 +84,6 @@ describe("bwrapArguments (pure)", () => {
       root: "/srv/p",
       cwd: "/srv/p",
       sandbox: closed,
-      identity: false,
     });
     expect(withoutDevices).not.toContain("--dev-bind");
   });
@@ -96,14 +93,13 @@ describe("bwrapArguments (pure)", () => {
       root: "/srv/p",
       cwd: "/srv/p",
       sandbox: { network: true, readOnlyRoot: true, readOnlyPaths: ["/srv/p/.git", "/opt/tool"] },
-      identity: false,
       seccomp: true,
     });
     const joined = args.join(" ");
     expect(joined).toContain("--ro-bind /srv/p /srv/p");
     expect(joined).not.toContain("--bind /srv/p");
     expect(args).toContain("--share-net");
-    expect(joined).toContain("--seccomp 6");
+    expect(joined).toContain("--seccomp 4");
     const order = mountOrder(args);
     expect(order.indexOf("/srv/p")).toBeLessThan(order.indexOf("/srv/p/.git"));
     expect(order).toContain("/etc/resolv.conf");

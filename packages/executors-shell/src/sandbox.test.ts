@@ -243,7 +243,6 @@ describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {
       root,
       cwd: root,
       sandbox: { network: false, readOnlyRoot: false, readOnlyPaths: [] },
-      identity: false,
     });
     // A shell stands for this process: it starts bwrap, then is killed with SIGKILL.
     const standIn = spawn(

@@ -21,6 +21,7 @@ import {
   readlinkSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -371,9 +372,9 @@ export interface BwrapPlan {
   cwd: string;
   /** The sandbox options. */
   sandbox: ResolvedSandbox;
-  /** Whether `/etc/passwd` and `/etc/group` are given on file descriptors 4 and 5. */
-  identity: boolean;
-  /** Whether a seccomp program ({@link seccompProgram}) is given on file descriptor 6. */
+  /** Files (on the host) to mount as `/etc/passwd` and `/etc/group` ({@link sandboxFiles}). */
+  identity?: { passwd: string; group: string } | undefined;
+  /** Whether a seccomp program ({@link seccompProgram}) is given on file descriptor 4. */
   seccomp?: boolean;
   /** A folder of device nodes of our own to put over `/dev`'s ({@link privateDevices}). */
   devices?: string | undefined;
@@ -384,7 +385,6 @@ const trialPlan: BwrapPlan = {
   root: "",
   cwd: "/",
   sandbox: { network: false, readOnlyRoot: false, readOnlyPaths: [] },
-  identity: false,
 };
 
 /** The size of the private `/tmp` (a tmpfs, so memory): 256 MiB. */
@@ -392,6 +392,9 @@ export const tmpBytes = 256 * 1024 * 1024;
 
 /** The file descriptor bubblewrap writes its JSON status to (child pid, then exit code). */
 export const statusDescriptor = 3;
+
+/** The file descriptor bubblewrap reads the seccomp program from. */
+export const seccompDescriptor = 4;
 
 function depth(file: string): number {
   return file.split("/").filter(Boolean).length;
@@ -430,9 +433,9 @@ export function bwrapArguments(system: readonly LayoutEntry[], plan: BwrapPlan):
   for (const file of [...systemFiles, ...(sandbox.network ? networkFiles : [])]) {
     mounts.push({ at: file, args: ["--ro-bind-try", file, file] });
   }
-  if (plan.identity) {
-    mounts.push({ at: "/etc/passwd", args: ["--ro-bind-data", "4", "/etc/passwd"] });
-    mounts.push({ at: "/etc/group", args: ["--ro-bind-data", "5", "/etc/group"] });
+  if (plan.identity !== undefined) {
+    mounts.push({ at: "/etc/passwd", args: ["--ro-bind", plan.identity.passwd, "/etc/passwd"] });
+    mounts.push({ at: "/etc/group", args: ["--ro-bind", plan.identity.group, "/etc/group"] });
   }
   mounts.push({ at: "/proc", args: ["--proc", "/proc"] });
   // Read-only: run by root, the command is uid 0 on the host's files, and /proc/sys holds the
@@ -464,7 +467,7 @@ export function bwrapArguments(system: readonly LayoutEntry[], plan: BwrapPlan):
     "ALL",
     "--die-with-parent",
     "--new-session",
-    ...(plan.seccomp ? ["--seccomp", "6"] : []),
+    ...(plan.seccomp ? ["--seccomp", String(seccompDescriptor)] : []),
     ...ordered.flatMap((mount) => mount.args),
     "--chdir",
     plan.cwd,
@@ -511,26 +514,6 @@ function makeNodes(directory: string): Promise<boolean> {
   });
 }
 
-/** Removes the device folders of processes that are gone (killed before their exit handler ran). */
-function removeStaleDevices(parent: string): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(parent);
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const owner = /^replan-dev-(\d+)-/.exec(entry);
-    if (owner === null || Number(owner[1]) === process.pid) continue;
-    try {
-      process.kill(Number(owner[1]), 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ESRCH")
-        rmSync(path.join(parent, entry), { recursive: true, force: true });
-    }
-  }
-}
-
 /**
  * Device nodes of our own for the sandbox's `/dev`, when this process owns the host's (it runs as
  * root): bubblewrap's `--dev` binds the host's `/dev/null`, `/dev/zero`, ..., and a command that is
@@ -552,7 +535,7 @@ export function privateDevices(): Promise<string | undefined> {
     }
     if (process.getuid?.() !== owner) return undefined;
     for (const parent of [tmpdir(), "/dev"]) {
-      removeStaleDevices(parent);
+      removeStale(parent, "replan-dev-");
       let directory: string;
       try {
         directory = mkdtempSync(path.join(parent, `replan-dev-${process.pid}-`));
@@ -595,6 +578,72 @@ export function identityFiles(root: string): { passwd: string; group: string } {
     passwd: `${name}:x:${uid}:${gid}:${name}:${root}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
     group: `${name}:x:${gid}:\nnogroup:x:65534:\n`,
   };
+}
+
+/** What {@link sandboxFiles} made: the seccomp program's file and the identity files per root. */
+interface PrivateFolder {
+  path: string;
+  seccomp: string | undefined;
+  identities: Map<string, { passwd: string; group: string }>;
+}
+
+let folder: PrivateFolder | undefined;
+
+/** Removes the folders `prefix<pid>-*` in `parent` of processes that are gone (killed before their exit handler ran). */
+function removeStale(parent: string, prefix: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const owner = Number(/^(\d+)-/.exec(entry.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(owner) || owner === process.pid) continue;
+    try {
+      process.kill(owner, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH")
+        rmSync(path.join(parent, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The files every sandboxed command mounts or reads, written once per process (per root for the
+ * identity files) in a private folder of the temporary directory (mode 0700, removed at exit):
+ * binding a file costs bubblewrap less than reading it from a pipe, and this process less than
+ * one more pipe per command.
+ *
+ * @param root - the root (the user's home in `/etc/passwd`).
+ * @returns the paths of `/etc/passwd`, `/etc/group` and the seccomp program (`undefined`: none for
+ *   this architecture).
+ */
+export function sandboxFiles(root: string): { passwd: string; group: string; seccomp: string | undefined } {
+  if (folder === undefined) {
+    const prefix = "replan-bwrap-";
+    removeStale(tmpdir(), prefix);
+    const created = mkdtempSync(path.join(tmpdir(), `${prefix}${process.pid}-`));
+    process.once("exit", () => rmSync(created, { recursive: true, force: true }));
+    const program = seccompProgram();
+    const seccomp = program === undefined ? undefined : path.join(created, "seccomp.bpf");
+    if (seccomp !== undefined) writeFileSync(seccomp, program!, { mode: 0o600 });
+    folder = { path: created, seccomp, identities: new Map() };
+  }
+  let identity = folder.identities.get(root);
+  if (identity === undefined) {
+    const files = identityFiles(root);
+    const index = folder.identities.size;
+    identity = {
+      passwd: path.join(folder.path, `passwd-${index}`),
+      group: path.join(folder.path, `group-${index}`),
+    };
+    writeFileSync(identity.passwd, files.passwd, { mode: 0o644 });
+    writeFileSync(identity.group, files.group, { mode: 0o644 });
+    folder.identities.set(root, identity);
+  }
+  return { ...identity, seccomp: folder.seccomp };
 }
 
 /**
