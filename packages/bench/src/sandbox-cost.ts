@@ -1,8 +1,13 @@
 // The cost of the shell tool's kernel sandbox per command: p50 and p95 wall time of a trivial
 // command (`true`) through runCommand, with and without the bubblewrap sandbox, interleaved so
 // that machine load weighs on both alike. Target: at most 15 ms added at p50.
+// Also timed, interleaved with them: bubblewrap's own floor (`bwrap --unshare-user --ro-bind / /
+// true`, only a user and a mount namespace, spawned directly), which tells what the kernel and
+// bubblewrap charge from what the tool adds; and the load average, since on a shared 2-core machine
+// the figures follow it (docs/decisions/005-shell-sandbox.md).
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { probeSandbox, runCommand } from "@replan/executors-shell";
 
@@ -15,6 +20,8 @@ export interface SandboxCostRecord {
   runs: number;
   p50Ms: number;
   p95Ms: number;
+  /** The 1-minute load average before and after the runs. */
+  load: [number, number];
 }
 
 /** The sandbox's added p50 must stay at or under this, in ms. */
@@ -24,20 +31,45 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
 }
 
+/** Spawns `file args` with no stdio; resolves with its exit code, or rejects after 10 s. */
+function exitCodeOf(file: string, args: readonly string[]): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: "ignore" });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${file} did not end within 10 s`));
+    }, 10_000);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;
+
 /**
- * Times `true` through `runCommand`, alternately with and without the sandbox.
+ * Times `true` through `runCommand`, alternately with and without the sandbox, and bubblewrap's
+ * floor (a bare `bwrap` with a user and a mount namespace, spawned directly).
  *
  * @param runs - timed runs of each (after 5 warm-up runs of each).
- * @returns two records (without, with), or the reason the sandbox cannot start here.
+ * @returns two records (without, with) and the floor's p50, or the reason the sandbox cannot start here.
  */
 export async function measureSandboxCost(
   runs = 60,
-): Promise<{ records: SandboxCostRecord[] } | { unavailable: string }> {
+): Promise<{ records: SandboxCostRecord[]; floorP50Ms: number } | { unavailable: string }> {
   const probe = await probeSandbox();
   if (!probe.available) return { unavailable: probe.error.message };
+  if (probe.mechanism !== "bubblewrap")
+    return { unavailable: `measured for bubblewrap only, not ${probe.mechanism}` };
   const root = mkdtempSync(path.join(tmpdir(), "replan-bench-sandbox-"));
+  const loadBefore = round(loadavg()[0] ?? 0);
   try {
-    const times = { false: [] as number[], true: [] as number[] };
+    const times = { false: [] as number[], true: [] as number[], floor: [] as number[] };
     for (let index = 0; index < runs + 5; index++) {
       for (const sandbox of [false, true] as const) {
         const started = performance.now();
@@ -46,19 +78,23 @@ export async function measureSandboxCost(
         if (!result.ok) throw new Error(`true failed (sandbox: ${sandbox}): ${result.stderr}`);
         if (index >= 5) times[`${sandbox}`].push(elapsed);
       }
+      const started = performance.now();
+      const code = await exitCodeOf(probe.executable, ["--unshare-user", "--ro-bind", "/", "/", "true"]);
+      if (code !== 0) throw new Error(`bare bwrap failed with exit code ${code}`);
+      if (index >= 5) times.floor.push(performance.now() - started);
     }
+    const load: [number, number] = [loadBefore, round(loadavg()[0] ?? 0)];
+    const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
     return {
-      records: ([false, true] as const).map((sandbox) => {
-        const sorted = [...times[`${sandbox}`]].sort((a, b) => a - b);
-        const round = (value: number) => Math.round(value * 10) / 10;
-        return {
-          kind: "sandbox-cost",
-          sandbox,
-          runs,
-          p50Ms: round(percentile(sorted, 0.5)),
-          p95Ms: round(percentile(sorted, 0.95)),
-        };
-      }),
+      records: ([false, true] as const).map((sandbox) => ({
+        kind: "sandbox-cost",
+        sandbox,
+        runs,
+        p50Ms: round(percentile(sorted(times[`${sandbox}`]), 0.5)),
+        p95Ms: round(percentile(sorted(times[`${sandbox}`]), 0.95)),
+        load,
+      })),
+      floorP50Ms: round(percentile(sorted(times.floor), 0.5)),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -70,11 +106,13 @@ export function formatSandboxCost(measured: Awaited<ReturnType<typeof measureSan
   if ("unavailable" in measured)
     return ["shell sandbox cost: not measured (sandbox unavailable here)", `  ${measured.unavailable}`];
   const [without, within] = measured.records;
-  const added = Math.round((within!.p50Ms - without!.p50Ms) * 10) / 10;
+  const added = round(within!.p50Ms - without!.p50Ms);
+  const floor = round(measured.floorP50Ms - without!.p50Ms);
   return [
-    `shell sandbox cost per command (\`true\` through runCommand, ${within!.runs} runs each, interleaved)`,
+    `shell sandbox cost per command (\`true\` through runCommand, ${within!.runs} runs each, interleaved; load average ${within!.load[0]} -> ${within!.load[1]})`,
     `  without sandbox: p50 ${without!.p50Ms} ms, p95 ${without!.p95Ms} ms`,
     `  with bubblewrap: p50 ${within!.p50Ms} ms, p95 ${within!.p95Ms} ms`,
+    `  bubblewrap's floor (bare bwrap, user + mount namespaces only, spawned directly): p50 ${measured.floorP50Ms} ms (${floor} ms over the unsandboxed p50)`,
     `  ${added <= SANDBOX_COST_TARGET_MS ? "PASS" : "FAIL"} added at p50: ${added} ms (target <= ${SANDBOX_COST_TARGET_MS} ms)`,
   ];
 }
