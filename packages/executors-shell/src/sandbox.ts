@@ -602,10 +602,14 @@ function removeStale(parent: string, prefix: string): void {
     const owner = Number(/^(\d+)-/.exec(entry.slice(prefix.length))?.[1]);
     if (!Number.isInteger(owner) || owner === process.pid) continue;
     try {
+      // Only our own folders (another user's may be there too, and is not ours to remove).
+      if (lstatSync(path.join(parent, entry)).uid !== process.getuid?.()) continue;
       process.kill(owner, 0);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ESRCH")
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") continue;
+      try {
         rmSync(path.join(parent, entry), { recursive: true, force: true });
+      } catch {}
     }
   }
 }
@@ -621,29 +625,37 @@ function removeStale(parent: string, prefix: string): void {
  *   this architecture).
  */
 export function sandboxFiles(root: string): { passwd: string; group: string; seccomp: string | undefined } {
-  if (folder === undefined) {
-    const prefix = "replan-bwrap-";
-    removeStale(tmpdir(), prefix);
-    const created = mkdtempSync(path.join(tmpdir(), `${prefix}${process.pid}-`));
-    process.once("exit", () => rmSync(created, { recursive: true, force: true }));
-    const program = seccompProgram();
-    const seccomp = program === undefined ? undefined : path.join(created, "seccomp.bpf");
-    if (seccomp !== undefined) writeFileSync(seccomp, program!, { mode: 0o600 });
-    folder = { path: created, seccomp, identities: new Map() };
+  try {
+    if (folder === undefined) {
+      const prefix = "replan-bwrap-";
+      removeStale(tmpdir(), prefix);
+      const created = mkdtempSync(path.join(tmpdir(), `${prefix}${process.pid}-`));
+      process.once("exit", () => rmSync(created, { recursive: true, force: true }));
+      const program = seccompProgram();
+      const seccomp = program === undefined ? undefined : path.join(created, "seccomp.bpf");
+      if (seccomp !== undefined) writeFileSync(seccomp, program!, { mode: 0o600 });
+      folder = { path: created, seccomp, identities: new Map() };
+    }
+    let identity = folder.identities.get(root);
+    if (identity === undefined) {
+      const files = identityFiles(root);
+      const index = folder.identities.size;
+      identity = {
+        passwd: path.join(folder.path, `passwd-${index}`),
+        group: path.join(folder.path, `group-${index}`),
+      };
+      writeFileSync(identity.passwd, files.passwd, { mode: 0o644 });
+      writeFileSync(identity.group, files.group, { mode: 0o644 });
+      folder.identities.set(root, identity);
+    }
+    return { ...identity, seccomp: folder.seccomp };
+  } catch (error) {
+    throw new ShellToolError(
+      "sandbox-unavailable",
+      `The kernel sandbox could not write its files in the temporary directory ${JSON.stringify(tmpdir())}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
-  let identity = folder.identities.get(root);
-  if (identity === undefined) {
-    const files = identityFiles(root);
-    const index = folder.identities.size;
-    identity = {
-      passwd: path.join(folder.path, `passwd-${index}`),
-      group: path.join(folder.path, `group-${index}`),
-    };
-    writeFileSync(identity.passwd, files.passwd, { mode: 0o644 });
-    writeFileSync(identity.group, files.group, { mode: 0o644 });
-    folder.identities.set(root, identity);
-  }
-  return { ...identity, seccomp: folder.seccomp };
 }
 
 /**
