@@ -357,6 +357,19 @@ describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {
       expect(after.mode).toBe(before.mode);
     });
 
+    test("concurrent commands cannot reach each other's loopback ports or abstract sockets", async () => {
+      const listen =
+        "use IO::Socket::INET; use Socket; my $t = IO::Socket::INET->new(LocalAddr => '127.0.0.1:47999', Listen => 1, ReuseAddr => 1) or die; socket(my $u, AF_UNIX, SOCK_STREAM, 0); bind($u, pack_sockaddr_un(\"\\0replan-test-peer\")) or die; listen($u, 1); print \"listening\\n\"; sleep 3;";
+      const connect =
+        "use IO::Socket::INET; use Socket; select(undef, undef, undef, 1); print IO::Socket::INET->new('127.0.0.1:47999') ? \"tcp reached\\n\" : \"tcp refused\\n\"; socket(my $u, AF_UNIX, SOCK_STREAM, 0); print connect($u, pack_sockaddr_un(\"\\0replan-test-peer\")) ? \"unix reached\\n\" : \"unix refused\\n\";";
+      const [server, client] = await Promise.all([
+        unruled({ program: "perl", args: ["-e", listen] }, { programs: { ...testPrograms, perl: {} } }),
+        unruled({ program: "perl", args: ["-e", connect] }, { programs: { ...testPrograms, perl: {} } }),
+      ]);
+      expect(server.stdout).toBe("listening\n");
+      expect(client.stdout).toBe("tcp refused\nunix refused\n");
+    });
+
     test("only this user and nobody are in /etc/passwd; home folders do not exist", async () => {
       const result = await script("cat /etc/passwd; ls /home /root 2>&1; ls /etc");
       expect(result.stdout.split("\n").filter((line) => line.includes(":x:"))).toHaveLength(2);
