@@ -315,11 +315,14 @@ describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {
 
     test("no setuid or setgid program can be left in the root (seccomp), plain chmod works", async () => {
       const result = await script(
-        "cp /usr/bin/id suid; chmod u+s suid; chmod 2755 suid; install -m 4755 /usr/bin/id suid2; chmod 700 suid && echo plain-ok",
+        "cp /usr/bin/id suid; chmod u+s suid; chmod 2755 suid; install -m 4755 /usr/bin/id suid2; chmod 700 suid && echo plain-ok; " +
+          // Created with the bits (an empty file keeps them; a write by the host's root would too).
+          "perl -e 'use Fcntl; sysopen(F, q(created), O_CREAT|O_WRONLY, 04755) or print qq(create refused\\n); sysopen(G, q(sgid), O_CREAT|O_WRONLY, 02755) or print qq(create refused\\n); sysopen(H, q(normal), O_CREAT|O_WRONLY, 0755) and print qq(normal ok\\n)'; " +
+          "echo text > written && cat written",
       );
-      expect(result.stdout).toBe("plain-ok\n");
+      expect(result.stdout).toBe("plain-ok\ncreate refused\ncreate refused\nnormal ok\ntext\n");
       expect(result.stderr).toContain("Operation not permitted");
-      for (const file of ["suid", "suid2"]) {
+      for (const file of ["suid", "suid2", "created", "sgid"]) {
         if (existsSync(path.join(root, file)))
           expect(statSync(path.join(root, file)).mode & 0o6000, file).toBe(0);
       }
@@ -359,9 +362,9 @@ describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {
 
     test("concurrent commands cannot reach each other's loopback ports or abstract sockets", async () => {
       const listen =
-        "use IO::Socket::INET; use Socket; my $t = IO::Socket::INET->new(LocalAddr => '127.0.0.1:47999', Listen => 1, ReuseAddr => 1) or die; socket(my $u, AF_UNIX, SOCK_STREAM, 0); bind($u, pack_sockaddr_un(\"\\0replan-test-peer\")) or die; listen($u, 1); print \"listening\\n\"; sleep 3;";
+        'use IO::Socket::INET; use Socket; my $t = IO::Socket::INET->new(LocalAddr => \'127.0.0.1:47999\', Listen => 1, ReuseAddr => 1) or die; socket(my $u, AF_UNIX, SOCK_STREAM, 0); bind($u, pack_sockaddr_un("\\0replan-test-peer")) or die; listen($u, 1); print "listening\\n"; sleep 3;';
       const connect =
-        "use IO::Socket::INET; use Socket; select(undef, undef, undef, 1); print IO::Socket::INET->new('127.0.0.1:47999') ? \"tcp reached\\n\" : \"tcp refused\\n\"; socket(my $u, AF_UNIX, SOCK_STREAM, 0); print connect($u, pack_sockaddr_un(\"\\0replan-test-peer\")) ? \"unix reached\\n\" : \"unix refused\\n\";";
+        'use IO::Socket::INET; use Socket; select(undef, undef, undef, 1); print IO::Socket::INET->new(\'127.0.0.1:47999\') ? "tcp reached\\n" : "tcp refused\\n"; socket(my $u, AF_UNIX, SOCK_STREAM, 0); print connect($u, pack_sockaddr_un("\\0replan-test-peer")) ? "unix reached\\n" : "unix refused\\n";';
       const [server, client] = await Promise.all([
         unruled({ program: "perl", args: ["-e", listen] }, { programs: { ...testPrograms, perl: {} } }),
         unruled({ program: "perl", args: ["-e", connect] }, { programs: { ...testPrograms, perl: {} } }),
