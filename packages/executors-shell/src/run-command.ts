@@ -605,13 +605,24 @@ export async function execute(
  * console.log(result.exitCode, result.terminationReason); // 0 "exit"
  * ```
  */
+export async function runCommand(request: CommandRequest, options?: RunCommandOptions): Promise<CommandResult>;
+/**
+ * Runs a step's arguments as a command: they are checked at run time, as any request is (a
+ * {@link ShellToolError} `invalid-request` when they are not a {@link CommandRequest}), so a
+ * `@replan/core` tool function can pass its `args` as they are.
+ */
 export async function runCommand(
-  request: CommandRequest,
+  request: Readonly<Record<string, unknown>>,
+  options?: RunCommandOptions,
+): Promise<CommandResult>;
+export async function runCommand(
+  request: CommandRequest | Readonly<Record<string, unknown>>,
   options: RunCommandOptions = {},
 ): Promise<CommandResult> {
   const { signal, ...shellOptions } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new ShellToolError("invalid-options", 'Option "signal" must be an AbortSignal');
   }
-  return execute(request, resolveOptions(shellOptions, []), signal);
+  // prepare() checks the request's shape at run time, whatever its static type
+  return execute(request as CommandRequest, resolveOptions(shellOptions, []), signal);
 }
