@@ -413,6 +413,24 @@ describe("runPlan", () => {
     await expect(runPlan({ goal: "", planner: () => [] })).rejects.toMatchObject({ code: "invalid-options" });
   });
 
+  it("refuses options or a budget that are not objects with invalid-options, not a TypeError or silent defaults", async () => {
+    const planner = () => [agent("a")];
+    for (const options of [undefined, null, "goal", []]) {
+      await expect(runPlan(options as never)).rejects.toMatchObject({ code: "invalid-options" });
+    }
+    for (const budget of [null, 3, "big", [1]]) {
+      await expect(runPlan({ goal: "g", planner, executor: () => 1, budget } as never)).rejects.toMatchObject(
+        {
+          code: "invalid-options",
+          message: expect.stringContaining("budget"),
+        },
+      );
+      await expect(
+        streamPlan({ goal: "g", planner, executor: () => 1, budget } as never).result,
+      ).rejects.toMatchObject({ code: "invalid-options" });
+    }
+  });
+
   it("refuses requireApproval at once instead of waiting forever for an approval it cannot get", async () => {
     const events: string[] = [];
     const run = runPlan({

@@ -245,9 +245,22 @@ export interface RunResult {
  * ```
  */
 export async function runPlan(options: RunPlanOptions): Promise<RunResult> {
+  checkOptionsShape(options);
   options.signal?.throwIfAborted();
   const interpreter = new Interpreter(options);
   return interpreter.run();
+}
+
+/** Options, and their `budget`, are objects: anything else is `invalid-options`, not a TypeError. */
+function checkOptionsShape(options: unknown): asserts options is RunPlanOptions {
+  const isObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!isObject(options)) {
+    throw new ReplanError("invalid-options", `runPlan takes an options object, got ${String(options)}`);
+  }
+  const { budget } = options as { budget?: unknown };
+  if (budget !== undefined && !isObject(budget)) {
+    throw new ReplanError("invalid-options", `Option "budget" must be an object, got ${String(budget)}`);
+  }
 }
 
 /**
