@@ -605,7 +605,10 @@ export async function execute(
  * console.log(result.exitCode, result.terminationReason); // 0 "exit"
  * ```
  */
-export async function runCommand(request: CommandRequest, options?: RunCommandOptions): Promise<CommandResult>;
+export async function runCommand(
+  request: CommandRequest,
+  options?: RunCommandOptions,
+): Promise<CommandResult>;
 /**
  * Runs a step's arguments as a command: they are checked at run time, as any request is (a
  * {@link ShellToolError} `invalid-request` when they are not a {@link CommandRequest}), so a
