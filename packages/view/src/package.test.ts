@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 
-const read = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Record<string, never>;
+type PackageJson = { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+const read = (path: string) => JSON.parse(readFileSync(path, "utf8")) as PackageJson;
 /** The major versions a range like `^1.0.0 || ^2.0.0` (or `~1.15.0`) admits. */
 const majors = (range: string) =>
   range.split("||").map((part) => Number(/(\d+)\./.exec(part.trim())?.[1] ?? Number.NaN));
@@ -12,9 +13,9 @@ describe("package.json", () => {
     const view = read(new URL("../package.json", import.meta.url).pathname);
     const adapterRequire = createRequire(new URL("../../langgraph-adapter/package.json", import.meta.url));
     const langgraph = read(adapterRequire.resolve("@langchain/langgraph/package.json"));
-    const sdkRange = (langgraph.dependencies as Record<string, string>)["@langchain/langgraph-sdk"];
+    const sdkRange = langgraph.dependencies?.["@langchain/langgraph-sdk"];
     expect(sdkRange).toBeTypeOf("string");
-    const peer = (view.peerDependencies as Record<string, string>)["@langchain/langgraph-sdk"];
-    for (const major of majors(sdkRange as string)) expect(majors(peer)).toContain(major);
+    const peer = view.peerDependencies?.["@langchain/langgraph-sdk"] ?? "";
+    for (const major of majors(sdkRange ?? "")) expect(majors(peer)).toContain(major);
   });
 });
