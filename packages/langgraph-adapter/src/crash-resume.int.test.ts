@@ -1,60 +1,14 @@
 // Crash-resume with LangGraph's PostgresSaver against a real PostgreSQL server: a run in a child
 // process is killed (SIGKILL) or stopped (SIGTERM, SIGINT) while steps are in flight, then resumed
 // in a new process. Side effects are counted in Postgres, which both processes see.
-import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Child, exitOf, startChild } from "./child-process.test-helper.js";
 import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.test-helper.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/durable-run.mjs", import.meta.url));
 const STEPS = ["a", "b", "slow", "pay", "after", "final"];
-
-interface Child {
-  process: ChildProcess;
-  messages: Array<Record<string, unknown>>;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startChild(env: { PG_URL: string; THREAD_ID: string; MODE: string; HANG_MS: string }): Child {
-  const child = spawn(process.execPath, [fixture], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const messages: Array<Record<string, unknown>> = [];
-  let buffer = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n")) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      try {
-        messages.push(JSON.parse(line));
-      } catch {
-        // not ours
-      }
-    }
-  });
-  child.stderr!.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-  });
-  return { process: child, messages, stderr: () => stderr, exited };
-}
-
-/** Waits for the child to exit, killing it (SIGKILL) if it takes longer than `ms`. */
-async function exitOf(child: Child, ms: number) {
-  const timer = setTimeout(() => child.process.kill("SIGKILL"), ms);
-  try {
-    return await child.exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // Generous: on a loaded machine a child process takes many seconds to start.
 async function waitUntil(condition: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
@@ -87,7 +41,12 @@ describe.skipIf(!postgresAvailable)("crash-resume with PostgresSaver in child pr
   }, 60_000);
 
   const run = (thread: string, mode: "start" | "resume", hangMs: number) => {
-    const child = startChild({ PG_URL: url, THREAD_ID: thread, MODE: mode, HANG_MS: String(hangMs) });
+    const child = startChild(fixture, {
+      PG_URL: url,
+      THREAD_ID: thread,
+      MODE: mode,
+      HANG_MS: String(hangMs),
+    });
     children.add(child);
     return child;
   };

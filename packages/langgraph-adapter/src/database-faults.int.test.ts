@@ -3,7 +3,6 @@
 // a run goes on in a child process set up as the README says; side effects are counted in a file
 // the tools append to, outside the database. And the abort window: a step that returned just
 // before the caller's abort is saved, and never runs again.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent } from "./graph.js";
 import { handlePoolErrors } from "./pool-errors.js";
+import { type Child, exitOf, startChild } from "./child-process.test-helper.js";
 import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.test-helper.js";
 import { planReply, toolStep } from "./test-helpers.js";
 import { ScriptedChatModel } from "./testing.js";
@@ -31,52 +31,6 @@ interface Effect {
   key: string;
   pid: number;
   at: number;
-}
-
-interface Child {
-  process: ChildProcess;
-  messages: Array<Record<string, unknown>>;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startChild(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [fixture], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const messages: Array<Record<string, unknown>> = [];
-  let buffer = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n")) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      try {
-        messages.push(JSON.parse(line));
-      } catch {
-        // not ours
-      }
-    }
-  });
-  child.stderr!.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-  });
-  return { process: child, messages, stderr: () => stderr, exited };
-}
-
-/** Waits for the child to exit, killing it (SIGKILL) if it takes longer than `ms`. */
-async function exitOf(child: Child, ms: number) {
-  const timer = setTimeout(() => child.process.kill("SIGKILL"), ms);
-  try {
-    return await child.exited;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function waitUntil(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
@@ -111,7 +65,7 @@ describe.skipIf(!postgresAvailable)("database faults with PostgresSaver", () => 
   }, 60_000);
 
   const run = (thread: string, mode: "start" | "resume", env: Record<string, string> = {}) => {
-    const child = startChild({
+    const child = startChild(fixture, {
       PG_URL: url,
       THREAD_ID: thread,
       MODE: mode,
