@@ -153,17 +153,17 @@ describe.skipIf(!present).concurrent("npm run demo -- --web", { timeout: 180_000
       } else {
         // A malformed edit first: "latest" waiting for "publish", which waits for it (a cycle).
         await page.locator('[data-step="latest"]').click();
-        await page.locator('[data-key="dep-publish"]').check();
+        await page.locator('[data-edit-form="latest"] [data-key="dep-publish"]').check();
         await page.locator('[data-action="apply-edit"]').click();
         await page.locator('[data-action="approve"]').click();
         await expect.poll(() => page.locator("[data-approval-error]").textContent()).toMatch(/cycle/);
         await page.screenshot({ path: join(SHOTS, "approval-bad-edit.png") });
-        await page.locator('[data-key="dep-publish"]').uncheck();
+        await page.locator('[data-edit-form="latest"] [data-key="dep-publish"]').uncheck();
         await page.locator('[data-action="apply-edit"]').click();
         await page.locator('[data-step="changelog"]').click();
-        await page.locator('[data-key="edit-description"]').fill("Read the top 3 lines of CHANGELOG.md");
+        await page.locator('[data-edit-form="changelog"] [data-key="edit-description"]').fill("Read the top 3 lines of CHANGELOG.md");
         await page
-          .locator('[data-key="edit-args"]')
+          .locator('[data-edit-form="changelog"] [data-key="edit-args"]')
           .fill('{"program": "head", "args": ["-n", "3", "CHANGELOG.md"]}');
         await page.locator('[data-action="apply-edit"]').click();
         await page.locator('[data-action="approve"]').click();

@@ -269,6 +269,43 @@ describe.skipIf(!chromiumAvailable())("<replan-plan-view> in Chromium", () => {
     expect(answers).toEqual([{ action: "approve" }]);
   });
 
+  test("typing into one step's form while another step is selected never writes into the other's form", async ({
+    expect,
+  }) => {
+    const feed = server.createRun({ id: "two-forms", onApproval: () => {} });
+    feed.publish({
+      type: "approval-request",
+      at: Date.now(),
+      request: {
+        goal: "Two forms",
+        plan: {
+          revision: 0,
+          steps: [
+            { ...step("a"), description: "Short" },
+            { ...step("b"), description: "A much longer description of b" },
+          ],
+        },
+      },
+    });
+    const { page, errors } = await open(feed.url);
+    await page.locator('[data-step="a"]').click();
+    const aField = page.locator('[data-edit-form="a"] [data-key="edit-description"]');
+    await aField.focus();
+    await aField.evaluate((field: HTMLInputElement) => field.select());
+    // Select b and type before the next render has shown b's form: the keystrokes belong to a's
+    // field, which the render takes away; they must not land in b's field, over its first chars.
+    await page
+      .locator('[data-step="b"]')
+      .evaluate((node) => node.dispatchEvent(new MouseEvent("click", { bubbles: true })));
+    await page.keyboard.insertText("typed");
+    const bField = page.locator('[data-edit-form="b"] [data-key="edit-description"]');
+    await expect.poll(() => bField.count()).toBe(1);
+    await page.keyboard.insertText("!");
+    expect(await bField.inputValue()).toBe("A much longer description of b");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test("a hidden tab lets its stream go and catches up when shown, keeping the edits in progress", async ({
     expect,
   }) => {

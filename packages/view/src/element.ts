@@ -73,6 +73,12 @@ export function formatDuration(ms: number): string {
   return `${minutes}m ${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}s`;
 }
 
+/** A form field's identity across renders: its key within the step's edit form it belongs to. */
+function fieldKey(field: HTMLElement): string {
+  const form = field.closest<HTMLElement>("[data-edit-form]")?.dataset.editForm ?? "";
+  return `${form}\u0000${field.dataset.key}`;
+}
+
 function cut(text: string, length: number): string {
   return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }
@@ -416,12 +422,14 @@ export class ReplanPlanView extends HTMLElement {
     const latest = revision === model.revisions.at(-1);
     const root = this.#root;
     // Keep what the person is typing (the reason, an open edit form) across renders.
+    // A field is known by its key within its form: the edit form of another step has fields of
+    // the same names, and must not take this one's text, focus or selection.
     const focused = root.activeElement as HTMLInputElement | HTMLTextAreaElement | null;
-    const focusKey = focused?.dataset.key;
+    const focusKey = focused?.dataset.key ? fieldKey(focused) : undefined;
     const formValues = new Map<string, string | boolean>();
     for (const field of root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("[data-key]")) {
       formValues.set(
-        field.dataset.key!,
+        fieldKey(field),
         field.type === "checkbox" ? (field as HTMLInputElement).checked : field.value,
       );
     }
@@ -465,14 +473,16 @@ export class ReplanPlanView extends HTMLElement {
     fragment.append(body);
     root.replaceChildren(fragment);
 
-    for (const field of root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("[data-key]")) {
-      const saved = formValues.get(field.dataset.key!);
+    let again: HTMLInputElement | undefined;
+    for (const field of root.querySelectorAll<HTMLInputElement>("[data-key]")) {
+      const key = fieldKey(field);
+      if (key === focusKey) again = field;
+      const saved = formValues.get(key);
       if (saved === undefined || field.dataset.fresh === "true") continue;
-      if (field.type === "checkbox") (field as HTMLInputElement).checked = saved as boolean;
+      if (field.type === "checkbox") field.checked = saved as boolean;
       else field.value = saved as string;
     }
     if (focusKey) {
-      const again = root.querySelector<HTMLInputElement>(`[data-key="${CSS.escape(focusKey)}"]`);
       again?.focus();
       if (again && focused && "selectionStart" in focused && again.type !== "checkbox") {
         try {
