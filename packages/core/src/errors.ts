@@ -32,15 +32,33 @@ export type CoreErrorCode =
   /** A step's result cannot be saved as JSON (a BigInt, a cycle, a throwing `toJSON`). */
   | "invalid-result"
   /** The planner or replanner failed to produce a plan. */
-  | "planner-failed";
+  | "planner-failed"
+  /** An executor or a tool threw something that carries no code of its own. */
+  | "executor-failed";
+
+/** What every replan error class's constructor takes besides its code and message. */
+export interface ReplanErrorOptions {
+  /** The underlying error, kept as is. */
+  cause?: unknown;
+  /**
+   * Whether the same call may succeed if made again (a timeout, a 503, a dropped connection).
+   * @default false
+   */
+  retryable?: boolean;
+}
 
 /**
  * Base class of every error replan throws on purpose. Match on {@link ReplanError.code}.
  *
+ * Each subclass, in every package, carries a marker of its own, so that its `isInstance` accepts
+ * only its own instances, while `ReplanError.isInstance` accepts them all.
+ *
  * @example
  * ```ts
+ * import { ReplanError, validatePlan } from "@replan/core";
+ *
  * try {
- *   validatePlan(steps);
+ *   validatePlan([]);
  * } catch (error) {
  *   if (ReplanError.isInstance(error) && error.code === "invalid-plan") console.log(error.message);
  * }
@@ -49,31 +67,34 @@ export type CoreErrorCode =
 export class ReplanError<Code extends string = string> extends Error {
   /** A stable, machine-readable code. Never changes for a given failure. */
   readonly code: Code;
+  /** Whether the same call may succeed if made again; see {@link ReplanErrorOptions.retryable}. */
+  readonly retryable: boolean;
 
   /**
    * @param code - the stable code.
    * @param message - a sentence for people, naming the offending ids or options.
-   * @param options - `cause`, the underlying error, kept as is.
+   * @param options - the `cause`, and whether the failure is `retryable`.
    */
-  constructor(code: Code, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: Code, message: string, options?: ReplanErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ReplanError";
     this.code = code;
+    this.retryable = options?.retryable === true;
     markError(this, baseMarker);
   }
 
-  /** Whether `value` is a ReplanError from any copy of any replan package. */
+  /** Whether `value` is a ReplanError (of any class) from any copy of any replan package. */
   static isInstance(value: unknown): value is ReplanError {
     return hasMarker(value, baseMarker);
   }
 }
 
 /**
- * Marks an error instance with a `Symbol.for` brand; used by subclasses in other packages so that
- * their own `isInstance` works across duplicated copies.
+ * Marks an error instance with a `Symbol.for` brand; each error class marks its instances in its
+ * constructor so that its own `isInstance` works across duplicated copies of a package.
  *
  * @param error - the instance to mark (usually `this` in a constructor).
- * @param marker - a `Symbol.for("...")` symbol unique to the class.
+ * @param marker - a `Symbol.for("@replan/<package>/<ClassName>")` symbol unique to the class.
  */
 export function markError(error: Error, marker: symbol): void {
   Object.defineProperty(error, marker, { value: true, enumerable: false });
@@ -109,6 +130,9 @@ export interface PlanIssue {
   message: string;
 }
 
+const planValidationMarker = Symbol.for("@replan/core/PlanValidationError");
+const illegalTransitionMarker = Symbol.for("@replan/core/IllegalTransitionError");
+
 /** A plan broke one or more rules. `issues` lists each problem with the ids involved. */
 export class PlanValidationError extends ReplanError<"invalid-plan"> {
   /** Every problem found, in a stable order. */
@@ -122,6 +146,12 @@ export class PlanValidationError extends ReplanError<"invalid-plan"> {
     super("invalid-plan", `Invalid plan: ${issues.map((issue) => issue.message).join("; ")}`, options);
     this.name = "PlanValidationError";
     this.issues = issues;
+    markError(this, planValidationMarker);
+  }
+
+  /** Whether `value` is a PlanValidationError from any copy of `@replan/core`. */
+  static override isInstance(value: unknown): value is PlanValidationError {
+    return hasMarker(value, planValidationMarker);
   }
 }
 
@@ -138,6 +168,12 @@ export class IllegalTransitionError extends ReplanError<"illegal-transition"> {
     super("illegal-transition", `Illegal "${event}": ${message}`);
     this.name = "IllegalTransitionError";
     this.event = event;
+    markError(this, illegalTransitionMarker);
+  }
+
+  /** Whether `value` is an IllegalTransitionError from any copy of `@replan/core`. */
+  static override isInstance(value: unknown): value is IllegalTransitionError {
+    return hasMarker(value, illegalTransitionMarker);
   }
 }
 

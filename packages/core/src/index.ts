@@ -1,4 +1,4 @@
-export type { CoreErrorCode, PlanIssue } from "./errors.js";
+export type { CoreErrorCode, PlanIssue, ReplanErrorOptions } from "./errors.js";
 export {
   errorMessage,
   hasMarker,
@@ -86,6 +86,7 @@ export {
   stepKey,
   transition,
 } from "./transition.js";
-export { sleep } from "./runtime.js";
+/** @deprecated moved to `@replan/core/internal`; removed from this entry before the first release. */
+export { sleep } from "./abort.js";
 export type { PlanCheck, ValidatePlanOptions } from "./validate.js";
 export { checkPlan, DEFAULT_MAX_STEPS, validatePlan } from "./validate.js";

@@ -6,6 +6,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
+import { sleep, untilAborted } from "./abort.js";
 import { errorMessage, ReplanError } from "./errors.js";
 import { findReferences, resolveReferences } from "./references.js";
 import type {
@@ -21,6 +22,7 @@ import type {
   ToolStep,
   Usage,
 } from "./schemas.js";
+import { isRetryable, toStepError, usageOf } from "./step-errors.js";
 import { findStep } from "./step-index.js";
 import {
   createRun,
@@ -518,7 +520,7 @@ class Interpreter {
         type: "plan-error",
         at: this.now(),
         error: toStepError(error, "planner-failed"),
-        retryable: retryableOf(error),
+        retryable: isRetryable(error),
         usage,
       });
     }
@@ -562,7 +564,7 @@ class Interpreter {
         type: "replan-error",
         at: this.now(),
         error: toStepError(error, "planner-failed"),
-        retryable: retryableOf(error),
+        retryable: isRetryable(error),
         usage,
       });
     }
@@ -760,9 +762,7 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
     }
     const stepError = toStepError(error, "executor-failed");
     const retryable =
-      stepError.code !== "unknown-tool" &&
-      stepError.code !== "invalid-reference" &&
-      (error as { retryable?: unknown } | null)?.retryable !== false;
+      stepError.code !== "unknown-tool" && stepError.code !== "invalid-reference" && isRetryable(error);
     return { type: "fail", error: stepError, retryable, usage };
   } finally {
     clearTimeout(timer);
@@ -883,70 +883,4 @@ function addUsage(usage: Usage, more: Partial<Usage> | undefined): Usage {
   usage.promptTokens += count(more?.promptTokens);
   usage.completionTokens += count(more?.completionTokens);
   return usage;
-}
-
-/** Whether another call may succeed: false when the error says so (`retryable: false`). */
-function retryableOf(error: unknown): boolean {
-  return (error as { retryable?: unknown } | null)?.retryable !== false;
-}
-
-function usageOf(output: unknown): Partial<Usage> | undefined {
-  if (output !== null && typeof output === "object" && !Array.isArray(output) && "usage" in output) {
-    const usage = (output as { usage?: unknown }).usage;
-    if (usage !== null && typeof usage === "object") return usage as Partial<Usage>;
-  }
-  return undefined;
-}
-
-function toStepError(error: unknown, fallbackCode: string): StepError {
-  const code =
-    error !== null && typeof error === "object" && typeof (error as { code?: unknown }).code === "string"
-      ? (error as { code: string }).code
-      : fallbackCode;
-  return { code, message: errorMessage(error) };
-}
-
-/** Resolves with `promise`, or rejects with the signal's reason as soon as it is aborted. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/**
- * Waits `ms` milliseconds, or less if `signal` is aborted first; the timer is cleared either way.
- *
- * @param ms - how long to wait.
- * @param signal - ends the wait early.
- * @returns true if the time passed, false if the signal ended the wait.
- * @example
- * ```ts
- * if (!(await sleep(250, signal))) return; // cancelled
- * ```
- */
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
