@@ -161,7 +161,9 @@ describe.skipIf(!present).concurrent("npm run demo -- --web", { timeout: 180_000
         await page.locator('[data-edit-form="latest"] [data-key="dep-publish"]').uncheck();
         await page.locator('[data-action="apply-edit"]').click();
         await page.locator('[data-step="changelog"]').click();
-        await page.locator('[data-edit-form="changelog"] [data-key="edit-description"]').fill("Read the top 3 lines of CHANGELOG.md");
+        await page
+          .locator('[data-edit-form="changelog"] [data-key="edit-description"]')
+          .fill("Read the top 3 lines of CHANGELOG.md");
         await page
           .locator('[data-edit-form="changelog"] [data-key="edit-args"]')
           .fill('{"program": "head", "args": ["-n", "3", "CHANGELOG.md"]}');
