@@ -108,7 +108,7 @@ function serialized(event: ViewEvent): string {
   } catch {
     data = undefined;
   }
-  if (data !== undefined && data.startsWith("{")) return data;
+  if (data?.startsWith("{")) return data;
   return JSON.stringify({
     type: "view-notice",
     at: Date.now(),
