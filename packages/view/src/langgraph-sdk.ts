@@ -121,103 +121,122 @@ export function approvalRequestOf(state: ThreadStateLike): Record<string, unknow
  * ```
  */
 export function serveThread(server: ViewServer, options: ServeThreadOptions): ServedThread {
-  const { client, threadId, assistantId, input, config, signal, maxRounds = 20 } = options;
-  let answered: ((answer: ApprovalAnswer) => void) | undefined;
+  const { threadId } = options;
+  const answers = new AnswerGate();
   const feed = server.createRun({
     id: options.id ?? threadId,
     title: options.title ?? `thread ${threadId}`,
     ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
-    onApproval(answer) {
-      if (!answered) throw new ViewError("invalid-answer", "the thread is not waiting for an approval");
-      const resolve = answered;
-      answered = undefined;
-      resolve(answer);
-    },
+    onApproval: (answer) => answers.give(answer),
   });
+  const done = followThread(feed, options, answers);
+  // The caller may never await `done`; a failure is shown in the page either way.
+  done.catch(() => {});
+  return { feed, done };
+}
 
-  const waitForAnswer = () =>
-    new Promise<ApprovalAnswer>((resolve, reject) => {
+/** What a run on the thread starts with: the first input, or the answer to an approval. */
+type RunPayload = { input?: Record<string, unknown>; command?: { resume: unknown } };
+
+/** The page's approval answer, handed to the thread when it waits for one. */
+class AnswerGate {
+  #waiting: ((answer: ApprovalAnswer) => void) | undefined;
+
+  /** Hands an answer to the waiting thread; throws when none waits (the page shows it). */
+  give(answer: ApprovalAnswer): void {
+    if (!this.#waiting) throw new ViewError("invalid-answer", "the thread is not waiting for an approval");
+    const resolve = this.#waiting;
+    this.#waiting = undefined;
+    resolve(answer);
+  }
+
+  /** The next answer; rejects with the signal's reason when it aborts first. */
+  next(signal: AbortSignal | undefined): Promise<ApprovalAnswer> {
+    return new Promise<ApprovalAnswer>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
         return;
       }
       const onAbort = () => {
-        answered = undefined;
+        this.#waiting = undefined;
         reject(signal?.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      answered = (answer) => {
+      this.#waiting = (answer) => {
         signal?.removeEventListener("abort", onAbort);
         resolve(answer);
       };
     });
+  }
+}
 
-  const forward = async (payload: { input?: Record<string, unknown>; command?: { resume: unknown } }) => {
-    const stream = client.runs.stream(threadId, assistantId, {
-      ...payload,
-      ...(config ? { config } : {}),
-      streamMode: ["custom"],
-      ...(signal ? { signal } : {}),
-    });
-    for await (const part of stream as AsyncIterable<{ event: string; data: unknown }>) {
-      if (part.event === "custom" || part.event.startsWith("custom|")) {
-        const event = part.data as { type?: unknown } | null;
-        if (event !== null && typeof event === "object" && typeof event.type === "string") {
-          feed.publish(event as ViewEvent);
-        }
-      } else if (part.event === "error") {
-        const data = part.data as { message?: unknown; error?: unknown } | null;
-        const message = String(data?.message ?? data?.error ?? JSON.stringify(part.data));
-        feed.publish({
-          type: "view-notice",
-          at: Date.now(),
-          level: "error",
-          text: `the run failed: ${message}`,
-        });
+/**
+ * Publishes the thread's state, then runs it (with the input, then with each approval answer)
+ * until it waits for nothing, for at most `maxRounds` approvals; ends the feed.
+ */
+async function followThread(feed: RunFeed, options: ServeThreadOptions, answers: AnswerGate): Promise<void> {
+  const { client, threadId, input, signal, maxRounds = 20 } = options;
+  try {
+    let state = await client.threads.getState(threadId);
+    for (const event of threadStateEvents(state)) feed.publish(event);
+    let next: RunPayload | undefined = input === undefined ? undefined : { input };
+    for (let round = 0; round <= maxRounds; round++) {
+      if (next) {
+        await forwardRun(feed, options, next);
+        state = await client.threads.getState(threadId);
+        // The saved state after the run: the plan as it ended (and what a lost event missed).
+        for (const event of threadStateEvents(state)) feed.publish(event);
       }
+      if (!approvalRequestOf(state)) return;
+      next = { command: { resume: await answers.next(signal) } };
     }
-  };
+    feed.publish({
+      type: "view-notice",
+      at: Date.now(),
+      level: "warning",
+      text: `stopped following the thread after ${maxRounds} approval rounds`,
+    });
+  } catch (error) {
+    if (signal?.aborted) return;
+    const message = (error as Error)?.message ?? String(error);
+    feed.publish({
+      type: "view-notice",
+      at: Date.now(),
+      level: "error",
+      text: `the LangGraph server call failed: ${message}`,
+    });
+    throw new ViewError("thread-failed", `following thread ${threadId} failed: ${message}`, {
+      cause: error,
+    });
+  } finally {
+    feed.end();
+  }
+}
 
-  const done = (async () => {
-    try {
-      let state = await client.threads.getState(threadId);
-      for (const event of threadStateEvents(state)) feed.publish(event);
-      let next: { input?: Record<string, unknown>; command?: { resume: unknown } } | undefined =
-        input === undefined ? undefined : { input };
-      for (let round = 0; round <= maxRounds; round++) {
-        if (next) {
-          await forward(next);
-          state = await client.threads.getState(threadId);
-          // The saved state after the run: the plan as it ended (and what a lost event missed).
-          for (const event of threadStateEvents(state)) feed.publish(event);
-        }
-        if (!approvalRequestOf(state)) return;
-        const answer = await waitForAnswer();
-        next = { command: { resume: answer } };
+/** Runs the thread once and forwards its `custom` stream (and its errors) to the feed. */
+async function forwardRun(feed: RunFeed, options: ServeThreadOptions, payload: RunPayload): Promise<void> {
+  const { client, threadId, assistantId, config, signal } = options;
+  const stream = client.runs.stream(threadId, assistantId, {
+    ...payload,
+    ...(config ? { config } : {}),
+    streamMode: ["custom"],
+    ...(signal ? { signal } : {}),
+  });
+  for await (const part of stream as AsyncIterable<{ event: string; data: unknown }>) {
+    if (part.event === "custom" || part.event.startsWith("custom|")) {
+      const event = part.data as { type?: unknown } | null;
+      if (event !== null && typeof event === "object" && typeof event.type === "string") {
+        feed.publish(event as ViewEvent);
       }
-      feed.publish({
-        type: "view-notice",
-        at: Date.now(),
-        level: "warning",
-        text: `stopped following the thread after ${maxRounds} approval rounds`,
-      });
-    } catch (error) {
-      if (signal?.aborted) return;
-      const message = (error as Error)?.message ?? String(error);
+    } else if (part.event === "error") {
+      const data = part.data as { message?: unknown; error?: unknown } | null;
+      const message = String(data?.message ?? data?.error ?? JSON.stringify(part.data));
       feed.publish({
         type: "view-notice",
         at: Date.now(),
         level: "error",
-        text: `the LangGraph server call failed: ${message}`,
+        text: `the run failed: ${message}`,
       });
-      throw new ViewError("thread-failed", `following thread ${threadId} failed: ${message}`, {
-        cause: error,
-      });
-    } finally {
-      feed.end();
     }
-  })();
-  // The caller may never await `done`; a failure is shown in the page either way.
-  done.catch(() => {});
-  return { feed, done };
+  }
 }
