@@ -11,6 +11,7 @@
  * @module
  */
 import { ApprovalDraft } from "./approval-draft.js";
+import { viewDefaults } from "./defaults.js";
 import { h } from "./dom.js";
 import { captureFormState, restoreFormState } from "./form-state.js";
 import {
@@ -366,6 +367,6 @@ export class ReplanPlanView extends HTMLElement {
  * @param name - the tag name.
  * @default "replan-plan-view"
  */
-export function defineReplanPlanView(name = "replan-plan-view"): void {
+export function defineReplanPlanView(name: string = viewDefaults.elementName): void {
   if (!customElements.get(name)) customElements.define(name, class extends ReplanPlanView {});
 }

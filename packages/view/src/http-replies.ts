@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { ASSET_NAME } from "./asset.js";
+import { viewDefaults } from "./defaults.js";
 
 /** Sends `body` as JSON with `status`. */
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -48,7 +49,7 @@ export function sendHtml(response: ServerResponse, status: number, title: string
 <style>
   html, body { margin: 0; height: 100%; background: #f6f7f9; color: #1d2330;
     font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-  replan-plan-view { display: block; min-height: 100%; }
+  ${viewDefaults.elementName} { display: block; min-height: 100%; }
   .index { max-width: 720px; margin: 40px auto; }
 </style>
 <script type="module" src="/assets/${ASSET_NAME}"></script>

@@ -1,5 +1,6 @@
 export type { ApprovalAnswer, ApprovalCheck } from "./approval.js";
 export { readApprovalAnswer } from "./approval.js";
+export { viewDefaults } from "./defaults.js";
 export type { ViewErrorCode } from "./errors.js";
 export { ViewError } from "./errors.js";
 export type {

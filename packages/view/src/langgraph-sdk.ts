@@ -8,6 +8,7 @@
  */
 import type { Client } from "@langchain/langgraph-sdk";
 import type { ApprovalAnswer } from "./approval.js";
+import { viewDefaults } from "./defaults.js";
 import { ViewError } from "./errors.js";
 import type { ViewEvent } from "./model.js";
 import type { RunFeed, ViewServer } from "./server.js";
@@ -175,7 +176,7 @@ class AnswerGate {
  * until it waits for nothing, for at most `maxRounds` approvals; ends the feed.
  */
 async function followThread(feed: RunFeed, options: ServeThreadOptions, answers: AnswerGate): Promise<void> {
-  const { client, threadId, input, signal, maxRounds = 20 } = options;
+  const { client, threadId, input, signal, maxRounds = viewDefaults.maxRounds } = options;
   try {
     let state = await client.threads.getState(threadId);
     for (const event of threadStateEvents(state)) feed.publish(event);

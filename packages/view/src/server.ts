@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { answerApproval } from "./approval-route.js";
 import { ASSET_NAME, findAsset } from "./asset.js";
+import { viewDefaults } from "./defaults.js";
 import { ViewError } from "./errors.js";
 import { type HostCheck, hostCheck } from "./host-check.js";
 import { escapeHtml, sendError, sendHtml, sendJson } from "./http-replies.js";
@@ -85,7 +86,12 @@ interface Site {
  * ```
  */
 export async function startViewServer(options: ViewServerOptions = {}): Promise<ViewServer> {
-  const { port = 0, host = "127.0.0.1", signal, slowClientTimeoutMs = 30_000 } = options;
+  const {
+    port = viewDefaults.port,
+    host = viewDefaults.host,
+    signal,
+    slowClientTimeoutMs = viewDefaults.slowClientTimeoutMs,
+  } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ViewError("invalid-options", `port must be an integer from 0 to 65535 (got ${port})`);
   }
@@ -250,7 +256,7 @@ function sendPage(site: Site, response: ServerResponse, id: string | undefined):
     response,
     entry ? 200 : 404,
     entry?.title ?? "replan run",
-    `<replan-plan-view src="${escapeHtml(src)}"></replan-plan-view>`,
+    `<${viewDefaults.elementName} src="${escapeHtml(src)}"></${viewDefaults.elementName}>`,
   );
 }
 
