@@ -3,19 +3,20 @@
  *
  * @module
  */
-import { hasMarker, markError, ReplanError } from "@replan/core";
+import { ReplanError, type ReplanErrorOptions } from "@replan/core";
+import { hasMarker, markError } from "@replan/core/internal";
 
-const marker = Symbol.for("@replan/view/error");
+const marker = Symbol.for("@replan/view/ViewError");
 
-/** Codes of {@link ViewError}. */
+/** Codes of {@link ViewError}: every code `@replan/view` throws. */
 export type ViewErrorCode =
-  /** An option was out of range or of the wrong type (a port, a run id). */
+  /** An option was unknown, out of range or of the wrong type (a port, a run id, a property of the element). */
   | "invalid-options"
   /** The element's browser bundle is not where the server looks for it (the package is not built). */
   | "asset-missing"
-  /** An approval answer could not be read or is invalid. */
+  /** An approval answer came when the thread waited for none (shown in the page, not thrown to you). */
   | "invalid-answer"
-  /** A LangGraph server call made by the SDK bridge failed. */
+  /** A LangGraph server call made by the SDK bridge failed (`serveThread`'s `done` rejects with it). */
   | "thread-failed";
 
 /**
@@ -23,6 +24,8 @@ export type ViewErrorCode =
  *
  * @example
  * ```ts
+ * import { startViewServer, ViewError } from "@replan/view";
+ *
  * try {
  *   await startViewServer({ port: 70000 });
  * } catch (error) {
@@ -34,15 +37,15 @@ export class ViewError extends ReplanError<ViewErrorCode> {
   /**
    * @param code - the stable code.
    * @param message - what went wrong.
-   * @param options - `cause`.
+   * @param options - the `cause`, and whether the failure is `retryable` (default false).
    */
-  constructor(code: ViewErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ViewErrorCode, message: string, options?: ReplanErrorOptions) {
     super(code, message, options);
     this.name = "ViewError";
     markError(this, marker);
   }
 
-  /** Whether `value` is a ViewError from any copy of this package. */
+  /** Whether `value` is a ViewError from any copy of this package (no other replan error is). */
   static override isInstance(value: unknown): value is ViewError {
     return hasMarker(value, marker);
   }
