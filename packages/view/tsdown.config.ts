@@ -27,8 +27,13 @@ export default defineConfig([
     clean: false,
     noExternal: [/.*/],
     // Core's sources (modules without side effects, one per file) rather than its single-file
-    // build: only what the element uses (reference resolution, step keys) is bundled, not zod.
-    alias: { "@replan/core": fileURLToPath(new URL("../core/src/index.ts", import.meta.url)) },
+    // build: only what the element uses (reference resolution, step keys, the options checker) is
+    // bundled, not zod. The internal entry first: "@replan/core" would also match it as a prefix.
+    // Its modules use no Node API (the body reader, unused here, reads any async iterable).
+    alias: {
+      "@replan/core/internal": fileURLToPath(new URL("../core/src/internal.ts", import.meta.url)),
+      "@replan/core": fileURLToPath(new URL("../core/src/index.ts", import.meta.url)),
+    },
     outExtensions: () => ({ js: ".js" }),
   },
 ]);

@@ -12,6 +12,7 @@
  */
 import { ApprovalDraft } from "./approval-draft.js";
 import { viewDefaults } from "./defaults.js";
+import { checkElementName, checkProperty } from "./element-options.js";
 import { h } from "./dom.js";
 import { captureFormState, restoreFormState } from "./form-state.js";
 import {
@@ -54,7 +55,8 @@ const CLOCK_MS = 250;
  * Attributes: `src` (the run's API URL on a view server, e.g. `/api/runs/abc`: the element reads
  * `src` for the run, `src/events` for its events and posts answers to `src/approval`).
  * Properties: `model` (read-only), `src`, `revision` (the revision shown, `null` for the latest),
- * `selected` (the selected step id). Methods: `feed(event)` / `feedAll(events)` to drive it
+ * `selected` (the selected step id); setting a bad value throws a `ViewError` `invalid-options`
+ * naming the property. Methods: `feed(event)` / `feedAll(events)` to drive it
  * without a server, `reset()`. Events: `replan-step-select` and `replan-approval` (cancelable;
  * without `src`, or when cancelled, the host sends the answer itself).
  */
@@ -100,7 +102,8 @@ export class ReplanPlanView extends HTMLElement {
   }
 
   set src(value: string | null) {
-    if (value === null) this.removeAttribute("src");
+    checkProperty("src", value);
+    if (value === null || value === undefined) this.removeAttribute("src");
     else this.setAttribute("src", value);
   }
 
@@ -110,7 +113,7 @@ export class ReplanPlanView extends HTMLElement {
   }
 
   set revision(value: number | null) {
-    this.#revision = value;
+    this.#revision = checkProperty("revision", value);
     this.#scheduler.schedule();
   }
 
@@ -120,7 +123,7 @@ export class ReplanPlanView extends HTMLElement {
   }
 
   set selected(id: string | null) {
-    this.#selected = id;
+    this.#selected = checkProperty("selected", id);
     this.#formError = "";
     this.#scheduler.schedule();
   }
@@ -364,9 +367,11 @@ export class ReplanPlanView extends HTMLElement {
 /**
  * Defines `<replan-plan-view>` (once; later calls do nothing).
  *
- * @param name - the tag name.
- * @default "replan-plan-view"
+ * @param name - the tag name (a custom element name, with a hyphen).
+ * @default viewDefaults.elementName ("replan-plan-view")
+ * @throws {ViewError} `invalid-options` when `name` is not a custom element name.
  */
 export function defineReplanPlanView(name: string = viewDefaults.elementName): void {
+  checkElementName(name);
   if (!customElements.get(name)) customElements.define(name, class extends ReplanPlanView {});
 }

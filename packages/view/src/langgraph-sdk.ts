@@ -8,9 +8,11 @@
  */
 import type { Client } from "@langchain/langgraph-sdk";
 import type { ApprovalAnswer } from "./approval.js";
+import { checkOptions, rules } from "@replan/core/internal";
 import { viewDefaults } from "./defaults.js";
 import { ViewError } from "./errors.js";
 import type { ViewEvent } from "./model.js";
+import { checking, isPlainObject, maxStepsRule, runIdRule } from "./option-rules.js";
 import type { RunFeed, ViewServer } from "./server.js";
 
 /** A thread's state as the SDK returns it (`client.threads.getState`): what the bridge reads. */
@@ -48,6 +50,34 @@ export interface ServeThreadOptions {
    */
   maxRounds?: number;
 }
+
+/** The rules of {@link ServeThreadOptions}. */
+const threadOptionRules = {
+  client: rules.required(
+    rules.custom(
+      "be a LangGraph SDK Client (with threads.getState and runs.stream)",
+      (value): value is LangGraphClientLike =>
+        isPlainObject(value) &&
+        isPlainObject(value.threads) &&
+        typeof value.threads.getState === "function" &&
+        isPlainObject(value.runs) &&
+        typeof value.runs.stream === "function",
+    ),
+  ),
+  threadId: rules.required(rules.string({ nonEmpty: true })),
+  assistantId: rules.required(rules.string({ nonEmpty: true })),
+  input: rules.custom("be an object", isPlainObject),
+  config: rules.custom(
+    "be an object (with an object `configurable`)",
+    (value): value is { configurable?: Record<string, unknown> } =>
+      isPlainObject(value) && (value.configurable === undefined || isPlainObject(value.configurable)),
+  ),
+  id: runIdRule,
+  title: rules.string(),
+  maxSteps: maxStepsRule,
+  signal: rules.signal(),
+  maxRounds: rules.integer({ min: 0, max: 10_000 }),
+};
 
 /** What {@link serveThread} returns. */
 export interface ServedThread {
@@ -101,6 +131,8 @@ export function approvalRequestOf(state: ThreadStateLike): Record<string, unknow
  * @param server - a view server (`startViewServer()`).
  * @param options - the client, the thread, the assistant, and optionally a first input.
  * @returns the feed (its page is `feed.url`) and a promise of the end.
+ * @throws {ViewError} `invalid-options` for an unknown option or a bad value (`Option "threadId" must
+ *   be a non-empty string, got 5`), before anything is asked of the server.
  * @example
  * ```ts
  * import { Client } from "@langchain/langgraph-sdk";
@@ -122,7 +154,8 @@ export function approvalRequestOf(state: ThreadStateLike): Record<string, unknow
  * ```
  */
 export function serveThread(server: ViewServer, options: ServeThreadOptions): ServedThread {
-  const { threadId } = options;
+  const checked = checkOptions(options, threadOptionRules, checking("serveThread"));
+  const { threadId } = checked;
   const answers = new AnswerGate();
   const feed = server.createRun({
     id: options.id ?? threadId,
@@ -130,7 +163,7 @@ export function serveThread(server: ViewServer, options: ServeThreadOptions): Se
     ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
     onApproval: (answer) => answers.give(answer),
   });
-  const done = followThread(feed, options, answers);
+  const done = followThread(feed, checked, answers);
   // The caller may never await `done`; a failure is shown in the page either way.
   done.catch(() => {});
   return { feed, done };

@@ -9,10 +9,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { answerApproval } from "./approval-route.js";
 import { ASSET_NAME, findAsset } from "./asset.js";
+import { checkOptions, rules } from "@replan/core/internal";
 import { viewDefaults } from "./defaults.js";
 import { ViewError } from "./errors.js";
 import { type HostCheck, hostCheck } from "./host-check.js";
 import { escapeHtml, sendError, sendHtml, sendJson } from "./http-replies.js";
+import { checking, maxStepsRule, RUN_ID, runIdRule } from "./option-rules.js";
 import { createRunEntry, type RunEntry, type RunFeed, type RunFeedOptions } from "./run-feed.js";
 
 export type { RunFeed, RunFeedOptions } from "./run-feed.js";
@@ -56,7 +58,22 @@ export interface ViewServer {
   close(): Promise<void>;
 }
 
-const RUN_ID = /^[A-Za-z0-9._-]{1,100}$/;
+/** The rules of {@link ViewServerOptions}. */
+const serverOptions = {
+  port: rules.integer({ min: 0, max: 65_535 }),
+  host: rules.string({ nonEmpty: true }),
+  signal: rules.signal(),
+  assetDir: rules.string({ nonEmpty: true }),
+  slowClientTimeoutMs: rules.integer({ min: 1, max: 2_147_483_647 }),
+};
+
+/** The rules of {@link RunFeedOptions}. */
+const runOptionRules = {
+  id: runIdRule,
+  title: rules.string(),
+  onApproval: rules.func<NonNullable<RunFeedOptions["onApproval"]>>(),
+  maxSteps: maxStepsRule,
+};
 /** A request (headers and body) must arrive within this time; event streams are responses and last. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -75,7 +92,8 @@ interface Site {
  *
  * @param options - port, host, signal.
  * @returns the server; add runs with `createRun`.
- * @throws {ViewError} `asset-missing` when the element's bundle is not built, `invalid-options`.
+ * @throws {ViewError} `invalid-options` for an unknown option or a bad value (`Option "port" must be
+ *   an integer from 0 to 65535, got 70000`), `asset-missing` when the element's bundle is not built.
  * @example
  * ```ts
  * const server = await startViewServer();
@@ -91,16 +109,14 @@ export async function startViewServer(options: ViewServerOptions = {}): Promise<
     host = viewDefaults.host,
     signal,
     slowClientTimeoutMs = viewDefaults.slowClientTimeoutMs,
-  } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new ViewError("invalid-options", `port must be an integer from 0 to 65535 (got ${port})`);
-  }
+    assetDir,
+  } = checkOptions(options, serverOptions, checking("startViewServer"));
   signal?.throwIfAborted();
   const runs = new Map<string, RunEntry>();
   let server: Server | undefined;
   const site: Site = {
     runs,
-    asset: readFileSync(findAsset(options.assetDir)),
+    asset: readFileSync(findAsset(assetDir)),
     hosts: hostCheck(host, () => (server?.address() as AddressInfo | null)?.port),
   };
   server = await listen(site, port, host);
@@ -123,16 +139,16 @@ export async function startViewServer(options: ViewServerOptions = {}): Promise<
 
   return {
     url: baseUrl,
-    createRun(runOptions: RunFeedOptions = {}) {
-      const id = runOptions.id ?? Math.random().toString(36).slice(2, 10);
-      if (!RUN_ID.test(id)) {
+    createRun(runOptions?: RunFeedOptions) {
+      const checked = checkOptions(runOptions, runOptionRules, checking("createRun"));
+      const id = checked.id ?? Math.random().toString(36).slice(2, 10);
+      if (runs.has(id)) {
         throw new ViewError(
           "invalid-options",
-          `a run id uses letters, digits, ".", "_" and "-" (got "${id}")`,
+          `Option "id" must name a new run: there is already a run "${id}"`,
         );
       }
-      if (runs.has(id)) throw new ViewError("invalid-options", `there is already a run "${id}"`);
-      const entry = createRunEntry({ id, options: runOptions, baseUrl, slowClientTimeoutMs });
+      const entry = createRunEntry({ id, options: checked, baseUrl, slowClientTimeoutMs });
       runs.set(id, entry);
       return entry.feed;
     },
