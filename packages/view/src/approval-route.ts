@@ -5,8 +5,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody } from "@replan/core/internal";
 import { readApprovalAnswer } from "./approval.js";
-import { ViewError } from "./errors.js";
 import type { HostCheck } from "./host-check.js";
 import { sendError, sendJson } from "./http-replies.js";
 import type { RunEntry } from "./run-feed.js";
@@ -77,35 +77,16 @@ async function readJson(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<{ value: unknown } | undefined> {
-  try {
-    return { value: JSON.parse(await readBody(request)) };
-  } catch (error) {
-    const tooLarge = error instanceof ViewError;
-    if (tooLarge) {
-      response.setHeader("connection", "close");
-      sendError(response, 413, "too-large", error.message);
-    } else sendError(response, 400, "bad-json", "the answer is not JSON");
+  const text = await readBody(request, { limitBytes: MAX_BODY_BYTES });
+  if (text === undefined) {
+    response.setHeader("connection", "close");
+    sendError(response, 413, "too-large", `the answer is larger than ${MAX_BODY_BYTES} bytes`);
     return undefined;
   }
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        // Stop keeping it (the rest is read and dropped, so that the 413 can be read).
-        chunks.length = 0;
-        request.removeAllListeners("data");
-        request.resume();
-        reject(new ViewError("invalid-answer", `the answer is larger than ${MAX_BODY_BYTES} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    sendError(response, 400, "bad-json", "the answer is not JSON");
+    return undefined;
+  }
 }
