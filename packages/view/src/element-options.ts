@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { checkOptions, rules } from "@replan/core/internal";
+import { checkOptions, rules, type ValueOf } from "@replan/core/internal";
 import { checking } from "./option-rules.js";
 
 const nothing = rules.custom("be null", (value): value is null => value === null);
@@ -27,13 +27,9 @@ type Property = keyof typeof propertyRules;
 export function checkProperty<Name extends Property>(
   name: Name,
   value: unknown,
-): Exclude<ReturnType<(typeof propertyRules)[Name]["check"]>, undefined> {
-  const checked = checkOptions(
-    { [name]: value },
-    { [name]: propertyRules[name] },
-    checking("<replan-plan-view>"),
-  );
-  return (checked[name] ?? null) as Exclude<ReturnType<(typeof propertyRules)[Name]["check"]>, undefined>;
+): ValueOf<(typeof propertyRules)[Name]> {
+  const checked = checkOptions({ [name]: value }, propertyRules, checking("<replan-plan-view>"));
+  return (checked[name] ?? null) as ValueOf<(typeof propertyRules)[Name]>;
 }
 
 /** A custom element's name: lowercase, starting with a letter, with a hyphen. */
