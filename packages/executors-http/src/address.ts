@@ -33,53 +33,68 @@ const metadataAddresses = [
   "fd00:ec2::253", // AWS DNS over IPv6
 ];
 
-const ipv4Ranges: [AddressCategory, string, number][] = [
-  ["unspecified", "0.0.0.0", 8],
-  ["private", "10.0.0.0", 8],
-  ["shared", "100.64.0.0", 10],
-  ["loopback", "127.0.0.0", 8],
-  ["link-local", "169.254.0.0", 16],
-  ["private", "172.16.0.0", 12],
-  ["reserved", "192.0.0.0", 24],
-  ["reserved", "192.0.2.0", 24],
-  ["reserved", "192.88.99.0", 24],
-  ["private", "192.168.0.0", 16],
-  ["reserved", "198.18.0.0", 15],
-  ["reserved", "198.51.100.0", 24],
-  ["reserved", "203.0.113.0", 24],
-  ["multicast", "224.0.0.0", 4],
-  ["reserved", "240.0.0.0", 4],
-];
+/** The networks of each category but `public` and `metadata` (IANA's special-purpose registries). */
+const categoryNetworks: Readonly<Partial<Record<AddressCategory, readonly string[]>>> = {
+  unspecified: ["0.0.0.0/8", "::/128"],
+  loopback: ["127.0.0.0/8", "::1/128"],
+  private: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+  "link-local": ["169.254.0.0/16", "fe80::/10"],
+  shared: ["100.64.0.0/10"],
+  multicast: ["224.0.0.0/4", "ff00::/8"],
+  reserved: [
+    ...["192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "198.18.0.0/15", "198.51.100.0/24"],
+    ...["203.0.113.0/24", "240.0.0.0/4"],
+    ...["64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "fec0::/10"],
+  ],
+};
 
-const ipv6Ranges: [AddressCategory, string, number][] = [
-  ["unspecified", "::", 128],
-  ["loopback", "::1", 128],
-  ["reserved", "64:ff9b:1::", 48],
-  ["reserved", "100::", 64],
-  ["reserved", "2001::", 23],
-  ["reserved", "2001:db8::", 32],
-  ["reserved", "3fff::", 20],
-  ["private", "fc00::", 7],
-  ["link-local", "fe80::", 10],
-  ["reserved", "fec0::", 10],
-  ["multicast", "ff00::", 8],
-];
+/** An address or CIDR network, parsed for a `BlockList`. */
+interface Network {
+  address: string;
+  type: "ipv4" | "ipv6";
+  /** The prefix length; `undefined` for a single address. */
+  prefix: number | undefined;
+}
+
+/**
+ * Parses `"10.0.0.0/8"`, `"::1"` or `"[::1]/128"`; `undefined` when it is neither an address nor a
+ * network with a valid prefix length.
+ */
+function parseNetwork(entry: string): Network | undefined {
+  const [network = "", prefixText, extra] = entry.trim().split("/");
+  const unbracketed = network.startsWith("[") && network.endsWith("]") ? network.slice(1, -1) : network;
+  const family = isIP(unbracketed);
+  if (family === 0 || extra !== undefined) return undefined;
+  const type = family === 6 ? "ipv6" : "ipv4";
+  const address = family === 6 ? formatIpv6(parseIpv6(unbracketed)!) : unbracketed;
+  if (prefixText === undefined) return { address, type, prefix: undefined };
+  const prefix = Number(prefixText);
+  if (!/^\d+$/.test(prefixText) || prefix > (family === 6 ? 128 : 32)) return undefined;
+  return { address, type, prefix };
+}
+
+/** Whether `entry` is an IP address or a CIDR network (an entry of `allowedAddresses`). */
+export function isAddressOrNetwork(entry: string): boolean {
+  return parseNetwork(entry) !== undefined;
+}
+
+function add(list: BlockList, { address, type, prefix }: Network): void {
+  if (prefix === undefined) list.addAddress(address, type);
+  else list.addSubnet(address, prefix, type);
+}
 
 function buildLists(): [AddressCategory, BlockList][] {
-  const lists = new Map<AddressCategory, BlockList>();
-  const listOf = (category: AddressCategory) => {
-    let list = lists.get(category);
-    if (!list) {
-      list = new BlockList();
-      lists.set(category, list);
-    }
-    return list;
-  };
-  for (const address of metadataAddresses)
-    listOf("metadata").addAddress(address, isIP(address) === 6 ? "ipv6" : "ipv4");
-  for (const [category, network, prefix] of ipv4Ranges) listOf(category).addSubnet(network, prefix, "ipv4");
-  for (const [category, network, prefix] of ipv6Ranges) listOf(category).addSubnet(network, prefix, "ipv6");
-  return [...lists];
+  const lists: [AddressCategory, BlockList][] = [];
+  const entries = Object.entries({ metadata: metadataAddresses, ...categoryNetworks }) as [
+    AddressCategory,
+    readonly string[],
+  ][];
+  for (const [category, networks] of entries) {
+    const list = new BlockList();
+    for (const network of networks) add(list, parseNetwork(network)!);
+    lists.push([category, list]);
+  }
+  return lists;
 }
 
 let categoryLists: [AddressCategory, BlockList][] | undefined;
@@ -186,21 +201,9 @@ export class AddressSet {
   constructor(entries: readonly string[]) {
     this.#empty = entries.length === 0;
     for (const entry of entries) {
-      const [network = "", prefixText] = entry.trim().split("/");
-      const unbracketed = network.startsWith("[") && network.endsWith("]") ? network.slice(1, -1) : network;
-      const family = isIP(unbracketed);
-      if (family === 0) throw new Error(`"${entry}" is not an IP address or CIDR network`);
-      const type = family === 6 ? "ipv6" : "ipv4";
-      const address = family === 6 ? formatIpv6(parseIpv6(unbracketed)!) : unbracketed;
-      if (prefixText === undefined) {
-        this.#list.addAddress(address, type);
-        continue;
-      }
-      const prefix = Number(prefixText);
-      if (!/^\d+$/.test(prefixText) || prefix > (family === 6 ? 128 : 32)) {
-        throw new Error(`"${entry}" has an invalid prefix length`);
-      }
-      this.#list.addSubnet(address, prefix, type);
+      const network = parseNetwork(entry);
+      if (network === undefined) throw new Error(`"${entry}" is not an IP address or CIDR network`);
+      add(this.#list, network);
     }
   }
 

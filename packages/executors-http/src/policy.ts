@@ -9,6 +9,8 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP, type LookupFunction } from "node:net";
 import { AddressSet, classifyAddress } from "./address.js";
 import { HttpToolError } from "./errors.js";
+import { httpDefaults } from "./defaults.js";
+import type { HttpRequestOptions } from "./options.js";
 
 /** One address returned by a resolver. */
 export interface ResolvedAddress {
@@ -30,14 +32,15 @@ const metadataHosts = new Set([
   "instance-data.ec2.internal",
 ]);
 
-/** The options of the policy, as given by the user (see `HttpRequestOptions`). */
-export interface PolicyOptions {
-  allowedHosts?: readonly string[] | undefined;
-  deniedHosts?: readonly string[] | undefined;
-  allowPrivateNetwork?: boolean | undefined;
-  allowedAddresses?: readonly string[] | undefined;
-  lookup?: Resolver | undefined;
-}
+/** The options of the policy, checked (see `HttpRequestOptions`). */
+export type PolicyOptions = Pick<
+  HttpRequestOptions,
+  "allowedHosts" | "deniedHosts" | "allowPrivateNetwork" | "allowedAddresses" | "lookup"
+>;
+
+/** A host name: dot-separated labels of letters, digits, `_` and `-`, at most 253 characters. */
+const hostName =
+  /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 /** A host pattern: `example.com` (exactly) or `*.example.com` (any subdomain, not the apex). */
 export class HostPattern {
@@ -47,27 +50,34 @@ export class HostPattern {
   ) {}
 
   /**
+   * Parses a pattern.
+   *
    * @param text - `example.com`, `*.example.com` or an IP address.
-   * @param option - the option's name, for the error message.
+   * @returns the pattern, or `undefined` when `text` is none of these.
    */
-  static parse(text: string, option: string): HostPattern {
-    if (typeof text !== "string")
-      throw new HttpToolError("invalid-options", `${option}: every entry must be a string`);
+  static tryParse(text: string): HostPattern | undefined {
     const lower = normalizeHost(text.trim());
     const wildcard = lower.startsWith("*.");
     const host = wildcard ? lower.slice(2) : lower;
-    const valid =
-      isIP(host) !== 0 ||
-      /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/.test(
-        host,
-      );
-    if (!valid || (wildcard && isIP(host) !== 0)) {
+    const valid = isIP(host) !== 0 ? !wildcard : hostName.test(host);
+    return valid ? new HostPattern(host, wildcard) : undefined;
+  }
+
+  /**
+   * Parses a pattern of an option that was checked already.
+   *
+   * @param text - a pattern {@link HostPattern.tryParse} accepts.
+   * @param option - the option's name, for the message of the error thrown when it does not.
+   */
+  static parse(text: string, option: string): HostPattern {
+    const pattern = HostPattern.tryParse(text);
+    if (pattern === undefined) {
       throw new HttpToolError(
         "invalid-options",
-        `${option}: "${text}" is not a host name or a "*.example.com" pattern`,
+        `Option "${option}" must list host names, IP addresses or "*.example.com" patterns, got ${JSON.stringify(text)}`,
       );
     }
-    return new HostPattern(host, wildcard);
+    return pattern;
   }
 
   /** Whether the normalized `host` matches. */
@@ -92,33 +102,25 @@ export class NetworkPolicy {
   readonly #allowedAddresses: AddressSet;
   readonly #resolve: Resolver;
 
-  /** @param options - see `HttpRequestOptions`; throws `invalid-options` naming a malformed entry. */
+  /** @param options - checked (see `HttpRequestOptions`); the defaults are those of `httpDefaults`. */
   constructor({
     allowedHosts,
-    deniedHosts = [],
-    allowPrivateNetwork = false,
-    allowedAddresses = [],
+    deniedHosts = httpDefaults.deniedHosts,
+    allowPrivateNetwork = httpDefaults.allowPrivateNetwork,
+    allowedAddresses = httpDefaults.allowedAddresses,
     lookup = defaultResolver,
   }: PolicyOptions) {
-    if (allowedHosts !== undefined && !Array.isArray(allowedHosts)) {
-      throw new HttpToolError("invalid-options", "allowedHosts must be an array of host patterns");
-    }
-    if (!Array.isArray(deniedHosts))
-      throw new HttpToolError("invalid-options", "deniedHosts must be an array of host patterns");
-    if (typeof allowPrivateNetwork !== "boolean")
-      throw new HttpToolError("invalid-options", "allowPrivateNetwork must be a boolean");
-    if (!Array.isArray(allowedAddresses))
-      throw new HttpToolError("invalid-options", "allowedAddresses must be an array");
-    if (typeof lookup !== "function") throw new HttpToolError("invalid-options", "lookup must be a function");
     this.#allowedHosts = allowedHosts?.map((host) => HostPattern.parse(host, "allowedHosts"));
     this.#deniedHosts = deniedHosts.map((host) => HostPattern.parse(host, "deniedHosts"));
     this.#allowPrivateNetwork = allowPrivateNetwork;
     try {
       this.#allowedAddresses = new AddressSet(allowedAddresses);
     } catch (error) {
-      throw new HttpToolError("invalid-options", `allowedAddresses: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new HttpToolError(
+        "invalid-options",
+        `Option "allowedAddresses" must list IP addresses or CIDR networks: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     this.#resolve = lookup;
   }

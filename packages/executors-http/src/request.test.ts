@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpToolError } from "./errors.js";
-import { type HttpRequestOptions, httpRequest } from "./request.js";
+import type { HttpRequestOptions } from "./options.js";
+import { httpRequest } from "./request.js";
 import { eventually, local, sendJson, startServer, type TestServer } from "./test-helpers.js";
 
 const servers: TestServer[] = [];

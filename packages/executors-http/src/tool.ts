@@ -4,18 +4,14 @@
  * @module
  */
 
-import { ToolMessage } from "@langchain/core/messages";
 import { type DynamicStructuredTool, tool } from "@langchain/core/tools";
-import { errorMessage } from "@replan/core";
 import { z } from "zod";
-import { findHttpToolError, HttpToolError } from "./errors.js";
-import {
-  createRequester,
-  type HttpMethod,
-  type HttpRequestOptions,
-  type HttpResponse,
-  httpMethods,
-} from "./request.js";
+import { httpDefaults } from "./defaults.js";
+import type { HttpMethod } from "./http-types.js";
+import { rules, TOOL_NAME_PATTERN } from "./internal-shim.js";
+import { checkHttpOptions, type HttpRequestOptions, requestOptionRules } from "./options.js";
+import { requesterOf } from "./request.js";
+import { type ToolCallContext, toToolOutput } from "./tool-output.js";
 
 /** Options of {@link createHttpTool}: the request options plus the tool's name and description. */
 export interface HttpToolOptions extends HttpRequestOptions {
@@ -31,62 +27,15 @@ export interface HttpToolOptions extends HttpRequestOptions {
   description?: string | undefined;
 }
 
-const toolName = /^[a-zA-Z0-9_-]{1,64}$/;
-
-/** Checks a tool name (the pattern OpenAI and Anthropic accept). */
-export function checkToolName(name: unknown, option: string): string {
-  if (typeof name !== "string" || !toolName.test(name)) {
-    throw new HttpToolError(
-      "invalid-options",
-      `${option} must match ${toolName}, got ${JSON.stringify(name)}`,
-    );
-  }
-  return name;
-}
-
-interface ToolCallContext {
-  signal?: AbortSignal | undefined;
-  toolCall?: { id?: string | undefined } | undefined;
-  toolCallId?: string | undefined;
-}
-
-/**
- * Runs `send` and turns the outcome into what a model reads: JSON text of the {@link HttpResponse}
- * (with a tool call id: a `ToolMessage` with the response as `artifact`, and `status: "error"` when
- * the HTTP status is not 2xx), or, for a refusal or failure, `{"error":{"code","message"}}` (a
- * `ToolMessage` with `status: "error"`). Cancellation rethrows the signal's reason.
- */
-export async function toToolOutput(
-  name: string,
-  context: ToolCallContext | undefined,
-  send: (signal: AbortSignal | undefined) => Promise<HttpResponse>,
-): Promise<string | ToolMessage> {
-  const signal = context?.signal;
-  const toolCallId = context?.toolCall?.id ?? context?.toolCallId;
-  try {
-    const response = await send(signal);
-    const content = JSON.stringify(response);
-    return toolCallId
-      ? new ToolMessage({
-          content,
-          tool_call_id: toolCallId,
-          name,
-          // An HTTP error status is an answer, but a failed call: a plan step using it fails (and replans).
-          status: response.ok ? "success" : "error",
-          artifact: response,
-        })
-      : content;
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    const own = findHttpToolError(error);
-    const content = JSON.stringify({
-      error: { code: own?.code ?? "unexpected-error", message: own?.message ?? errorMessage(error) },
-    });
-    return toolCallId
-      ? new ToolMessage({ content, tool_call_id: toolCallId, name, status: "error" })
-      : content;
-  }
-}
+/** The rules of {@link HttpToolOptions}: the request options, the tool's name and its description. */
+const toolOptionRules = {
+  ...requestOptionRules,
+  name: rules.custom<string>(
+    `match ${TOOL_NAME_PATTERN}`,
+    (value) => typeof value === "string" && TOOL_NAME_PATTERN.test(value),
+  ),
+  description: rules.string(),
+};
 
 const queryValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -120,7 +69,7 @@ function requestSchema(methods: readonly HttpMethod[]) {
  *
  * @param options - the policy, the limits, and the tool's `name` and `description`.
  * @returns a tool with schema `{ method?, url, headers?, query?, json?, body? }`.
- * @throws {@link HttpToolError} `invalid-options` when an option is malformed.
+ * @throws {@link HttpToolError} `invalid-options` when an option is unknown or malformed; the message names it.
  *
  * @example
  * ```ts
@@ -135,13 +84,10 @@ function requestSchema(methods: readonly HttpMethod[]) {
  * ```
  */
 export function createHttpTool(options: HttpToolOptions = {}): DynamicStructuredTool {
-  const { name = "http_request", description, ...requestOptions } = options;
-  checkToolName(name, "name");
-  if (description !== undefined && typeof description !== "string") {
-    throw new HttpToolError("invalid-options", "description must be a string");
-  }
-  const request = createRequester(requestOptions);
-  const methods = requestOptions.methods ?? httpMethods;
+  const checked = checkHttpOptions(options, toolOptionRules, "createHttpTool");
+  const { name = httpDefaults.name, description, ...requestOptions } = checked;
+  const request = requesterOf(requestOptions);
+  const methods = requestOptions.methods ?? httpDefaults.methods;
   const hosts = requestOptions.allowedHosts;
   const defaultDescription =
     `Send an HTTP request (${methods.join(", ")}) and get back its status, main headers and body ` +

@@ -1,0 +1,51 @@
+/**
+ * What a failed fetch becomes: the caller's abort reason, or an {@link HttpToolError} (`timeout`,
+ * `network-error`, or the policy's own refusal found in the chain of causes).
+ *
+ * @module
+ */
+
+import { findHttpToolError, HttpToolError } from "./errors.js";
+
+/** What {@link toHttpToolError} needs to tell a timeout from a cancellation from a network error. */
+export interface FailureContext {
+  /** The caller's signal: when aborted, its reason is thrown as is. */
+  signal: AbortSignal | undefined;
+  /** The call's own timeout signal. */
+  timeout: AbortSignal;
+  /** The call's time limit, for the message. */
+  timeoutMs: number;
+  /** Removes secret values from the message. */
+  redact: (text: string) => string;
+}
+
+/**
+ * Turns whatever a fetch (or a backoff wait) threw into an HttpToolError, or rethrows the caller's
+ * abort reason.
+ *
+ * @param error - what was thrown.
+ * @param context - the call's signals and limits.
+ */
+export function toHttpToolError(
+  error: unknown,
+  { signal, timeout, timeoutMs, redact }: FailureContext,
+): HttpToolError {
+  if (signal?.aborted) throw signal.reason;
+  const own = findHttpToolError(error);
+  if (own) return own;
+  if (timeout.aborted)
+    return new HttpToolError("timeout", `The request took longer than ${timeoutMs} ms (timeoutMs)`, {
+      cause: error,
+    });
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if ((current as { code?: unknown }).code === "UND_ERR_CONNECT_TIMEOUT") {
+      return new HttpToolError("timeout", "Connecting took longer than connectTimeoutMs", { cause: error });
+    }
+    messages.push(current.message);
+    current = current.cause;
+  }
+  const detail = messages.length > 1 ? messages.slice(1).join(": ") : (messages[0] ?? String(error));
+  return new HttpToolError("network-error", `Network error: ${redact(detail)}`, { cause: error });
+}
