@@ -79,3 +79,23 @@ export class ShellToolError extends ReplanError<ShellErrorCode> {
     return hasMarker(value, marker);
   }
 }
+
+const sandboxFixes =
+  "Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap), " +
+  "or pass sandbox: false to run commands without the kernel sandbox (weaker: only the argument rules confine them).";
+
+/**
+ * The `sandbox-unavailable` error of a Linux sandbox that cannot start: why, and how to fix it.
+ *
+ * @param reason - what failed, e.g. `bubblewrap (bwrap) is not on PATH`.
+ * @param cause - the underlying error, if any.
+ */
+export function sandboxUnavailable(reason: string, cause?: unknown): ShellToolError {
+  return new ShellToolError(
+    "sandbox-unavailable",
+    `The kernel sandbox cannot start: ${reason}. ${sandboxFixes}`,
+    {
+      cause,
+    },
+  );
+}

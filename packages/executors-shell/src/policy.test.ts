@@ -1,14 +1,9 @@
 import { ReplanError } from "@replan/core";
 import { describe, expect, test } from "vitest";
 import { ShellToolError } from "./errors.js";
-import {
-  checkArguments,
-  defaultPrograms,
-  operandsOf,
-  pathCandidates,
-  programRules,
-  ruleFor,
-} from "./policy.js";
+import { operandsOf } from "./operands.js";
+import { checkArguments, pathCandidates, ruleFor } from "./policy.js";
+import { defaultPrograms, programRules } from "./program-rules.js";
 
 function refusal(action: () => unknown): ShellToolError {
   try {

@@ -1,9 +1,12 @@
 /**
  * Signals to whole process groups, and a last-resort kill of every group still running when this
- * process exits (normally, or on SIGINT, SIGTERM or SIGHUP), so that no child outlives its parent.
+ * process exits (normally, or on SIGINT, SIGTERM or SIGHUP), so that no child outlives its parent;
+ * and the processes inside a bubblewrap sandbox, which are signalled one by one.
  *
  * @module
  */
+
+import { readdirSync, readFileSync } from "node:fs";
 
 const liveGroups = new Set<number>();
 
@@ -70,4 +73,32 @@ export function trackGroup(pid: number): void {
 export function untrackGroup(pid: number): void {
   if (!liveGroups.delete(pid)) return;
   if (liveGroups.size === 0) removeListeners();
+}
+
+/**
+ * The host pids of every process inside a bubblewrap sandbox but its init: the descendants of
+ * the grandchildren of `bwrapPid` (bwrap → its PID-namespace init → the command and what it
+ * started, `setsid` ones included, since orphans are re-parented to that init). Empty when
+ * `/proc/<pid>/task/<tid>/children` is not available.
+ *
+ * @param bwrapPid - the pid of the bwrap process this process spawned.
+ */
+export function sandboxedProcesses(bwrapPid: number): number[] {
+  const children = (pid: number): number[] => {
+    const found: number[] = [];
+    try {
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const text = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+        if (text !== "") found.push(...text.split(" ").map(Number));
+      }
+    } catch {}
+    return found;
+  };
+  const result: number[] = [];
+  let frontier = children(bwrapPid).flatMap(children);
+  for (let round = 0; frontier.length > 0 && round < 1_000; round++) {
+    result.push(...frontier);
+    frontier = frontier.flatMap(children);
+  }
+  return result;
 }

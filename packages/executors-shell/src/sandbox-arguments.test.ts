@@ -1,5 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { bwrapArguments, type LayoutEntry, seatbeltProfile, seccompProgram } from "./sandbox.js";
+import { bwrapArguments } from "./bwrap-arguments.js";
+import type { LayoutEntry } from "./sandbox-layout.js";
+import { seatbeltProfile } from "./seatbelt.js";
+import { seccompProgram } from "./seccomp.js";
 
 const layout: LayoutEntry[] = [
   { path: "/usr", kind: "directory" },

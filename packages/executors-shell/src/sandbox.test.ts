@@ -16,9 +16,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ShellToolError } from "./errors.js";
-import { resolveOptions } from "./options.js";
+import { resolveOptions } from "./resolve-options.js";
 import { type CommandRequest, execute, type RunCommandOptions, runCommand } from "./run-command.js";
-import { bwrapArguments, probeSandbox, systemLayout } from "./sandbox.js";
+import { bwrapArguments } from "./bwrap-arguments.js";
+import { probeSandbox } from "./sandbox.js";
+import { systemLayout } from "./sandbox-layout.js";
 import { createShellTool } from "./shell-tool.js";
 import { hostPidsRunning, testPrograms, uniqueSleep, waitFor, withSandbox } from "./test-helpers.js";
 
@@ -41,7 +43,7 @@ afterEach(() => rmSync(parent, { recursive: true, force: true }));
 /** Runs `request` with the argument rules switched off: only the sandbox stands in the way. */
 function unruled(request: CommandRequest, options: RunCommandOptions = {}) {
   const { signal, ...rest } = options;
-  return execute(request, resolveOptions({ root, programs: testPrograms, ...rest }, []), signal, {
+  return execute(request, resolveOptions({ root, programs: testPrograms, ...rest }, "execute"), signal, {
     rules: false,
   });
 }
@@ -455,6 +457,6 @@ test("invalid sandbox options name the option", async () => {
   ]) {
     const error = await refusal(runCommand({ program: "ls" }, { root, sandbox: sandbox as never }));
     expect(error.code, JSON.stringify(sandbox)).toBe("invalid-options");
-    expect(error.message).toContain('"sandbox"');
+    expect(error.message).toMatch(/Option "sandbox[".]/);
   }
 });

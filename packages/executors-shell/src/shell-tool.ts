@@ -8,8 +8,11 @@
 import { ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
+import { shellDefaults } from "./defaults.js";
 import { ShellToolError } from "./errors.js";
-import { type ResolvedOptions, resolveOptions, type ShellOptions } from "./options.js";
+import { rules, TOOL_NAME_PATTERN } from "./internal-shim.js";
+import type { ShellOptions } from "./options.js";
+import { type ResolvedOptions, resolveOptions } from "./resolve-options.js";
 import { type CommandResult, execute } from "./run-command.js";
 
 /**
@@ -88,7 +91,17 @@ function describe(options: ResolvedOptions): string {
   );
 }
 
-const toolName = /^[A-Za-z0-9_-]{1,64}$/;
+/** The rules of {@link ShellToolOptions}' own options. */
+const toolRules = {
+  name: rules.custom<string>(
+    `match ${TOOL_NAME_PATTERN}`,
+    (value) => typeof value === "string" && TOOL_NAME_PATTERN.test(value),
+  ),
+  description: rules.custom<string>(
+    "be a non-empty string",
+    (value) => typeof value === "string" && value !== "",
+  ),
+};
 
 /**
  * Creates the shell tool for a LangChain or LangGraph agent. Options are validated now (throwing
@@ -117,17 +130,8 @@ const toolName = /^[A-Za-z0-9_-]{1,64}$/;
  * ```
  */
 export function createShellTool(options: ShellToolOptions = {}) {
-  const { name = "shell", description, ...shellOptions } = options;
-  if (typeof name !== "string" || !toolName.test(name)) {
-    throw new ShellToolError(
-      "invalid-options",
-      `Option "name" must match ${toolName}, got ${JSON.stringify(name)}`,
-    );
-  }
-  if (description !== undefined && (typeof description !== "string" || description === "")) {
-    throw new ShellToolError("invalid-options", 'Option "description" must be a non-empty string');
-  }
-  const resolved = resolveOptions(shellOptions, []);
+  const resolved = resolveOptions(options, "createShellTool", toolRules);
+  const { name = shellDefaults.name, description } = options;
   return tool(
     async (input, runtime): Promise<string | ToolMessage> => {
       const toolCallId = runtime?.toolCall?.id;

@@ -17,7 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { defaultPrograms } from "./policy.js";
+import { defaultPrograms } from "./program-rules.js";
 import { probeSandbox } from "./sandbox.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");

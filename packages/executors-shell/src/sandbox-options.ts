@@ -1,0 +1,95 @@
+/**
+ * The `sandbox` option: `true`, `false` or {@link SandboxOptions}, checked and resolved.
+ *
+ * @module
+ */
+
+import { statSync } from "node:fs";
+import path from "node:path";
+import { ShellToolError } from "./errors.js";
+import { checkOptions, rules } from "./internal-shim.js";
+
+/**
+ * Options of the kernel sandbox (`sandbox` in {@link ShellOptions}).
+ *
+ * @example
+ * ```ts
+ * import { createShellTool } from "@replan/executors-shell";
+ *
+ * // Read-only root, no network, and a toolchain outside /usr made readable.
+ * const shell = createShellTool({ sandbox: { readOnlyRoot: true, readOnlyPaths: ["/opt/toolchain"] } });
+ * ```
+ */
+export interface SandboxOptions {
+  /**
+   * Let the command use the host's network (its namespace is shared). Without it the command has
+   * a loopback of its own and reaches nothing, not even this machine's 127.0.0.1.
+   * @default false
+   */
+  network?: boolean;
+  /**
+   * Mount the root read-only: the command can then write nowhere but its private `/tmp`.
+   * @default false
+   */
+  readOnlyRoot?: boolean;
+  /**
+   * More absolute paths the command may read (mounted read-only at the same place), e.g. a
+   * toolchain outside `/usr`. Each must exist. A path inside the root is mounted read-only over it.
+   * @default []
+   */
+  readOnlyPaths?: readonly string[];
+}
+
+/** The sandbox options after validation. */
+export interface ResolvedSandbox {
+  network: boolean;
+  readOnlyRoot: boolean;
+  readOnlyPaths: readonly string[];
+}
+
+function isExistingAbsolutePath(value: unknown): boolean {
+  if (typeof value !== "string" || !value.startsWith("/") || value.includes("\0")) return false;
+  try {
+    statSync(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The rules of {@link SandboxOptions}. */
+const sandboxRules = {
+  network: rules.boolean(),
+  readOnlyRoot: rules.boolean(),
+  readOnlyPaths: rules.array(rules.custom<string>("be an absolute path that exists", isExistingAbsolutePath)),
+};
+
+/**
+ * Validates the `sandbox` option: `true` (the default), `false`, or {@link SandboxOptions}, whose
+ * fields are named `sandbox.network`, ... in messages.
+ *
+ * @param sandbox - the caller's value.
+ * @param where - the entry point, for the message.
+ * @returns the resolved options, or `undefined` for `sandbox: false`.
+ */
+export function resolveSandbox(
+  sandbox: boolean | SandboxOptions,
+  where: string,
+): ResolvedSandbox | undefined {
+  if (sandbox === false) return undefined;
+  if (sandbox === true) return { network: false, readOnlyRoot: false, readOnlyPaths: [] };
+  checkOptions(
+    { sandbox },
+    { sandbox: rules.object(sandboxRules) },
+    {
+      where,
+      error: (message) => new ShellToolError("invalid-options", message),
+    },
+  );
+  const { network = false, readOnlyRoot = false, readOnlyPaths = [] } = sandbox;
+  return {
+    network,
+    readOnlyRoot,
+    readOnlyPaths: Object.freeze(readOnlyPaths.map((entry) => path.normalize(entry))),
+  };
+}
