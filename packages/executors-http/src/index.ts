@@ -3,15 +3,8 @@ export { classifyAddress } from "./address.js";
 export { httpDefaults } from "./defaults.js";
 export type { HttpErrorCode } from "./errors.js";
 export { HttpToolError } from "./errors.js";
-export type {
-  CallOptions,
-  HttpMethod,
-  HttpRequest,
-  HttpRequestInput,
-  HttpResponse,
-  QueryValue,
-  Requester,
-} from "./http-types.js";
+export type { HttpMethod, HttpRequest, HttpRequestInput, QueryValue } from "./http-types.js";
+export type { CallOptions, HttpResponse, Requester } from "./http-types.js";
 export { httpMethods } from "./http-types.js";
 export type { OpenApiOptions } from "./openapi.js";
 export { createOpenApiTools, openApiOperations } from "./openapi.js";

@@ -4,7 +4,7 @@ import { ReplanError } from "@replan/core";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ShellToolError } from "./errors.js";
 import { type RunCommandOptions, runCommand } from "./run-command.js";
-import { isAlive, makeRoot, readPids, testPrograms, waitFor, withSandbox } from "./test-helpers.js";
+import { isAlive, makeRoot, readPids, refusal, testPrograms, waitFor, withSandbox } from "./test-helpers.js";
 
 let root: string;
 let cleanup: () => void;
@@ -13,16 +13,6 @@ beforeEach(() => {
   writeFileSync(path.join(root, "notes.txt"), "hello\n");
 });
 afterEach(() => cleanup());
-
-async function refusal(promise: Promise<unknown>): Promise<ShellToolError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ShellToolError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
 
 function run(program: string, args: string[], options: RunCommandOptions = {}, cwd?: string) {
   return runCommand(

@@ -15,14 +15,13 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { ShellToolError } from "./errors.js";
 import { resolveOptions } from "./resolve-options.js";
 import { type CommandRequest, execute, type RunCommandOptions, runCommand } from "./run-command.js";
 import { bwrapArguments } from "./bwrap-arguments.js";
 import { probeSandbox } from "./sandbox.js";
 import { systemLayout } from "./sandbox-layout.js";
 import { createShellTool } from "./shell-tool.js";
-import { hostPidsRunning, testPrograms, uniqueSleep, waitFor, withSandbox } from "./test-helpers.js";
+import { hostPidsRunning, refusal, testPrograms, uniqueSleep, waitFor, withSandbox } from "./test-helpers.js";
 
 // A parent folder holding the root and, beside it, what must stay out of reach.
 let parent: string;
@@ -51,16 +50,6 @@ function unruled(request: CommandRequest, options: RunCommandOptions = {}) {
 /** A script run by /bin/sh inside the sandbox, rules off. */
 function script(text: string, options: RunCommandOptions = {}) {
   return unruled({ program: "sh", args: ["-c", text] }, options);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ShellToolError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ShellToolError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
 }
 
 describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {

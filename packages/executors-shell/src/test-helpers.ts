@@ -17,6 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ShellToolError } from "./errors.js";
 import { defaultPrograms } from "./program-rules.js";
 import { probeSandbox } from "./sandbox.js";
 
@@ -103,4 +104,15 @@ export function readPids(file: string): number[] {
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map(Number);
+}
+
+/** The ShellToolError `promise` rejects with; fails the test when it resolves or rejects otherwise. */
+export async function refusal(promise: Promise<unknown>): Promise<ShellToolError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (ShellToolError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error("expected a refusal");
 }
