@@ -4,9 +4,11 @@
  * @module
  */
 
-import { hasMarker, markError, ReplanError } from "@replan/core";
+import { ReplanError, type ReplanErrorOptions } from "@replan/core";
+import { hasMarker, markError } from "@replan/core/internal";
+import { isTransient } from "./retry.js";
 
-const marker = Symbol.for("@replan/executors-http/error");
+const marker = Symbol.for("@replan/executors-http/HttpToolError");
 
 /**
  * Codes of the errors thrown by `@replan/executors-http`.
@@ -41,11 +43,17 @@ export type HttpErrorCode =
   /** The connection failed (refused, reset, DNS failure, TLS failure) after the retries. */
   | "network-error"
   /** The OpenAPI document could not be turned into tools; the message names the part. */
-  | "invalid-openapi";
+  | "invalid-openapi"
+  /**
+   * Never thrown: the code the LangChain tools write in `{"error":{"code","message"}}` for a failure
+   * that is not an {@link HttpToolError} (a bug).
+   */
+  | "unexpected-error";
 
 /**
- * A refusal or failure of the HTTP tool, with a stable {@link HttpErrorCode}. Match on `error.code`.
- * Messages never contain the values of secret headers.
+ * A refusal or failure of the HTTP tool, with a stable {@link HttpErrorCode}. Match on `error.code`;
+ * `error.retryable` says whether the same call may succeed later. Messages never contain the values
+ * of secret headers.
  *
  * @example
  * ```ts
@@ -62,15 +70,16 @@ export class HttpToolError extends ReplanError<HttpErrorCode> {
   /**
    * @param code - the stable code.
    * @param message - a sentence for people (and for a model), naming the refused URL, host or option.
-   * @param options - `cause`, the underlying error, kept as is.
+   * @param options - `cause`, the underlying error, kept as is; `retryable`, which defaults to what
+   *   the package's retry policy says of `code` (`true` for `network-error` and `timeout` only).
    */
-  constructor(code: HttpErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
+  constructor(code: HttpErrorCode, message: string, options: ReplanErrorOptions = {}) {
+    super(code, message, { ...options, retryable: options.retryable ?? isTransient(code) });
     this.name = "HttpToolError";
     markError(this, marker);
   }
 
-  /** Whether `value` is an HttpToolError from any copy of this package. */
+  /** Whether `value` is an HttpToolError from any copy of this package (no other error class's instance is). */
   static override isInstance(value: unknown): value is HttpToolError {
     return hasMarker(value, marker);
   }

@@ -9,10 +9,10 @@ import { tool } from "@langchain/core/tools";
 import { httpDefaults } from "./defaults.js";
 import { HttpToolError } from "./errors.js";
 import type { HttpMethod } from "./http-types.js";
-import { rules } from "./internal-shim.js";
+import { checkOptions, rules } from "@replan/core/internal";
 import { fail, isObject, type Json, RefResolver } from "./json-schema.js";
 import { buildOperation, type DocumentContext, type OpenApiOperation } from "./openapi-operation.js";
-import { checkHttpOptions, type HttpRequestOptions, requestOptionRules } from "./options.js";
+import { checkSettings, type HttpRequestOptions, requestOptionRules } from "./options.js";
 import { requesterOf } from "./request.js";
 import { type ToolCallContext, toToolOutput } from "./tool-output.js";
 
@@ -89,7 +89,7 @@ function checkDocument(document: unknown): asserts document is Json & { paths: J
 /** The operations of `document` and `options`, checked; for both public functions. */
 function operationsOf(document: unknown, options: OpenApiOptions, where: string): OpenApiOperation[] {
   checkDocument(document);
-  const checked = checkHttpOptions(options, openApiOptionRules, where);
+  const checked = checkOptions(options, openApiOptionRules, checkSettings(where));
   const { baseUrl: baseUrlOption, operations: only, ...requestOptions } = checked;
   const baseUrl = baseUrlOf(document, baseUrlOption);
   const context: DocumentContext = {

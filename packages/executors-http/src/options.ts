@@ -5,11 +5,12 @@
  * @module
  */
 
-import { checkOptions, rules } from "./internal-shim.js";
+import { type CheckOptionsSettings, rules } from "@replan/core/internal";
 import { HttpToolError } from "./errors.js";
 import { type HttpMethod, httpMethods } from "./http-types.js";
 import { isAddressOrNetwork } from "./address.js";
 import { HostPattern, type Resolver } from "./policy.js";
+import { secretHeadersRule } from "./secrets.js";
 
 /** Secret headers for some hosts only (the patterns are those of `allowedHosts`). */
 export interface SecretHeaderRule {
@@ -130,11 +131,16 @@ export interface HttpRequestOptions {
 /** The longest delay a timer accepts (`setTimeout`, `AbortSignal.timeout`): about 24.8 days. */
 const maxTimerMs = 2_147_483_647;
 
+function isHostPattern(value: unknown): value is string {
+  return typeof value === "string" && HostPattern.tryParse(value) !== undefined;
+}
+
+function isAddressEntry(value: unknown): value is string {
+  return typeof value === "string" && isAddressOrNetwork(value);
+}
+
 const hostPatterns = rules.array(
-  rules.custom<string>(
-    'be a host name, an IP address or a "*.example.com" pattern',
-    (value) => typeof value === "string" && HostPattern.tryParse(value) !== undefined,
-  ),
+  rules.custom('be a host name, an IP address or a "*.example.com" pattern', isHostPattern),
 );
 
 /** The rules of {@link HttpRequestOptions}, which every entry point extends with its own. */
@@ -143,15 +149,11 @@ export const requestOptionRules = {
   deniedHosts: hostPatterns,
   allowPrivateNetwork: rules.boolean(),
   allowedAddresses: rules.array(
-    rules.custom<string>(
-      'be an IP address or a CIDR network such as "10.0.0.0/8"',
-      (value) => typeof value === "string" && isAddressOrNetwork(value),
-    ),
+    rules.custom('be an IP address or a CIDR network such as "10.0.0.0/8"', isAddressEntry),
   ),
-  lookup: rules.func(),
+  lookup: rules.func<Resolver>(),
   methods: rules.array(rules.oneOf(httpMethods), { minLength: 1 }),
-  // Checked by compileSecrets, whose messages never show a header's value.
-  secretHeaders: rules.custom<unknown>("be an object of headers or a list of { hosts, headers }", () => true),
+  secretHeaders: secretHeadersRule,
   timeoutMs: rules.integer({ min: 1, max: maxTimerMs }),
   connectTimeoutMs: rules.integer({ min: 1, max: maxTimerMs }),
   maxResponseBytes: rules.integer({ min: 1 }),
@@ -161,26 +163,12 @@ export const requestOptionRules = {
   retryDelayMs: rules.integer({ min: 0 }),
   maxRetryDelayMs: rules.integer({ min: 0, max: maxTimerMs }),
   responseHeaders: rules.array(rules.string()),
-  now: rules.func(),
-  sleep: rules.func(),
-  random: rules.func(),
+  now: rules.func<() => number>(),
+  sleep: rules.func<(ms: number, signal: AbortSignal) => Promise<void>>(),
+  random: rules.func<() => number>(),
 };
 
-/**
- * Checks `options` against `schema` (unknown options refused), throwing `invalid-options` with a
- * message `Option "x" must ...` naming the option and the entry point.
- *
- * @param options - the caller's options.
- * @param schema - the rules of the entry point: {@link requestOptionRules}, and its own.
- * @param where - the entry point, for the message.
- */
-export function checkHttpOptions<Options extends object>(
-  options: Options | undefined,
-  schema: Parameters<typeof checkOptions>[1],
-  where: string,
-): Options {
-  return checkOptions(options, schema, {
-    where,
-    error: (message) => new HttpToolError("invalid-options", message),
-  }) as Options;
+/** The settings of `checkOptions` for this package: the entry point's name, and `invalid-options`. */
+export function checkSettings(where: string): CheckOptionsSettings {
+  return { where, error: (message) => new HttpToolError("invalid-options", message) };
 }

@@ -9,8 +9,8 @@ import { Agent } from "undici";
 import { httpDefaults } from "./defaults.js";
 import { toHttpToolError } from "./failure.js";
 import type { CallOptions, HttpRequestInput, HttpResponse, Requester } from "./http-types.js";
-import { sleep as abortableSleep, rules } from "./internal-shim.js";
-import { checkHttpOptions, type HttpRequestOptions, requestOptionRules } from "./options.js";
+import { checkOptions, rules, sleep } from "@replan/core/internal";
+import { checkSettings, type HttpRequestOptions, requestOptionRules } from "./options.js";
 import { NetworkPolicy } from "./policy.js";
 import { type PreparedRequest, prepareRequest } from "./prepare-request.js";
 import { sendAttempt } from "./redirects.js";
@@ -36,6 +36,11 @@ interface Settings {
   now: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
+}
+
+/** Waits `ms`, or rejects with `signal.reason` as soon as it is aborted (the default of `sleep`). */
+async function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (!(await sleep(ms, signal))) throw signal.reason;
 }
 
 /** Applies {@link httpDefaults} to checked options and compiles the policy and the secret headers. */
@@ -130,7 +135,7 @@ async function responseOf(
 }
 
 /**
- * The request function of options already checked by {@link checkHttpOptions}.
+ * The request function of options already checked (by `checkOptions` with {@link requestOptionRules}).
  *
  * @param checked - the request options (without the entry point's own, such as a tool's `name`).
  */
@@ -166,12 +171,12 @@ export function requesterOf(checked: HttpRequestOptions): Requester {
  * ```
  */
 export function createRequester(options: HttpRequestOptions = {}): Requester {
-  return requesterOf(checkHttpOptions(options, requestOptionRules, "createRequester"));
+  return requesterOf(checkOptions(options, requestOptionRules, checkSettings("createRequester")));
 }
 
 const httpRequestRules = {
   ...requestOptionRules,
-  signal: rules.custom<AbortSignal>("be an AbortSignal", (value) => value instanceof AbortSignal),
+  signal: rules.signal(),
 };
 
 /**
@@ -201,7 +206,7 @@ export function httpRequest(
   options: HttpRequestOptions & CallOptions = {},
 ): Promise<HttpResponse> {
   try {
-    const { signal, ...checked } = checkHttpOptions(options, httpRequestRules, "httpRequest");
+    const { signal, ...checked } = checkOptions(options, httpRequestRules, checkSettings("httpRequest"));
     return requesterOf(checked)(request, { signal });
   } catch (error) {
     return Promise.reject(error);

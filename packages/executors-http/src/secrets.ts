@@ -5,9 +5,10 @@
  * @module
  */
 
+import type { Rule } from "@replan/core/internal";
 import { HttpToolError } from "./errors.js";
 import { readHeaders, reservedHeaders } from "./headers.js";
-import type { SecretHeaderRule } from "./options.js";
+import type { HttpRequestOptions, SecretHeaderRule } from "./options.js";
 import { HostPattern, normalizeHost } from "./policy.js";
 
 /** The `secretHeaders` option, compiled. */
@@ -45,6 +46,20 @@ function redactor(values: readonly string[]): (text: string) => string {
   if (values.length === 0) return (text) => text;
   return (text) => values.reduce((result, value) => result.split(value).join("[redacted]"), text);
 }
+
+/**
+ * The rule of the `secretHeaders` option: {@link compileSecrets} checks it, with messages that
+ * name the option and never show a header's value (nor the option's, which may be a token given by
+ * mistake).
+ */
+export const secretHeadersRule: Rule<HttpRequestOptions["secretHeaders"]> = {
+  must: "be { name: value } headers or a list of { hosts, headers } rules",
+  required: false,
+  check(value) {
+    compileSecrets(value);
+    return value as HttpRequestOptions["secretHeaders"];
+  },
+};
 
 /**
  * Checks and compiles the `secretHeaders` option; messages name the option, never a value.

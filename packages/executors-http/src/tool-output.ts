@@ -8,7 +8,7 @@
 import { ToolMessage } from "@langchain/core/messages";
 import { findHttpToolError } from "./errors.js";
 import type { HttpResponse } from "./http-types.js";
-import { errorMessage } from "./internal-shim.js";
+import { errorMessage } from "@replan/core/internal";
 
 /** What LangChain passes a tool function as its second argument (the parts read here). */
 export interface ToolCallContext {

@@ -8,8 +8,8 @@ import { type DynamicStructuredTool, tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { httpDefaults } from "./defaults.js";
 import type { HttpMethod } from "./http-types.js";
-import { rules, TOOL_NAME_PATTERN } from "./internal-shim.js";
-import { checkHttpOptions, type HttpRequestOptions, requestOptionRules } from "./options.js";
+import { checkOptions, rules, TOOL_NAME_PATTERN } from "@replan/core/internal";
+import { checkSettings, type HttpRequestOptions, requestOptionRules } from "./options.js";
 import { requesterOf } from "./request.js";
 import { type ToolCallContext, toToolOutput } from "./tool-output.js";
 
@@ -30,10 +30,7 @@ export interface HttpToolOptions extends HttpRequestOptions {
 /** The rules of {@link HttpToolOptions}: the request options, the tool's name and its description. */
 const toolOptionRules = {
   ...requestOptionRules,
-  name: rules.custom<string>(
-    `match ${TOOL_NAME_PATTERN}`,
-    (value) => typeof value === "string" && TOOL_NAME_PATTERN.test(value),
-  ),
+  name: rules.string({ pattern: TOOL_NAME_PATTERN }),
   description: rules.string(),
 };
 
@@ -84,7 +81,7 @@ function requestSchema(methods: readonly HttpMethod[]) {
  * ```
  */
 export function createHttpTool(options: HttpToolOptions = {}): DynamicStructuredTool {
-  const checked = checkHttpOptions(options, toolOptionRules, "createHttpTool");
+  const checked = checkOptions(options, toolOptionRules, checkSettings("createHttpTool"));
   const { name = httpDefaults.name, description, ...requestOptions } = checked;
   const request = requesterOf(requestOptions);
   const methods = requestOptions.methods ?? httpDefaults.methods;
