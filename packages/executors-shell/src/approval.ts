@@ -5,7 +5,7 @@
  */
 
 import { ShellToolError } from "./errors.js";
-import { errorMessage } from "./internal-shim.js";
+import { errorMessage } from "@replan/core/internal";
 import type { ShellCommand } from "./options.js";
 import type { ResolvedOptions } from "./resolve-options.js";
 

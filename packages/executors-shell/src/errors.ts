@@ -4,9 +4,10 @@
  * @module
  */
 
-import { hasMarker, markError, ReplanError } from "@replan/core";
+import { ReplanError, type ReplanErrorOptions } from "@replan/core";
+import { hasMarker, markError } from "@replan/core/internal";
 
-const marker = Symbol.for("@replan/executors-shell/error");
+const marker = Symbol.for("@replan/executors-shell/ShellToolError");
 
 /**
  * Codes of the errors thrown by `@replan/executors-shell`.
@@ -66,15 +67,17 @@ export class ShellToolError extends ReplanError<ShellErrorCode> {
   /**
    * @param code - the stable code.
    * @param message - a sentence for people (and for a model), naming the refused program, argument or option.
-   * @param options - `cause`, the underlying error, kept as is.
+   * @param options - `cause`, the underlying error, kept as is; `retryable` (default `false`: a
+   *   refusal would be refused again), `true` only where a second try may pass (a sandbox probe
+   *   that timed out, which is tried again).
    */
-  constructor(code: ShellErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ShellErrorCode, message: string, options?: ReplanErrorOptions) {
     super(code, message, options);
     this.name = "ShellToolError";
     markError(this, marker);
   }
 
-  /** Whether `value` is a ShellToolError from any copy of this package. */
+  /** Whether `value` is a ShellToolError from any copy of this package (no other error class's instance is). */
   static override isInstance(value: unknown): value is ShellToolError {
     return hasMarker(value, marker);
   }
@@ -88,14 +91,9 @@ const sandboxFixes =
  * The `sandbox-unavailable` error of a Linux sandbox that cannot start: why, and how to fix it.
  *
  * @param reason - what failed, e.g. `bubblewrap (bwrap) is not on PATH`.
- * @param cause - the underlying error, if any.
+ * @param options - the underlying error (`cause`), and whether another try may pass (`retryable`).
  */
-export function sandboxUnavailable(reason: string, cause?: unknown): ShellToolError {
-  return new ShellToolError(
-    "sandbox-unavailable",
-    `The kernel sandbox cannot start: ${reason}. ${sandboxFixes}`,
-    {
-      cause,
-    },
-  );
+export function sandboxUnavailable(reason: string, options?: ReplanErrorOptions): ShellToolError {
+  const message = `The kernel sandbox cannot start: ${reason}. ${sandboxFixes}`;
+  return new ShellToolError("sandbox-unavailable", message, options);
 }

@@ -9,11 +9,18 @@
 import { realpathSync, statSync } from "node:fs";
 import { shellDefaults } from "./defaults.js";
 import { ShellToolError } from "./errors.js";
-import { checkOptions, type Rule, rules } from "./internal-shim.js";
+import {
+  type CheckOptionsSettings,
+  type Checked,
+  checkOptions,
+  type Rule,
+  rules,
+  type Shape,
+} from "@replan/core/internal";
 import type { ApproveCommand, ShellOptions } from "./options.js";
-import type { ProgramRules } from "./policy.js";
+import type { ProgramRule, ProgramRules } from "./policy.js";
 import { defaultPrograms } from "./program-rules.js";
-import { type ResolvedSandbox, resolveSandbox } from "./sandbox-options.js";
+import { type ResolvedSandbox, resolveSandbox, sandboxRule } from "./sandbox-options.js";
 
 /** Options after validation, with every default applied. */
 export interface ResolvedOptions {
@@ -37,7 +44,7 @@ const maxTimerMs = 2_147_483_647;
 /** The largest `maxOutputBytes`: 256 MiB per stream. */
 const maxOutputCap = 256 * 1024 * 1024;
 
-function isDirectory(value: unknown): boolean {
+function isDirectory(value: unknown): value is string {
   if (typeof value !== "string" || value === "") return false;
   try {
     return statSync(realpathSync(value)).isDirectory();
@@ -46,58 +53,54 @@ function isDirectory(value: unknown): boolean {
   }
 }
 
+function isVariableName(value: unknown): value is string {
+  return typeof value === "string" && value !== "" && !value.includes("=") && !value.includes("\0");
+}
+
+/** The rule of `env`'s values, whose refusals never show the value (it may be a secret). */
+const variableValue: Rule<string> = {
+  must: "be a string without NUL bytes",
+  required: false,
+  check(value, path) {
+    if (typeof value === "string" && !value.includes("\0")) return value;
+    throw new ShellToolError("invalid-options", `Option "${path}" must be a string without NUL bytes`);
+  },
+};
+
 const timer = rules.integer({ min: 1, max: maxTimerMs });
+
+/** The rules of a {@link ProgramRule}. */
+const programRule = rules.object({
+  deniedFlags: rules.array(rules.string()),
+  deniedShortFlags: rules.string(),
+  subcommands: rules.array(rules.string()),
+  checkPaths: rules.boolean(),
+  check: rules.func<(args: readonly string[]) => string | undefined>(),
+});
 
 /** The rules of {@link ShellOptions}, which each entry point extends with its own. */
 export const shellOptionRules = {
-  root: rules.custom<string>("be the path of an existing directory", isDirectory),
-  programs: rules.record(
-    rules.object({
-      deniedFlags: rules.array(rules.string()),
-      deniedShortFlags: rules.string(),
-      subcommands: rules.array(rules.string()),
-      checkPaths: rules.boolean(),
-      check: rules.func(),
-    }),
-  ),
-  sandbox: rules.custom<unknown>(
-    "be true, false or an object { network, readOnlyRoot, readOnlyPaths }",
-    (value) =>
-      typeof value === "boolean" || (typeof value === "object" && value !== null && !Array.isArray(value)),
-  ),
+  root: rules.custom("be the path of an existing directory", isDirectory),
+  programs: rules.record(programRule),
+  sandbox: sandboxRule,
   allowShell: rules.boolean(),
   timeoutMs: timer,
   killGraceMs: timer,
   maxOutputBytes: rules.integer({ min: 1, max: maxOutputCap }),
-  onOutputLimit: rules.oneOf(["kill", "truncate"] as const),
+  onOutputLimit: rules.oneOf(["kill", "truncate"]),
   inheritEnv: rules.array(rules.string()),
-  // Values may be secrets: resolveEnvironment refuses a NUL byte without showing the value.
-  env: rules.record(rules.string()),
-  approve: rules.func(),
+  env: rules.record(
+    variableValue,
+    rules.custom('be a variable name without "=" or NUL bytes', isVariableName),
+  ),
+  approve: rules.func<ApproveCommand>(),
   approvalTimeoutMs: timer,
   dryRun: rules.boolean(),
 };
 
-/**
- * Checks `options` against `schema` with this package's error (`invalid-options`).
- *
- * @param options - the caller's options.
- * @param schema - the rules.
- * @param where - the entry point, for the message.
- */
-export function checkShellOptions<Options extends object>(
-  options: Options | undefined,
-  schema: Record<string, Rule<unknown>>,
-  where: string,
-): Options {
-  return checkOptions(options, schema, {
-    where,
-    error: (message) => new ShellToolError("invalid-options", message),
-  }) as Options;
-}
-
-function invalidEnvironment(message: string): ShellToolError {
-  return new ShellToolError("invalid-options", `Option "env" ${message}`);
+/** The settings of `checkOptions` for this package: the entry point's name, and `invalid-options`. */
+export function checkSettings(where: string): CheckOptionsSettings {
+  return { where, error: (message) => new ShellToolError("invalid-options", message) };
 }
 
 /** The child's environment: the base, the inherited variables, then `env`; its `PATH` absolute. */
@@ -111,17 +114,12 @@ function resolveEnvironment(
     const value = process.env[name];
     if (value !== undefined) result[name] = value;
   }
-  for (const [name, value] of Object.entries(env)) {
-    if (name === "" || name.includes("=") || name.includes("\0")) {
-      throw invalidEnvironment(`must name variables without "=" or NUL bytes, got "${name}"`);
-    }
-    if (value.includes("\0")) throw invalidEnvironment(`must give "${name}" a value without NUL bytes`);
-    result[name] = value;
-  }
+  for (const [name, value] of Object.entries(env)) result[name] = value;
   const pathEntries = (result.PATH ?? "").split(":");
   if (pathEntries.some((entry) => !entry.startsWith("/"))) {
-    throw invalidEnvironment(
-      `must leave a PATH of absolute directories only, got ${JSON.stringify(result.PATH)}`,
+    throw new ShellToolError(
+      "invalid-options",
+      `Option "env" must leave a PATH of absolute directories only, got ${JSON.stringify(result.PATH)}`,
     );
   }
   return result;
@@ -137,15 +135,16 @@ function resolveEnvironment(
 export function resolveOptions(
   options: ShellOptions,
   where: string,
-  extraRules: Readonly<Record<string, Rule<unknown>>> = {},
+  extraRules: Shape = {},
 ): ResolvedOptions {
-  const checked = checkShellOptions(options, { ...shellOptionRules, ...extraRules }, where);
+  const shape = { ...shellOptionRules, ...extraRules };
+  const checked = checkOptions(options, shape, checkSettings(where)) as Checked<typeof shellOptionRules>;
   const defaults = shellDefaults;
   const root = realpathSync(checked.root ?? process.cwd());
   return {
     root,
     programs: Object.freeze({ ...(checked.programs ?? defaultPrograms) }),
-    sandbox: resolveSandbox(checked.sandbox ?? defaults.sandbox, where),
+    sandbox: resolveSandbox(checked.sandbox ?? defaults.sandbox),
     allowShell: checked.allowShell ?? defaults.allowShell,
     timeoutMs: checked.timeoutMs ?? defaults.timeoutMs,
     killGraceMs: checked.killGraceMs ?? defaults.killGraceMs,

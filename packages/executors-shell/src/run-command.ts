@@ -6,7 +6,7 @@
  */
 
 import { askApproval } from "./approval.js";
-import { rules } from "./internal-shim.js";
+import { rules } from "@replan/core/internal";
 import type { ShellCommand, ShellOptions } from "./options.js";
 import { type ResolvedOptions, resolveOptions } from "./resolve-options.js";
 import { type InternalSwitches, prepareCommand } from "./prepare-command.js";
@@ -146,7 +146,7 @@ export async function execute(
 
 /** The rule of {@link RunCommandOptions}' own option. */
 const runCommandRules = {
-  signal: rules.custom<AbortSignal>("be an AbortSignal", (value) => value instanceof AbortSignal),
+  signal: rules.signal(),
 };
 
 /**

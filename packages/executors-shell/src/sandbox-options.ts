@@ -6,8 +6,7 @@
 
 import { statSync } from "node:fs";
 import path from "node:path";
-import { ShellToolError } from "./errors.js";
-import { checkOptions, rules } from "./internal-shim.js";
+import { rules } from "@replan/core/internal";
 
 /**
  * Options of the kernel sandbox (`sandbox` in {@link ShellOptions}).
@@ -47,7 +46,7 @@ export interface ResolvedSandbox {
   readOnlyPaths: readonly string[];
 }
 
-function isExistingAbsolutePath(value: unknown): boolean {
+function isExistingAbsolutePath(value: unknown): value is string {
   if (typeof value !== "string" || !value.startsWith("/") || value.includes("\0")) return false;
   try {
     statSync(value);
@@ -57,35 +56,28 @@ function isExistingAbsolutePath(value: unknown): boolean {
   }
 }
 
-/** The rules of {@link SandboxOptions}. */
-const sandboxRules = {
-  network: rules.boolean(),
-  readOnlyRoot: rules.boolean(),
-  readOnlyPaths: rules.array(rules.custom<string>("be an absolute path that exists", isExistingAbsolutePath)),
-};
+/** The rule of the `sandbox` option: `true`, `false`, or {@link SandboxOptions} (fields named `sandbox.network`, ...). */
+export const sandboxRule = rules.either(
+  rules.boolean(),
+  rules.object(
+    {
+      network: rules.boolean(),
+      readOnlyRoot: rules.boolean(),
+      readOnlyPaths: rules.array(rules.custom("be an absolute path that exists", isExistingAbsolutePath)),
+    },
+    "sandbox",
+  ),
+);
 
 /**
- * Validates the `sandbox` option: `true` (the default), `false`, or {@link SandboxOptions}, whose
- * fields are named `sandbox.network`, ... in messages.
+ * Resolves the `sandbox` option, checked by {@link sandboxRule}.
  *
- * @param sandbox - the caller's value.
- * @param where - the entry point, for the message.
+ * @param sandbox - `true` (the default), `false`, or {@link SandboxOptions}.
  * @returns the resolved options, or `undefined` for `sandbox: false`.
  */
-export function resolveSandbox(
-  sandbox: boolean | SandboxOptions,
-  where: string,
-): ResolvedSandbox | undefined {
+export function resolveSandbox(sandbox: boolean | SandboxOptions): ResolvedSandbox | undefined {
   if (sandbox === false) return undefined;
   if (sandbox === true) return { network: false, readOnlyRoot: false, readOnlyPaths: [] };
-  checkOptions(
-    { sandbox },
-    { sandbox: rules.object(sandboxRules) },
-    {
-      where,
-      error: (message) => new ShellToolError("invalid-options", message),
-    },
-  );
   const { network = false, readOnlyRoot = false, readOnlyPaths = [] } = sandbox;
   return {
     network,

@@ -97,12 +97,15 @@ async function probe(searchPath: string | undefined): Promise<SandboxProbe & { r
       return {
         available: false,
         retry: true,
-        error: sandboxUnavailable(`bubblewrap did not answer within ${probeTimeoutMs} ms`),
+        // Not cached: the next command probes again, so the step may be tried again.
+        error: sandboxUnavailable(`bubblewrap did not answer within ${probeTimeoutMs} ms`, {
+          retryable: true,
+        }),
       };
     }
     return {
       available: false,
-      error: sandboxUnavailable(diagnose(result.error?.message ?? result.stderr), result.error),
+      error: sandboxUnavailable(diagnose(result.error?.message ?? result.stderr), { cause: result.error }),
     };
   }
   if (process.platform === "darwin") {

@@ -10,7 +10,7 @@ import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { shellDefaults } from "./defaults.js";
 import { ShellToolError } from "./errors.js";
-import { rules, TOOL_NAME_PATTERN } from "./internal-shim.js";
+import { rules, TOOL_NAME_PATTERN } from "@replan/core/internal";
 import type { ShellOptions } from "./options.js";
 import { type ResolvedOptions, resolveOptions } from "./resolve-options.js";
 import { type CommandResult, execute } from "./run-command.js";
@@ -93,14 +93,8 @@ function describe(options: ResolvedOptions): string {
 
 /** The rules of {@link ShellToolOptions}' own options. */
 const toolRules = {
-  name: rules.custom<string>(
-    `match ${TOOL_NAME_PATTERN}`,
-    (value) => typeof value === "string" && TOOL_NAME_PATTERN.test(value),
-  ),
-  description: rules.custom<string>(
-    "be a non-empty string",
-    (value) => typeof value === "string" && value !== "",
-  ),
+  name: rules.string({ pattern: TOOL_NAME_PATTERN }),
+  description: rules.string({ nonEmpty: true }),
 };
 
 /**

@@ -12,7 +12,7 @@ import type { Readable } from "node:stream";
 import { seccompDescriptor, statusDescriptor } from "./bwrap-arguments.js";
 import { Capture } from "./capture.js";
 import { ShellToolError } from "./errors.js";
-import { errorMessage } from "./internal-shim.js";
+import { errorMessage } from "@replan/core/internal";
 import { type Launch, launchOf } from "./launch.js";
 import type { ShellCommand } from "./options.js";
 import type { ResolvedOptions } from "./resolve-options.js";
