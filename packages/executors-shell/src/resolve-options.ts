@@ -44,14 +44,25 @@ const maxTimerMs = 2_147_483_647;
 /** The largest `maxOutputBytes`: 256 MiB per stream. */
 const maxOutputCap = 256 * 1024 * 1024;
 
-function isDirectory(value: unknown): value is string {
-  if (typeof value !== "string" || value === "") return false;
+/** The real path of the directory `value` names, or `undefined`. */
+function realDirectory(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
   try {
-    return statSync(realpathSync(value)).isDirectory();
+    const real = realpathSync(value);
+    return statSync(real).isDirectory() ? real : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+/** The rule of `root`: an existing directory, resolved to its real path. */
+const rootRule: Rule<string> = {
+  must: "be the path of an existing directory",
+  required: false,
+  check(value, path, context) {
+    return realDirectory(value) ?? context.fail(path, rootRule.must, value);
+  },
+};
 
 function isVariableName(value: unknown): value is string {
   return typeof value === "string" && value !== "" && !value.includes("=") && !value.includes("\0");
@@ -80,7 +91,7 @@ const programRule = rules.object({
 
 /** The rules of {@link ShellOptions}, which each entry point extends with its own. */
 export const shellOptionRules = {
-  root: rules.custom("be the path of an existing directory", isDirectory),
+  root: rootRule,
   programs: rules.record(programRule),
   sandbox: sandboxRule,
   allowShell: rules.boolean(),
@@ -140,7 +151,7 @@ export function resolveOptions(
   const shape = { ...shellOptionRules, ...extraRules };
   const checked = checkOptions(options, shape, checkSettings(where)) as Checked<typeof shellOptionRules>;
   const defaults = shellDefaults;
-  const root = realpathSync(checked.root ?? process.cwd());
+  const root = checked.root ?? realpathSync(process.cwd());
   return {
     root,
     programs: Object.freeze({ ...(checked.programs ?? defaultPrograms) }),
