@@ -2,8 +2,12 @@
 // tutorial's graph, with the same scripted model. Prints one JSON record per line on stdout, then a
 // table of ratios and the targets with PASS/FAIL. Progress goes to stderr.
 //
-// Usage: node dist/bench.mjs [--quick] [--full]
+// Then the token-time section (issue #18): each system on chain, fan-out, skewed-dag and one-failure
+// at N = 16 with a model that takes its time to first token plus its output tokens at a fixed rate.
+//
+// Usage: node dist/bench.mjs [--quick] [--full] [--token-time]
 //   --quick  N in {4, 16} only, no N=1000 (a minute or so; for trying changes)
+//   --token-time  only the token-time section (about a minute)
 //   --full   also the 100 ms runs of the chain-shaped scenarios at N=64 (adds about 80 s)
 //   --only=<system>:<scenario>:<n>[:<latencyMs>]  one record (median of 5), e.g. to profile:
 //            node --cpu-prof dist/bench.mjs --only=replan-core:fan-out:1000
@@ -13,6 +17,8 @@ import { evaluateTargets, formatTable, formatTargets, type ReferenceRecord } fro
 import { formatSandboxCost, measureSandboxCost } from "./sandbox-cost.js";
 import { makeScenario, OUTPUT_CHARS, SCENARIO_NAMES, type ScenarioName } from "./scenarios.js";
 import { type RunRecord, runSystem, SYSTEM_NAMES, type SystemName } from "./systems.js";
+import type { TokenTimeRecord } from "./token-time.js";
+import { runTokenTimeSection, type TokenTimeSection } from "./token-time-bench.js";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
@@ -55,9 +61,19 @@ async function only(spec: string) {
   emit(await runSystem(system as SystemName, scenario, Number(latency), { runs: 5 }));
 }
 
+const emitTokenTime = (record: TokenTimeRecord) => process.stdout.write(`${JSON.stringify(record)}\n`);
+
+async function tokenTimeOnly() {
+  const section = await runTokenTimeSection(emitTokenTime, log);
+  process.stdout.write(
+    `\n${section.summary.join("\n")}\n${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
+}
+
 async function main() {
   const onlySpec = process.argv.find((arg) => arg.startsWith("--only="));
   if (onlySpec) return only(onlySpec.slice("--only=".length));
+  if (args.has("--token-time")) return tokenTimeOnly();
   log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "unknown"})`);
 
   log("warm-up (not recorded)");
@@ -125,6 +141,9 @@ async function main() {
     }
   }
 
+  log("token-time clock");
+  const tokenTime: TokenTimeSection = await runTokenTimeSection(emitTokenTime, log);
+
   log("shell sandbox cost per command");
   const sandboxCost = await measureSandboxCost(quick ? 20 : 60);
   if ("records" in sandboxCost)
@@ -142,6 +161,8 @@ async function main() {
     formatTargets(results),
     "",
     ...formatSandboxCost(sandboxCost),
+    "",
+    ...tokenTime.summary,
     "",
     `${results.filter((r) => r.pass === true).length} PASS, ${results.filter((r) => r.pass === false).length} FAIL, ${results.filter((r) => r.pass === null).length} not measured; ${((performance.now() - started) / 1000).toFixed(0)} s`,
   ];

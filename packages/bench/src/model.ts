@@ -84,36 +84,48 @@ function modelStep(scenario: Scenario, step: StepDefinition) {
   };
 }
 
+/** The replan planner's answer: the steps as `ModelPlanSchema` (a structured tool call). */
+export function replanPlanReply(scenario: Scenario, steps: readonly StepDefinition[]): ScriptedReply {
+  return { structured: { steps: steps.map((step) => modelStep(scenario, step)) } };
+}
+
+/** A script: the scripted model's answer to each call. */
+export type Script = (request: ScriptedRequest) => Promise<ScriptedReply>;
+
 /**
- * The model for replan (core and adapter): plans the scenario's steps, replans the failure with
+ * The script for replan (core and adapter): plans the scenario's steps, replans the failure with
  * its replacement steps, carries out agent steps with a text answer, writes the final answer.
  *
  * @param scenario - the scenario.
  * @param latencyMs - the sleep of each call (an agent step's call sleeps that step's latency).
  */
-export function replanModel(scenario: Scenario, latencyMs: number): BenchModel {
+export function replanScript(scenario: Scenario, latencyMs: number): Script {
   const steps = stepTable(scenario);
   const answers = new Map([...steps.values()].map((step) => [step.id, agentAnswer(scenario, step)]));
-  return new BenchModel({
-    responses: async (request): Promise<ScriptedReply> => {
-      const role = roleOf(request);
-      if (role === "executor") {
-        const id = request.stepId;
-        const step = id === undefined ? undefined : steps.get(id);
-        if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
-        await sleep(step.latencyFactor * latencyMs);
-        return answers.get(step.id)!;
-      }
-      await sleep(latencyMs);
-      if (role === "planner")
-        return { structured: { steps: scenario.steps.map((step) => modelStep(scenario, step)) } };
-      if (role === "replanner") {
-        const replacement = scenario.failure?.replacement ?? [];
-        return { structured: { steps: replacement.map((step) => modelStep(scenario, step)) } };
-      }
-      return finalAnswerText(scenario);
-    },
-  });
+  return async (request) => {
+    const role = roleOf(request);
+    if (role === "executor") {
+      const id = request.stepId;
+      const step = id === undefined ? undefined : steps.get(id);
+      if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
+      await sleep(step.latencyFactor * latencyMs);
+      return answers.get(step.id)!;
+    }
+    await sleep(latencyMs);
+    if (role === "planner") return replanPlanReply(scenario, scenario.steps);
+    if (role === "replanner") return replanPlanReply(scenario, scenario.failure?.replacement ?? []);
+    return finalAnswerText(scenario);
+  };
+}
+
+/**
+ * The model for replan (core and adapter), on {@link replanScript}.
+ *
+ * @param scenario - the scenario.
+ * @param latencyMs - the sleep of each call (an agent step's call sleeps that step's latency).
+ */
+export function replanModel(scenario: Scenario, latencyMs: number): BenchModel {
+  return new BenchModel({ responses: replanScript(scenario, latencyMs) });
 }
 
 /** A tool step's arguments as the baseline's agent writes them: references become the ids. */
@@ -121,8 +133,27 @@ export function literalArgs(step: StepDefinition): Record<string, unknown> {
   return JSON.parse(JSON.stringify(step.args).replace(/\$\{([\w-]+)(?:\.[\w-]+)*\}/g, "$1"));
 }
 
+/** The steps the baseline's planner (or replanner) writes: their descriptions, in order. */
+export function baselinePlanArgs(scenario: Scenario, ids: readonly string[]) {
+  const steps = stepTable(scenario);
+  return { steps: ids.map((id) => steps.get(id)!.description) };
+}
+
+/** The baseline's replanner, when no step is left: the answer, as its `response` tool call. */
+export function baselineResponseReply(scenario: Scenario): ScriptedReply {
+  return { toolCalls: [{ name: "response", args: { response: finalAnswerText(scenario) } }] };
+}
+
+/** The steps the baseline still has to run after `done`: the replacement replaces the failed ones. */
+export function baselineRemaining(scenario: Scenario, queue: readonly string[], done: string): string[] {
+  const failure = scenario.failure;
+  if (!failure || done !== failure.stepId) return [...queue];
+  const replacing = new Set(failure.replacement.map((step) => step.id));
+  return [...failure.replacement.map((step) => step.id), ...queue.filter((id) => !replacing.has(id))];
+}
+
 /**
- * The model for the baseline (the LangGraph tutorial's graph): plans the steps as text in
+ * The script for the baseline (the LangGraph tutorial's graph): plans the steps as text in
  * dependency order, carries out one step with a ReAct agent (a tool call then a text answer that
  * repeats the tool's output; for agent steps a text answer), and after every step replans the
  * remaining steps (with the replacement after the failure) or responds when none is left.
@@ -130,44 +161,43 @@ export function literalArgs(step: StepDefinition): Record<string, unknown> {
  * @param scenario - the scenario.
  * @param latencyMs - the sleep of each call (an agent step's call sleeps that step's latency).
  */
-export function baselineModel(scenario: Scenario, latencyMs: number): BenchModel {
+export function baselineScript(scenario: Scenario, latencyMs: number): Script {
   const steps = stepTable(scenario);
   const answers = new Map([...steps.values()].map((step) => [step.id, agentAnswer(scenario, step)]));
-  const queue = scenario.steps.map((step) => step.id);
-  return new BenchModel({
-    responses: async (request): Promise<ScriptedReply> => {
-      const role = roleOf(request);
-      if (role === "planner") {
-        await sleep(latencyMs);
-        return { structured: { steps: queue.map((id) => steps.get(id)!.description) } };
-      }
-      if (role === "replanner") {
-        await sleep(latencyMs);
-        const done = queue.shift();
-        const failure = scenario.failure;
-        if (failure && done === failure.stepId) {
-          const replacing = new Set(failure.replacement.map((step) => step.id));
-          const rest = queue.filter((id) => !replacing.has(id));
-          queue.splice(0, queue.length, ...failure.replacement.map((step) => step.id), ...rest);
-        }
-        if (queue.length === 0) {
-          return { toolCalls: [{ name: "response", args: { response: finalAnswerText(scenario) } }] };
-        }
-        return {
-          toolCalls: [{ name: "plan", args: { steps: queue.map((id) => steps.get(id)!.description) } }],
-        };
-      }
-      const id = baselineStepIdIn(request.messages[0]?.text ?? "");
-      const step = id === undefined ? undefined : steps.get(id);
-      if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
-      if (scenario.mode === "agent") {
-        await sleep(step.latencyFactor * latencyMs);
-        return answers.get(step.id)!;
-      }
+  let queue = scenario.steps.map((step) => step.id);
+  return async (request) => {
+    const role = roleOf(request);
+    if (role === "planner") {
       await sleep(latencyMs);
-      const last = request.messages.at(-1);
-      if (last && ToolMessage.isInstance(last)) return last.text; // the step's result, as the agent's answer
-      return { toolCalls: [{ name: step.tool, args: literalArgs(step) }] };
-    },
-  });
+      return { structured: baselinePlanArgs(scenario, queue) };
+    }
+    if (role === "replanner") {
+      await sleep(latencyMs);
+      const done = queue[0]!;
+      queue = baselineRemaining(scenario, queue.slice(1), done);
+      if (queue.length === 0) return baselineResponseReply(scenario);
+      return { toolCalls: [{ name: "plan", args: baselinePlanArgs(scenario, queue) }] };
+    }
+    const id = baselineStepIdIn(request.messages[0]?.text ?? "");
+    const step = id === undefined ? undefined : steps.get(id);
+    if (!step) return new Error(`scripted model: no step in ${request.text.slice(0, 200)}`);
+    if (scenario.mode === "agent") {
+      await sleep(step.latencyFactor * latencyMs);
+      return answers.get(step.id)!;
+    }
+    await sleep(latencyMs);
+    const last = request.messages.at(-1);
+    if (last && ToolMessage.isInstance(last)) return last.text; // the step's result, as the agent's answer
+    return { toolCalls: [{ name: step.tool, args: literalArgs(step) }] };
+  };
+}
+
+/**
+ * The model for the baseline, on {@link baselineScript}.
+ *
+ * @param scenario - the scenario.
+ * @param latencyMs - the sleep of each call (an agent step's call sleeps that step's latency).
+ */
+export function baselineModel(scenario: Scenario, latencyMs: number): BenchModel {
+  return new BenchModel({ responses: baselineScript(scenario, latencyMs) });
 }

@@ -57,3 +57,31 @@ function jsonSchemaOf(parameters: unknown): unknown {
     return {};
   }
 }
+
+/**
+ * A text cut into its o200k_base tokens, each as the text it stands for: what a model streams,
+ * one token after the other (`pieces.join("") === text`).
+ *
+ * @param text - the text.
+ */
+export function tokenPieces(text: string): string[] {
+  if (text === "") return [];
+  encoder ??= new Tiktoken(o200k_base);
+  const tokens = encoder.encode(text);
+  const pieces = tokens.map((token) => encoder!.decode([token]));
+  if (pieces.join("") === text) return pieces;
+  // A token that holds part of a multi-byte character does not decode alone: cut at the
+  // boundaries of the decoded prefixes instead (slower, and rare in the bench's texts).
+  const cut: string[] = [];
+  let done = 0;
+  for (let index = 1; index <= tokens.length; index++) {
+    const prefix = encoder.decode(tokens.slice(0, index));
+    if (prefix.includes("\uFFFD") && index < tokens.length) {
+      cut.push("");
+      continue;
+    }
+    cut.push(text.slice(done, prefix.length));
+    done = prefix.length;
+  }
+  return cut;
+}

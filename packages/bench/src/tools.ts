@@ -9,8 +9,24 @@ import { recordOf, type Scenario, stepTable } from "./scenarios.js";
 const sleep = (ms: number) =>
   ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 
-/** The tools' work for a scenario, as plain async functions. */
-export function toolFunctions(scenario: Scenario, latencyMs: number): Record<string, ToolFunction> {
+/** Observes the tools' calls (the token-time records note when the first step starts). */
+export interface ToolHooks {
+  /** Called as a tool call starts, before its latency. */
+  onStart?: (tool: string) => void;
+}
+
+/**
+ * The tools' work for a scenario, as plain async functions.
+ *
+ * @param scenario - the scenario.
+ * @param latencyMs - the latency unit (a step sleeps its latency factor times this).
+ * @param hooks - observers of the calls.
+ */
+export function toolFunctions(
+  scenario: Scenario,
+  latencyMs: number,
+  hooks: ToolHooks = {},
+): Record<string, ToolFunction> {
   const steps = stepTable(scenario);
   const latencyOf = (id: string) => (steps.get(id)?.latencyFactor ?? 1) * latencyMs;
   // The records are made before the run, so that the timed run does not include making them.
@@ -23,6 +39,7 @@ export function toolFunctions(scenario: Scenario, latencyMs: number): Record<str
   }
   return {
     fetch_record: async (args) => {
+      hooks.onStart?.("fetch_record");
       const id = String(args.id);
       const source = typeof args.source === "string" ? args.source : "primary";
       await sleep(latencyOf(id));
@@ -32,6 +49,7 @@ export function toolFunctions(scenario: Scenario, latencyMs: number): Record<str
       return records.get(`${id}:${source}`) ?? recordOf(id, source, scenario.outputChars);
     },
     combine: async (args) => {
+      hooks.onStart?.("combine");
       const parts = Array.isArray(args.parts) ? args.parts.map(String) : [];
       await sleep(latencyOf("join"));
       return { combined: parts.length, ids: parts };
@@ -39,9 +57,15 @@ export function toolFunctions(scenario: Scenario, latencyMs: number): Record<str
   };
 }
 
-/** The same tools as LangChain tools (results as JSON text, as a tool sends them to a model). */
-export function langchainTools(scenario: Scenario, latencyMs: number) {
-  const work = toolFunctions(scenario, latencyMs);
+/**
+ * The same tools as LangChain tools (results as JSON text, as a tool sends them to a model).
+ *
+ * @param scenario - the scenario.
+ * @param latencyMs - the latency unit.
+ * @param hooks - observers of the calls.
+ */
+export function langchainTools(scenario: Scenario, latencyMs: number, hooks: ToolHooks = {}) {
+  const work = toolFunctions(scenario, latencyMs, hooks);
   const context = undefined as never; // the functions above do not use the step context
   return [
     tool(async (args) => JSON.stringify(await work.fetch_record!(args, context)), {
