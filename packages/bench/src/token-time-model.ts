@@ -103,12 +103,16 @@ export class TokenTimeModel extends ScriptedChatModel {
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
     const startedAt = performance.now();
-    const { generations } = await super._generate(messages, options, runManager);
+    // ScriptedChatModel records the call before its first await: read its index now, before a
+    // concurrent call records its own.
+    const generating = super._generate(messages, options, runManager);
+    const index = this.calls.length - 1;
+    const { generations } = await generating;
     const message = generations[0]!.message as AIMessageChunk;
     const units = tokenUnitsOf(message);
     const timing: CallTiming = {
-      index: this.calls.length - 1,
-      role: this.calls.at(-1)?.role,
+      index,
+      role: this.calls[index]?.role,
       startedAt,
       firstChunkAt: Number.NaN,
       endedAt: Number.NaN,

@@ -4,11 +4,15 @@
 import { tool } from "@langchain/core/tools";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { compilerPlanText } from "../llmcompiler-script.js";
+import { HumanMessage } from "@langchain/core/messages";
+import { compilerPlanText, llmCompilerScript } from "../llmcompiler-script.js";
 import { makeScenario } from "../scenarios.js";
 import type { TokenClock } from "../token-clock.js";
 import { measureTokenTime } from "../token-time.js";
+import { TokenTimeModel } from "../token-time-model.js";
 import { countTokens } from "../tokens.js";
+import { langchainTools } from "../tools.js";
+import { createLLMCompilerGraph } from "./graph.js";
 import { formatArguments, parseArguments } from "./arguments.js";
 import { type CompilerTask, PlanStreamParser, parseLine } from "./plan-parser.js";
 import { resolveReferences, TaskFetchingUnit } from "./task-fetching-unit.js";
@@ -140,5 +144,21 @@ describe("LLMCompiler graph on the token-time clock", () => {
     expect(replan.text).toContain("Begin counting at : 8"); // 6 tasks and join()
     expect(replan.text).toContain("ERROR(Failed to call fetch_record");
     expect(compilerPlanText(scenario).split("\n")).toHaveLength(7);
+  });
+
+  it("stops when the caller aborts while the planner writes, with the caller's reason", async () => {
+    const scenario = makeScenario("chain", 16);
+    const model = new TokenTimeModel({ responses: llmCompilerScript(scenario), clock });
+    const graph = createLLMCompilerGraph(model, langchainTools(scenario, clock.toolLatencyMs));
+    const controller = new AbortController();
+    const reason = new Error("the user left");
+    setTimeout(() => controller.abort(reason), clock.ttftMs + 40);
+    const start = performance.now();
+    await expect(
+      graph.invoke({ messages: [new HumanMessage(scenario.goal)] }, { signal: controller.signal }),
+    ).rejects.toThrow("the user left");
+    expect(performance.now() - start).toBeLessThan(250); // the whole run takes about 1.1 s, its plan 260 ms
+    expect(model.timings[0]!.endedAt).toBeNaN(); // the planner's stream was cut, not finished
+    expect(model.calls).toHaveLength(1); // no joiner call
   });
 });
