@@ -9,11 +9,15 @@ describe("sandbox cost", () => {
       expect(formatSandboxCost(measured)[0]).toContain("not measured");
       return;
     }
-    expect(measured.records.map((record) => record.sandbox)).toEqual([false, true]);
+    expect(measured.records.map((record) => [record.sandbox, record.prewarm])).toEqual([
+      [false, undefined],
+      [true, 2],
+      [true, 0],
+    ]);
     for (const record of measured.records) {
       expect(record.p50Ms).toBeGreaterThan(0);
       expect(record.p95Ms).toBeGreaterThanOrEqual(record.p50Ms);
     }
-    expect(formatSandboxCost(measured).join("\n")).toMatch(/(PASS|FAIL) added at p50: -?[\d.]+ ms/);
+    expect(formatSandboxCost(measured).join("\n")).toMatch(/(PASS|FAIL) added at p50 \(default\): -?[\d.]+ ms/);
   });
 });

@@ -28,7 +28,7 @@ export interface BwrapPlan {
 export const trialPlan: BwrapPlan = {
   root: "",
   cwd: "/",
-  sandbox: { network: false, readOnlyRoot: false, readOnlyPaths: [] },
+  sandbox: { network: false, readOnlyRoot: false, readOnlyPaths: [], prewarm: 0 },
 };
 
 /** The size of the private `/tmp` (a tmpfs, so memory): 256 MiB. */

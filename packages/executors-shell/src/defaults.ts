@@ -24,6 +24,8 @@ export const shellDefaults = Object.freeze({
   path: "/usr/local/bin:/usr/bin:/bin",
   approvalTimeoutMs: 300_000,
   sandbox: true,
+  /** `sandbox.prewarm`: sandboxes kept started ahead of their command, per configuration. */
+  prewarm: 2,
   allowShell: false,
   dryRun: false,
   env: Object.freeze({}),

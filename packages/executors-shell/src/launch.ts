@@ -20,6 +20,7 @@ import { findExecutable, requireSandbox, type SandboxMechanism } from "./sandbox
 import { sandboxFiles } from "./sandbox-files.js";
 import { systemLayout, visibleInside } from "./sandbox-layout.js";
 import { seatbeltProfile } from "./seatbelt.js";
+import { launchScript, launcherArgv } from "./warm-sandboxes.js";
 
 /** How a checked command is started: directly, or through the sandbox's launcher. */
 export interface Launch {
@@ -29,6 +30,12 @@ export interface Launch {
   mechanism: SandboxMechanism | undefined;
   /** The seccomp program's file, opened for bubblewrap on its descriptor 4 at spawn. */
   seccomp?: string | undefined;
+  /**
+   * In bubblewrap: the launcher's script that `exec`s the command ({@link launchScript}); `argv`
+   * then starts the launcher, the same for every command of this configuration, so that the
+   * sandbox can be started ahead of its command.
+   */
+  script?: string | undefined;
 }
 
 let seatbeltTemporary: string | undefined;
@@ -65,7 +72,7 @@ async function bubblewrapLaunch(
   const files = sandboxFiles(options.root);
   const plan = {
     root: options.root,
-    cwd: command.cwd,
+    cwd: options.root,
     sandbox,
     identity: files,
     seccomp: files.seccomp !== undefined,
@@ -73,11 +80,12 @@ async function bubblewrapLaunch(
   };
   return {
     file: executable,
-    argv: [...bwrapArguments(systemLayout(), plan), "--", ...inner],
-    // Descriptor 4 is the seccomp program's file, opened at spawn.
-    stdio: ["ignore", "pipe", "pipe", "pipe", "ignore"],
+    argv: [...bwrapArguments(systemLayout(), plan), "--", ...launcherArgv],
+    // 0: the launcher's script; 3: bwrap's status; 4: the seccomp program's file, opened at spawn.
+    stdio: ["pipe", "pipe", "pipe", "pipe", "ignore"],
     mechanism: "bubblewrap",
     seccomp: files.seccomp,
+    script: launchScript(inner, command.cwd, options.env),
   };
 }
 

@@ -8,7 +8,7 @@ const layout: LayoutEntry[] = [
   { path: "/usr", kind: "directory" },
   { path: "/bin", kind: "symlink", target: "usr/bin" },
 ];
-const closed = { network: false, readOnlyRoot: false, readOnlyPaths: [] };
+const closed = { network: false, readOnlyRoot: false, readOnlyPaths: [], prewarm: 0 };
 
 /** The destinations of the mounts, in order. */
 function mountOrder(args: string[]): string[] {
@@ -95,7 +95,7 @@ describe("bwrapArguments (pure)", () => {
     const args = bwrapArguments(layout, {
       root: "/srv/p",
       cwd: "/srv/p",
-      sandbox: { network: true, readOnlyRoot: true, readOnlyPaths: ["/srv/p/.git", "/opt/tool"] },
+      sandbox: { network: true, readOnlyRoot: true, readOnlyPaths: ["/srv/p/.git", "/opt/tool"], prewarm: 0 },
       seccomp: true,
     });
     const joined = args.join(" ");
@@ -110,7 +110,12 @@ describe("bwrapArguments (pure)", () => {
 });
 
 test("the Seatbelt profile denies by default and takes the root as a parameter", () => {
-  const profile = seatbeltProfile({ network: false, readOnlyRoot: true, readOnlyPaths: ["/opt/tool"] });
+  const profile = seatbeltProfile({
+    network: false,
+    readOnlyRoot: true,
+    readOnlyPaths: ["/opt/tool"],
+    prewarm: 0,
+  });
   expect(profile).toContain("(deny default)");
   expect(profile).toContain('(subpath (param "ROOT"))');
   expect(profile).not.toContain('(allow file-write* (subpath (param "ROOT")))');

@@ -233,7 +233,7 @@ describe.skipIf(!withSandbox)("the sandbox alone (argument rules off)", () => {
     const args = bwrapArguments(systemLayout(), {
       root,
       cwd: root,
-      sandbox: { network: false, readOnlyRoot: false, readOnlyPaths: [] },
+      sandbox: { network: false, readOnlyRoot: false, readOnlyPaths: [], prewarm: 0 },
     });
     // A shell stands for this process: it starts bwrap, then is killed with SIGKILL.
     const standIn = spawn(
@@ -440,8 +440,8 @@ test("invalid sandbox options name the option", async () => {
   for (const sandbox of [
     "yes",
     { network: "no" },
-    { readOnlyPaths: ["relative"] },
-    { readOnlyPaths: ["/no/such/dir"] },
+    { readOnlyPaths: ["relative"], prewarm: 0 },
+    { readOnlyPaths: ["/no/such/dir"], prewarm: 0 },
     { other: 1 },
   ]) {
     const error = await refusal(runCommand({ program: "ls" }, { root, sandbox: sandbox as never }));

@@ -5,11 +5,10 @@
  * @module
  */
 
-import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import type { Readable } from "node:stream";
-import { seccompDescriptor, statusDescriptor } from "./bwrap-arguments.js";
+import { statusDescriptor } from "./bwrap-arguments.js";
 import { Capture } from "./capture.js";
 import { ShellToolError } from "./errors.js";
 import { errorMessage } from "@replan/core/internal";
@@ -18,6 +17,7 @@ import type { ShellCommand } from "./options.js";
 import type { ResolvedOptions } from "./resolve-options.js";
 import { killGroup, sandboxedProcesses, trackGroup, untrackGroup } from "./process-group.js";
 import type { CommandResult } from "./run-command.js";
+import { launcherFailureCode, launcherName, startProcess, takeSandbox } from "./warm-sandboxes.js";
 
 function spawnFailed(file: string, error: unknown): ShellToolError {
   return new ShellToolError("spawn-failed", `Could not start "${file}": ${errorMessage(error)}`, {
@@ -31,27 +31,24 @@ const closeWaitMs = 2_000;
 const signalNames = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name]));
 
 /**
- * Spawns the launch in its own process group, the seccomp program's file open on its descriptor
- * only for the spawn.
+ * Starts the launch in its own process group: a sandbox from the warm pool (its launcher then
+ * given the command's script), or the program itself, or sandbox-exec.
  */
 function spawnLaunch(launch: Launch, command: ShellCommand, options: ResolvedOptions): ChildProcess {
-  let program: number | undefined;
-  try {
-    const stdio = [...(launch.stdio as unknown[])];
-    if (launch.seccomp !== undefined) {
-      program = openSync(launch.seccomp, "r");
-      stdio[seccompDescriptor] = program;
-    }
-    return spawn(launch.file, launch.argv, {
-      cwd: command.cwd,
-      env: options.env,
-      detached: true,
-      stdio: stdio as StdioOptions,
-      windowsHide: true,
-    });
-  } finally {
-    if (program !== undefined) closeSync(program);
-  }
+  const spec = {
+    file: launch.file,
+    argv: launch.argv,
+    env: options.env,
+    cwd: launch.script === undefined ? command.cwd : options.root,
+    stdio: launch.stdio,
+    seccomp: launch.seccomp,
+  };
+  if (launch.script === undefined) return startProcess(spec);
+  const child = takeSandbox(spec, options.root, options.sandbox?.prewarm ?? 0);
+  // A launcher that died before reading its script is reported by its exit (bwrap's message).
+  child.stdin?.on("error", () => {});
+  child.stdin?.end(launch.script);
+  return child;
 }
 
 /** Why we stopped a command, if we did. */
@@ -78,6 +75,10 @@ function resultOf(ending: Ending): CommandResult | ShellToolError {
   const { command, sandboxed, stopReason, stdout, stderr } = ending;
   let exitCode = ending.exit?.code ?? null;
   let exitSignal = ending.exit?.signal ?? null;
+  const launcherFailure = new RegExp(`^${launcherName}: (?:\\d+: exec: )?(.*)$`, "m").exec(stderr.text());
+  if (sandboxed && exitCode === launcherFailureCode && launcherFailure) {
+    return new ShellToolError("spawn-failed", `Could not start "${command.program}": ${launcherFailure[1]}`);
+  }
   if (sandboxed && stopReason === undefined && exitSignal === null && !/"exit-code"/.test(ending.status)) {
     const message = stderr.text().trim();
     return /^bwrap: execvp /m.test(message)
