@@ -18,6 +18,8 @@ describe("sandbox cost", () => {
       expect(record.p50Ms).toBeGreaterThan(0);
       expect(record.p95Ms).toBeGreaterThanOrEqual(record.p50Ms);
     }
-    expect(formatSandboxCost(measured).join("\n")).toMatch(/(PASS|FAIL) added at p50 \(default\): -?[\d.]+ ms/);
+    expect(formatSandboxCost(measured).join("\n")).toMatch(
+      /(PASS|FAIL) added at p50 \(default\): -?[\d.]+ ms/,
+    );
   });
 });

@@ -77,7 +77,12 @@ export async function measureSandboxCost(
   const root = mkdtempSync(path.join(tmpdir(), "replan-bench-sandbox-"));
   const loadBefore = round(loadavg()[0] ?? 0);
   try {
-    const times = { false: [] as number[], true: [] as number[], cold: [] as number[], floor: [] as number[] };
+    const times = {
+      false: [] as number[],
+      true: [] as number[],
+      cold: [] as number[],
+      floor: [] as number[],
+    };
     const variants = [
       ["false", false],
       ["true", true],
