@@ -62,7 +62,11 @@ async function crashWhenSecondStarts(durability: "sync" | "async") {
       }
       return `${label} done`;
     },
-    { name: "count", description: "Counts its calls", schema: z.object({ label: z.enum(["first", "second"]) }) },
+    {
+      name: "count",
+      description: "Counts its calls",
+      schema: z.object({ label: z.enum(["first", "second"]) }),
+    },
   );
   const steps = [
     toolStep("a", "count", { label: "first" }),

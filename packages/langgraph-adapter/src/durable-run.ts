@@ -5,7 +5,7 @@ import { IterableReadableStream } from "@langchain/core/utils/stream";
 import { errorMessage } from "@replan/core";
 import { isSaverError } from "./checkpointer.js";
 import { PlanExecuteError } from "./errors.js";
-import { RUN_GUARD, type RunGuard } from "./executor-node.js";
+import { RUN_GUARD, type RunGuard } from "./run-guard.js";
 
 /** How long an abort waits for the executor node to save what ended before it, before LangGraph is aborted. */
 export const ABORT_SAVE_TIMEOUT_MS = 5_000;

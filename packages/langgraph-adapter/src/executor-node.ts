@@ -46,7 +46,6 @@ import {
   executeStep,
   findStep,
   llmCallRefusal,
-  type RunEvent,
   type RunInput,
   type RunState,
   type StepOutcome,
@@ -57,6 +56,8 @@ import {
 } from "@replan/core";
 import { isWatched, whenSaved } from "./checkpointer.js";
 import { PlanExecuteError } from "./errors.js";
+import { publish } from "./publish.js";
+import { RUN_GUARD, type RunGuard } from "./run-guard.js";
 import { assembleRun, type PlanExecuteStateType, runUpdate } from "./state.js";
 
 export interface ExecutorNodeSettings {
@@ -65,23 +66,6 @@ export interface ExecutorNodeSettings {
   checker: Checker | undefined;
   stepTimeoutMs: number;
   now: () => number;
-}
-
-/** Where createPlanExecuteAgent puts the {@link RunGuard} of a run in `configurable`. */
-export const RUN_GUARD = "__replan_run_guard";
-
-/** What createPlanExecuteAgent shares with the executor node for one run. */
-export interface RunGuard {
-  /** The caller's signal (LangGraph gets another, aborted once this node has saved what ended). */
-  signal: AbortSignal | undefined;
-  /** Executor nodes of the run that are running: each settles once it has stopped and saved. */
-  nodes: Set<Promise<void>>;
-  /**
-   * The planner's PlanExecuteError when it gave up: the graph then ends normally and the agent
-   * throws this once the stream has delivered every event (LangGraph drops the stream's queued
-   * chunks when a node throws, the planner's run-end among them).
-   */
-  failure?: unknown;
 }
 
 /** One attempt of a step, as saved. */
@@ -128,13 +112,6 @@ const TASK_START_TIMEOUT_MS = 30_000;
 
 /** How long the write of a batch of outcomes may take before the node fails (`checkpoint-failed`). */
 const SAVE_TIMEOUT_MS = 60_000;
-
-/** Publishes progress events on LangGraph's `custom` stream. */
-export function publish(config: LangGraphRunnableConfig | undefined, events: RunEvent[]): void {
-  const writer = config?.writer;
-  if (!writer) return;
-  for (const event of events) writer(event);
-}
 
 export function createExecutorNode(settings: ExecutorNodeSettings) {
   const { executor, tools, checker, stepTimeoutMs, now } = settings;

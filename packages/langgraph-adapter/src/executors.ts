@@ -5,7 +5,8 @@ import { type StructuredToolInterface, ToolInputParsingException } from "@langch
 import { type Executor, ReplanError, type StepContext, type ToolFunction } from "@replan/core";
 import { PlanExecuteError } from "./errors.js";
 import { MODEL_ROLE_KEY, MODEL_STEP_KEY, usageOf } from "./model-call.js";
-import { isChatModel, type ModelExecutorOptions, modelExecutor } from "./model-layer.js";
+import { modelExecutor } from "./model-executor.js";
+import { isChatModel, type ModelExecutorOptions } from "./model-settings.js";
 import { addUsage } from "./models.js";
 import { executorMessage } from "./prompts.js";
 

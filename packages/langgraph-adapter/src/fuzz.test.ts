@@ -160,7 +160,7 @@ const caseArbitrary = fc.record({
   budget: budgetArbitrary,
   abortAfterMs: fc.option(fc.integer({ min: 0, max: 40 }), { freq: 3 }),
   finalAnswer: fc.boolean(),
-  approvePlan: fc.boolean(),
+  requireApproval: fc.boolean(),
   approvals: fc.array(
     fc.oneof(
       { weight: 3, arbitrary: fc.constant<unknown>({ action: "approve" }) },
@@ -242,7 +242,7 @@ function setup(fuzz: Case) {
     budget: fuzz.budget,
     stepTimeoutMs: STEP_TIMEOUT_MS,
     finalAnswer: fuzz.finalAnswer,
-    approvePlan: fuzz.approvePlan,
+    requireApproval: fuzz.requireApproval,
     checker: (step, result) =>
       result === "unexpected" || step.id === "e" ? { expected: false, reason: "odd" } : { expected: true },
     checkpointer: new MemorySaver(),

@@ -364,7 +364,7 @@ describe("the updates stream", () => {
 describe("run-end", () => {
   it("is published once when the plan is rejected, and when no valid approval comes", async () => {
     const { model } = scriptedModel({ planner: [planReply([agentStep("a")])] });
-    const agent = createPlanExecuteAgent({ model, approvePlan: true, checkpointer: new MemorySaver() });
+    const agent = createPlanExecuteAgent({ model, requireApproval: true, checkpointer: new MemorySaver() });
     const events = async (input: unknown, id: string) => {
       const seen: RunEvent[] = [];
       for await (const [mode, chunk] of await agent.stream(input as never, {
@@ -581,7 +581,7 @@ describe("plan approval", () => {
     const agent = createPlanExecuteAgent({
       model,
       tools: [sleeper],
-      approvePlan: true,
+      requireApproval: true,
       checkpointer: new MemorySaver(),
     });
     return { agent, trace };

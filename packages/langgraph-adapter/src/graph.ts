@@ -1,56 +1,32 @@
 // The plan-and-execute graph: planner → (approve) → executor ⇄ replanner → answer.
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import {
   type BaseCheckpointSaver,
   type BaseStore,
   type CompiledStateGraph,
   END,
-  interrupt,
-  type LangGraphRunnableConfig,
   START,
   type StateDefinition,
   StateGraph,
 } from "@langchain/langgraph";
-import {
-  type Checker,
-  checkPlan,
-  createRun,
-  isTerminal,
-  llmCallRefusal,
-  type ModelCallReporter,
-  type RunConfigInput,
-  type RunState,
-  type StepSpecInput,
-  transition,
-  type Usage,
-} from "@replan/core";
-import { z } from "zod";
+import { type Checker, createRun, isTerminal, type RunConfigInput } from "@replan/core";
+import { createAnswerNode } from "./answer-node.js";
+import { createApproveNode } from "./approve-node.js";
 import { watchCheckpointer } from "./checkpointer.js";
+import { planExecuteDefaults, type StructuredOutputMethod } from "./defaults.js";
 import { guardRuns } from "./durable-run.js";
 import { PlanExecuteError } from "./errors.js";
-import { createExecutorNode, publish, RUN_GUARD, type RunGuard } from "./executor-node.js";
+import { createExecutorNode } from "./executor-node.js";
 import { type AgentStepExecutor, toExecutor, toToolFunctions } from "./executors.js";
-import { type RetryPolicy, toStepError } from "./model-call.js";
-import {
-  createPlanCallers,
-  isChatModel,
-  modelAnswer,
-  plannerMessages,
-  replannerMessages,
-  type StructuredOutputMethod,
-} from "./model-layer.js";
-import { addUsage } from "./models.js";
-import { rawText } from "./parse.js";
+import type { RetryPolicy } from "./model-call.js";
+import { createPlanCallers, isChatModel, modelAnswer } from "./model-layer.js";
+import { createPlannerNode, createReplannerNode } from "./plan-nodes.js";
 import type { PlanExecutePrompts } from "./prompts.js";
-import {
-  assembleRun,
-  PlanExecuteState,
-  type PlanExecuteStateType,
-  type PlanExecuteUpdate,
-  runUpdate,
-} from "./state.js";
+import { PlanExecuteState, type PlanExecuteStateType, type PlanExecuteUpdate } from "./state.js";
+
+export type { PlanApproval, PlanApprovalRequest } from "./approve-node.js";
+export { PlanApprovalSchema } from "./approve-node.js";
 
 /** Limits of a run; see `@replan/core`'s `RunConfigInput` for each. */
 export type PlanExecuteBudget = Omit<RunConfigInput, "hasReplanner">;
@@ -109,7 +85,7 @@ export interface PlanExecuteOptions {
    * Pause after planning for a person to approve, edit or reject the plan (needs a checkpointer).
    * @default false
    */
-  approvePlan?: boolean;
+  requireApproval?: boolean;
   /** Judges each step's result; `{ expected: false, reason }` triggers a replan. */
   checker?: Checker;
   /** Replacements for the system prompts of the planner, replanner, executor and final answer. */
@@ -144,7 +120,7 @@ export interface PlanExecuteOptions {
 
 /** Options of {@link createPlanExecuteAgent}: the graph's options and compile options. */
 export interface PlanExecuteAgentOptions extends PlanExecuteOptions {
-  /** Saves checkpoints (needed for `approvePlan` and to resume after a crash). */
+  /** Saves checkpoints (needed for `requireApproval` and to resume after a crash). */
   checkpointer?: BaseCheckpointSaver | boolean;
   /** A store for long-term memory, passed to `compile`. */
   store?: BaseStore;
@@ -198,35 +174,13 @@ export type PlanExecuteAgent = CompiledStateGraph<
 export const EXECUTOR_TASKS = ["steps", "step", "record"] as const;
 
 /** What `Command({ resume })` takes after a plan-approval interrupt. */
-export const PlanApprovalSchema = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("approve") }),
-  z.object({ action: z.literal("edit"), steps: z.array(z.unknown()) }),
-  z.object({ action: z.literal("reject"), reason: z.string().optional() }),
-]);
-
-/** The resume value of a plan-approval interrupt. */
-export type PlanApproval =
-  | { action: "approve" }
-  | { action: "edit"; steps: StepSpecInput[] }
-  | { action: "reject"; reason?: string };
-
-/** The value of a plan-approval interrupt (what `__interrupt__` holds). */
-export interface PlanApprovalRequest {
-  type: "plan-approval";
-  goal: string;
-  plan: NonNullable<RunState["plan"]>;
-  /** Why the previous answer was not accepted (an invalid edit). */
-  error?: string;
-}
-
-const MAX_APPROVAL_ROUNDS = 5;
 
 /**
  * Builds the plan-and-execute graph, uncompiled: compile it with your own checkpointer, store,
  * interrupts and name, add it as a node of a parent graph, or extend it.
  *
  * Nodes: `planner` (one structured-output call, validated, repaired once), `approve` (only with
- * `approvePlan`), `executor` (ready steps concurrently, each as a durable task, each started as
+ * `requireApproval`), `executor` (ready steps concurrently, each as a durable task, each started as
  * soon as its own dependencies are done), `replanner` (only after a failure or an unexpected
  * result) and `answer` (the final answer as an `AIMessage`).
  *
@@ -248,13 +202,13 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     modelTimeoutMs,
     modelRetry,
     budget = {},
-    stepTimeoutMs = 300_000,
-    approvePlan = false,
+    stepTimeoutMs = planExecuteDefaults.stepTimeoutMs,
+    requireApproval = planExecuteDefaults.requireApproval,
     checker,
     prompts = {},
-    finalAnswer = true,
-    resultPreviewChars = 1000,
-    maxToolIterations = 8,
+    finalAnswer = planExecuteDefaults.finalAnswer,
+    resultPreviewChars = planExecuteDefaults.resultPreviewChars,
+    maxToolIterations = planExecuteDefaults.maxToolIterations,
     now = Date.now,
     generateId = () => crypto.randomUUID(),
   } = options;
@@ -284,192 +238,38 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     ...(modelTimeoutMs !== undefined ? { timeoutMs: modelTimeoutMs } : {}),
     ...(modelRetry ? { retry: modelRetry } : {}),
   };
-  const callers = createPlanCallers(model, replannerModel, layer);
-  const writeAnswer = modelAnswer(model, layer);
-  const stepExecutor = toExecutor(executor, { ...layer, maxToolIterations });
-
-  const planner = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
-    const goal = pickGoal(state);
-    let current = transition(
-      createRun({
-        runId: generateId(),
-        goal,
-        config: { ...budget, hasReplanner: config.maxReplans > 0, requireApproval: approvePlan },
-      }),
-      { type: "start", at: now() },
-    );
-    publish(runConfig, current.events);
-    let lastRaw = "";
-    let lastError: unknown;
-    while (current.effects.some((effect) => effect.type === "call-planner")) {
-      const meter = meterOf(() => current.state, runConfig);
-      try {
-        const answer = await callers.plan(
-          {
-            messages: plannerMessages(callers.plannerSystem, goal, current.state.feedback),
-            signal: runConfig.signal,
-          },
-          meter.hooks,
-        );
-        lastRaw = rawText(answer.message);
-        current = transition(current.state, {
-          type: "plan",
-          at: now(),
-          output: answer.steps,
-          usage: meter.usage,
-        });
-      } catch (error) {
-        if (runConfig.signal?.aborted) throw error;
-        lastError = error;
-        if (PlanExecuteError.isInstance(error) && error.rawOutput !== undefined) lastRaw = error.rawOutput;
-        current = transition(current.state, meter.failure(error, "plan-error", now()));
-      }
-      publish(runConfig, current.events);
-    }
-    const run = current.state;
-    if (run.status === "failed") {
-      const code = run.outcome?.error?.code === "invalid-plan" ? "invalid-plan" : "planner-failed";
-      const failure = new PlanExecuteError(code, run.outcome?.reason ?? "planning failed", {
-        rawOutput: lastRaw,
-        cause: lastError,
-      });
-      // Under createPlanExecuteAgent the graph ends here (see RunGuard.failure); a graph compiled
-      // by hand throws from the node, as LangGraph nodes do.
-      const guard = runConfig.configurable?.[RUN_GUARD] as RunGuard | undefined;
-      if (!guard) throw failure;
-      guard.failure = failure;
-    }
-    return { goal, answer: null, ...runUpdate(run) };
+  const planNodes = {
+    ...createPlanCallers(model, replannerModel, layer),
+    budget,
+    requireApproval,
+    hasReplanner: config.maxReplans > 0,
+    now,
+    generateId,
   };
-
-  const approve = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
-    const run = assembleRun(state)!;
-    let error: string | undefined;
-    for (let round = 0; round < MAX_APPROVAL_ROUNDS; round++) {
-      const request: PlanApprovalRequest = {
-        type: "plan-approval",
-        goal: run.goal,
-        plan: run.plan!,
-        ...(error ? { error } : {}),
-      };
-      const answer = PlanApprovalSchema.safeParse(interrupt(request));
-      if (!answer.success) {
-        error = `expected { action: "approve" | "edit" | "reject" }: ${answer.error.issues[0]?.message ?? "invalid"}`;
-        continue;
-      }
-      const decision = answer.data;
-      if (decision.action === "reject") {
-        const reason = `plan rejected${decision.reason ? `: ${decision.reason}` : ""}`;
-        const rejected = transition(run, { type: "cancel", at: now(), reason });
-        publish(runConfig, rejected.events); // its run-end
-        return runUpdate(rejected.state);
-      }
-      let steps: unknown;
-      if (decision.action === "edit") {
-        const check = checkPlan(decision.steps, { maxSteps: run.config.maxSteps });
-        if (!check.ok) {
-          error = `the edited plan is invalid: ${check.issues.map((issue) => issue.message).join("; ")}`;
-          continue;
-        }
-        steps = check.steps;
-      }
-      // Only now do steps start (and their step-start events go out).
-      const approved = transition(run, { type: "approve", at: now(), ...(steps ? { steps } : {}) });
-      publish(runConfig, approved.events);
-      return runUpdate(approved.state);
-    }
-    const cancelled = transition(run, {
-      type: "cancel",
-      at: now(),
-      reason: `no valid approval after ${MAX_APPROVAL_ROUNDS} answers`,
-    });
-    publish(runConfig, cancelled.events);
-    return runUpdate(cancelled.state);
-  };
-
-  const replanner = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
-    const run = assembleRun(state)!;
-    if (run.status !== "replanning" || !run.replan || !run.plan) return {};
-    const meter = meterOf(() => run, runConfig);
-    let next: ReturnType<typeof transition>;
-    try {
-      const answer = await callers.replan(
-        {
-          messages: replannerMessages(
-            callers.replannerSystem,
-            { goal: run.goal, plan: run.plan, reason: run.replan.reason, feedback: run.feedback },
-            resultPreviewChars,
-          ),
-          signal: runConfig.signal,
-        },
-        meter.hooks,
-      );
-      next = transition(run, { type: "replan", at: now(), output: answer.steps, usage: meter.usage });
-    } catch (error) {
-      if (runConfig.signal?.aborted) throw error;
-      next = transition(run, meter.failure(error, "replan-error", now()));
-    }
-    publish(runConfig, next.events);
-    return runUpdate(next.state);
-  };
-
-  const answer = async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
-    const run = assembleRun(state)!;
-    const outcome = run.outcome ? `${run.outcome.status}: ${run.outcome.reason}` : "unknown";
-    let text = "";
-    let id: string | undefined;
-    let usage = run.usage;
-    let written = false;
-    if (finalAnswer && run.outcome?.status !== "cancelled" && llmCallRefusal(run, 0) === undefined) {
-      const meter = meterOf(() => run, runConfig);
-      try {
-        const reply = await writeAnswer({
-          goal: run.goal,
-          plan: run.plan,
-          outcome: run.outcome,
-          ...(runConfig.signal ? { signal: runConfig.signal } : {}),
-          ...meter.hooks,
-        });
-        text = reply.text;
-        id = reply.message.id; // the same message as the one streamed in "messages" mode, not a copy
-        written = true;
-      } catch (error) {
-        if (runConfig.signal?.aborted) throw error;
-        // The run's results stand: the answer falls back to the plain summary.
-        text = `${summarize(run, outcome, resultPreviewChars)}\n(The final answer could not be written: ${toStepError(error, "model-call-failed").message})`;
-      }
-      usage = addUsage(usage, meter.usage);
-    }
-    if (!written && text === "") text = summarize(run, outcome, resultPreviewChars);
-    return {
-      answer: text,
-      messages: [new AIMessage({ content: text, id })],
-      run: { ...run, plan: null, usage },
-    };
-  };
-
   const afterRun = (state: PlanExecuteStateType) => {
     const run = state.run;
     if (!run || isTerminal(run)) return NODES.answer;
     return run.status === "replanning" ? NODES.replanner : NODES.executor;
   };
   const routes = [NODES.executor, NODES.replanner, NODES.answer];
-
-  const graph = new StateGraph(PlanExecuteState)
-    .addNode(NODES.planner, planner)
-    .addNode(NODES.approve, approve)
+  return new StateGraph(PlanExecuteState)
+    .addNode(NODES.planner, createPlannerNode(planNodes))
+    .addNode(NODES.approve, createApproveNode(now))
     .addNode(
       NODES.executor,
       createExecutorNode({
-        executor: stepExecutor,
+        executor: toExecutor(executor, { ...layer, maxToolIterations }),
         tools: toToolFunctions(tools),
         checker,
         stepTimeoutMs,
         now,
       }),
     )
-    .addNode(NODES.replanner, replanner)
-    .addNode(NODES.answer, answer)
+    .addNode(NODES.replanner, createReplannerNode(planNodes))
+    .addNode(
+      NODES.answer,
+      createAnswerNode({ writeAnswer: modelAnswer(model, layer), finalAnswer, resultPreviewChars }),
+    )
     .addEdge(START, NODES.planner)
     .addConditionalEdges(
       NODES.planner,
@@ -485,7 +285,6 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     .addConditionalEdges(NODES.executor, afterRun, routes)
     .addConditionalEdges(NODES.replanner, afterRun, routes)
     .addEdge(NODES.answer, END);
-  return graph;
 }
 
 /**
@@ -515,7 +314,7 @@ export function recursionLimitFor(budget: PlanExecuteBudget = {}): number {
  * ```
  */
 export function createPlanExecuteAgent(options: PlanExecuteAgentOptions): PlanExecuteAgent {
-  const { checkpointer, store, name = "plan_execute", ...graphOptions } = options;
+  const { checkpointer, store, name = planExecuteDefaults.name, ...graphOptions } = options;
   const compiled = createPlanExecuteGraph(graphOptions).compile({
     // watched: the executor node applies an outcome only once it is saved, and stops at a failed save
     ...(checkpointer !== undefined
@@ -530,63 +329,4 @@ export function createPlanExecuteAgent(options: PlanExecuteAgentOptions): PlanEx
   return guardRuns(
     compiled.withConfig({ recursionLimit: recursionLimitFor(options.budget), durability: "sync" }),
   );
-}
-
-/** The goal: a new `goal`, else the last human message, else the previous `goal`. */
-function pickGoal(state: PlanExecuteStateType): string {
-  const goal = state.goal?.trim();
-  if (goal && goal !== state.run?.goal) return goal;
-  const human = state.messages?.findLast(
-    (message) => HumanMessage.isInstance(message) && message.text.trim() !== "",
-  );
-  if (human) return human.text.trim();
-  if (goal) return goal;
-  throw new PlanExecuteError(
-    "invalid-input",
-    "No goal: invoke the graph with { goal } or with { messages } holding a human message",
-  );
-}
-
-/**
- * The run's side of a node's model calls: each request is reserved against the budget (the
- * run's usage plus the requests this node made so far, which reach the state when the node's
- * input is applied), its usage summed, its events published on the custom stream.
- */
-function meterOf(run: () => RunState, runConfig: LangGraphRunnableConfig) {
-  let reserved = 0;
-  const usage: Usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
-  const hooks: ModelCallReporter = {
-    reserveLlmCall: () => {
-      if (llmCallRefusal(run(), reserved)) return false;
-      reserved++;
-      return true;
-    },
-    reportUsage: (more) => {
-      usage.llmCalls += more.llmCalls ?? 0;
-      usage.promptTokens += more.promptTokens ?? 0;
-      usage.completionTokens += more.completionTokens ?? 0;
-    },
-    emit: (event) => publish(runConfig, [event]),
-  };
-  /** The input for a failed call (a refused one has the code `budget-exceeded`), with the usage of the requests made. */
-  const failure = (error: unknown, type: "plan-error" | "replan-error", at: number) =>
-    ({
-      type,
-      at,
-      error: toStepError(error, "planner-failed"),
-      retryable: (error as { retryable?: unknown } | null)?.retryable !== false,
-      usage,
-    }) as const;
-  return { hooks, usage, failure };
-}
-
-function summarize(run: RunState, outcome: string, limit: number): string {
-  const lines = [`Outcome: ${outcome}.`];
-  for (const step of run.plan?.steps ?? []) {
-    if (step.status === "done") {
-      const result = typeof step.result === "string" ? step.result : JSON.stringify(step.result);
-      lines.push(`- ${step.id}: ${(result ?? "").slice(0, limit)}`);
-    } else lines.push(`- ${step.id}: ${step.status}${step.error ? ` (${step.error.message})` : ""}`);
-  }
-  return lines.join("\n");
 }

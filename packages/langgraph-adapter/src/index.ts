@@ -1,4 +1,6 @@
 export { watchCheckpointer } from "./checkpointer.js";
+export type { StructuredOutputMethod } from "./defaults.js";
+export { planExecuteDefaults, STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
 export type { PlanExecuteErrorCode } from "./errors.js";
 export { PlanExecuteError } from "./errors.js";
 export type { AgentStepExecutor, MessagesGraph } from "./executors.js";
@@ -23,13 +25,7 @@ export {
 } from "./graph.js";
 export type { ModelCallOptions, RetryPolicy } from "./model-call.js";
 export { MODEL_ROLE_HEADER, MODEL_ROLE_KEY, MODEL_STEP_KEY } from "./model-call.js";
-export type {
-  Answer,
-  AnswerRequest,
-  ModelExecutorOptions,
-  ModelLayerOptions,
-  StructuredOutputMethod,
-} from "./model-layer.js";
+export type { Answer, AnswerRequest, ModelExecutorOptions, ModelLayerOptions } from "./model-layer.js";
 export { modelAnswer, modelExecutor, modelPlanner, modelReplanner } from "./model-layer.js";
 export type { ModelPlan } from "./parse.js";
 export { ModelPlanSchema } from "./parse.js";

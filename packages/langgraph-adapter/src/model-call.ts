@@ -12,6 +12,7 @@ import {
   type StepError,
   type Usage,
 } from "@replan/core";
+import { planExecuteDefaults } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
 
 /** The metadata key that carries a model call's role (`planner`, `replanner`, `executor`, `answer`). */
@@ -77,8 +78,12 @@ export interface ResolvedCallOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function resolveCallOptions(options: ModelCallOptions): ResolvedCallOptions {
-  const { timeoutMs = 120_000, retry = {}, now = Date.now } = options;
-  const { maxRetries = 2, initialDelayMs = 1000, maxDelayMs = 30_000 } = retry;
+  const { timeoutMs = planExecuteDefaults.modelTimeoutMs, retry = {}, now = Date.now } = options;
+  const {
+    maxRetries = planExecuteDefaults.modelRetry.maxRetries,
+    initialDelayMs = planExecuteDefaults.modelRetry.initialDelayMs,
+    maxDelayMs = planExecuteDefaults.modelRetry.maxDelayMs,
+  } = retry;
   const check = (option: string, value: number, integer: boolean, min: number) => {
     if (
       typeof value !== "number" ||

@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { recordUnhandledRejections } from "../../../scripts/fuzz-settings.js";
 import { toToolFunctions } from "./executors.js";
-import { modelExecutor, modelPlanner, type StructuredOutputMethod } from "./model-layer.js";
+import type { StructuredOutputMethod } from "./defaults.js";
+import { modelExecutor, modelPlanner } from "./model-layer.js";
 
 const unhandled = recordUnhandledRejections();
 

@@ -10,13 +10,8 @@ import { fuzzReplay, fuzzRuns, recordUnhandledRejections } from "../../../script
 import { PlanExecuteError } from "./errors.js";
 import { toToolFunctions } from "./executors.js";
 import { createPlanExecuteAgent } from "./graph.js";
-import {
-  modelAnswer,
-  modelExecutor,
-  modelPlanner,
-  modelReplanner,
-  type StructuredOutputMethod,
-} from "./model-layer.js";
+import type { StructuredOutputMethod } from "./defaults.js";
+import { modelAnswer, modelExecutor, modelPlanner, modelReplanner } from "./model-layer.js";
 import {
   type ScriptedOpenAIReply,
   type ScriptedOpenAIServer,

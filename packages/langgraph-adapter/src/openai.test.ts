@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent } from "./graph.js";
-import type { StructuredOutputMethod } from "./model-layer.js";
+import type { StructuredOutputMethod } from "./defaults.js";
 import {
   type ScriptedOpenAIReply,
   type ScriptedOpenAIServer,

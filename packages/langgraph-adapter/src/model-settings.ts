@@ -1,0 +1,114 @@
+// The settings every building block of the model layer resolves from its options once.
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { DEFAULT_MAX_STEPS } from "@replan/core";
+import { planExecuteDefaults, STRUCTURED_OUTPUT_METHODS, type StructuredOutputMethod } from "./defaults.js";
+import { PlanExecuteError } from "./errors.js";
+import {
+  isOpenAIFamily,
+  type ModelCallOptions,
+  type ResolvedCallOptions,
+  resolveCallOptions,
+} from "./model-call.js";
+import { DEFAULT_PROMPTS, describeTools, type PlanExecutePrompts } from "./prompts.js";
+
+/** Options shared by {@link modelPlanner}, {@link modelReplanner}, {@link modelExecutor} and {@link modelAnswer}. */
+export interface ModelLayerOptions extends ModelCallOptions {
+  /**
+   * The tools: listed (names, descriptions, argument schemas) in the planner's and replanner's
+   * prompts; bound to the executor's calls.
+   * @default []
+   */
+  tools?: readonly StructuredToolInterface[];
+  /** Replacements for the system prompts (see `DEFAULT_PROMPTS`). */
+  prompts?: PlanExecutePrompts;
+  /**
+   * The plan size limit named in the prompts (`{maxSteps}`); keep it equal to `budget.maxSteps`.
+   * @default 50
+   */
+  maxSteps?: number;
+  /**
+   * How plans are asked for; see {@link StructuredOutputMethod}.
+   * @default "functionCalling"
+   */
+  structuredOutputMethod?: StructuredOutputMethod;
+  /**
+   * Longest text of one result shown in a prompt.
+   * @default 1000
+   */
+  resultPreviewChars?: number;
+}
+
+/** Options of {@link modelExecutor}. */
+export interface ModelExecutorOptions extends ModelLayerOptions {
+  /**
+   * Most model calls for one attempt of one agent step (tool-calling rounds and the repair of an
+   * empty answer included).
+   * @default 8
+   */
+  maxToolIterations?: number;
+}
+
+/** What {@link modelAnswer}'s function is asked. */
+
+/** What a building block of the model layer works with, resolved from its options. */
+export interface Settings {
+  model: BaseChatModel;
+  openAI: boolean;
+  call: ResolvedCallOptions;
+  prompts: Required<PlanExecutePrompts>;
+  tools: readonly StructuredToolInterface[];
+  maxSteps: number;
+  method: StructuredOutputMethod;
+  resultPreviewChars: number;
+}
+
+export function settingsOf(model: BaseChatModel, options: ModelLayerOptions, name: string): Settings {
+  if (!isChatModel(model)) {
+    throw new PlanExecuteError(
+      "invalid-options",
+      `${name}: the model must be a chat model with bindTools (e.g. ChatOpenAI)`,
+    );
+  }
+  const {
+    tools = [],
+    prompts = {},
+    maxSteps = DEFAULT_MAX_STEPS,
+    structuredOutputMethod = planExecuteDefaults.structuredOutputMethod,
+    resultPreviewChars = planExecuteDefaults.resultPreviewChars,
+  } = options;
+  if (!STRUCTURED_OUTPUT_METHODS.includes(structuredOutputMethod)) {
+    throw new PlanExecuteError(
+      "invalid-options",
+      `Option "structuredOutputMethod" must be "functionCalling", "jsonSchema" or "jsonMode", got ${String(structuredOutputMethod)}`,
+    );
+  }
+  if (!Number.isInteger(resultPreviewChars) || resultPreviewChars < 1) {
+    throw new PlanExecuteError("invalid-options", 'Option "resultPreviewChars" must be a positive integer');
+  }
+  return {
+    model,
+    openAI: isOpenAIFamily(model),
+    call: resolveCallOptions(options),
+    prompts: { ...DEFAULT_PROMPTS, ...prompts },
+    tools,
+    maxSteps,
+    method: structuredOutputMethod,
+    resultPreviewChars,
+  };
+}
+
+/** The variables of the system prompts (`{tools}`, `{maxSteps}`). */
+export function variablesOf(settings: Settings) {
+  return { tools: describeTools(settings.tools), maxSteps: settings.maxSteps };
+}
+
+/** Whether a value is a chat model that can bind tools. */
+export function isChatModel(value: unknown): value is BaseChatModel {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { bindTools?: unknown }).bindTools === "function" &&
+    typeof (value as { invoke?: unknown }).invoke === "function"
+  );
+}

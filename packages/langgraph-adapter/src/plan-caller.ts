@@ -1,0 +1,126 @@
+// The one way this package asks a model for a plan, for the planner and the replanner alike: the
+// role's system prompt, the request (the goal, or the plan and why it must change), the repair
+// request when the previous answer was invalid, the structured-output method, and the parse.
+import type { AIMessage, BaseMessage } from "@langchain/core/messages";
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { toJsonSchema } from "@langchain/core/utils/json_schema";
+import type { Feedback, ModelCallReporter, PlanRequest, ReplanRequest, StepSpecInput } from "@replan/core";
+import { type CallRequest, callModel } from "./model-call.js";
+import { type Settings, variablesOf } from "./model-settings.js";
+import { excerpt, ModelPlanSchema, parsePlan } from "./parse.js";
+import { renderPrompt, replanMessage } from "./prompts.js";
+
+/** The name of the forced tool call that carries a plan (`functionCalling`). */
+const PLAN_TOOL = "plan";
+
+/** What a plan call returns: the steps and the model's raw message. */
+export interface PlanAnswer {
+  steps: StepSpecInput[];
+  message: AIMessage;
+}
+
+/** What the planner is asked: the goal, and what was wrong with its previous answer. */
+export type PlannerCall = Pick<PlanRequest, "goal" | "feedback"> & { signal?: AbortSignal | undefined };
+
+/** What the replanner is asked: the plan so far, why it must change, and what was wrong with its previous answer. */
+export type ReplannerCall = Pick<ReplanRequest, "goal" | "plan" | "reason" | "feedback"> & {
+  signal?: AbortSignal | undefined;
+};
+
+/** What each role is asked. */
+interface Calls {
+  planner: PlannerCall;
+  replanner: ReplannerCall;
+}
+
+/**
+ * Asks for a plan and parses it; errors carry `rawOutput` (an answer that does not parse) and
+ * `retryable`.
+ */
+export type PlanCaller<Role extends keyof Calls> = (
+  request: Calls[Role],
+  reporter: Partial<ModelCallReporter>,
+) => Promise<PlanAnswer>;
+
+/**
+ * Makes the plan caller of a role: the system prompt is rendered once, each call sends it with
+ * the role's request (and the repair request after an invalid answer), in the settings'
+ * structured-output method, and parses the answer.
+ *
+ * @param settings - the model and how it is asked.
+ * @param role - `planner` or `replanner`.
+ */
+export function createPlanCaller<Role extends keyof Calls>(settings: Settings, role: Role): PlanCaller<Role> {
+  const system = renderPrompt(settings.prompts[role], variablesOf(settings));
+  const ask = structuredCall(settings, role);
+  return (request, reporter) => {
+    const text =
+      role === "planner"
+        ? request.goal
+        : replanMessage(
+            request.goal,
+            (request as ReplannerCall).plan,
+            (request as ReplannerCall).reason,
+            settings.resultPreviewChars,
+          );
+    const human = request.feedback ? `${text}\n\n${repairMessage(request.feedback)}` : text;
+    return ask([new SystemMessage(system), new HumanMessage(human)], request.signal, reporter);
+  };
+}
+
+/** The repair request: what was wrong with the previous answer, and that answer. */
+export function repairMessage(feedback: Feedback): string {
+  const previous =
+    feedback.output === undefined ? "" : `\nIt was:\n${excerpt(safeJson(feedback.output), 4000)}`;
+  return `Your previous answer was invalid: ${excerpt(feedback.message, 2000)}${previous}\nReturn a corrected, complete answer in the same format.`;
+}
+
+/** One request for structured output in the settings' method, parsed into steps. */
+function structuredCall(settings: Settings, role: keyof Calls) {
+  const { model, openAI, call, method } = settings;
+  const schema = toJsonSchema(ModelPlanSchema) as Record<string, unknown>;
+  const description = ModelPlanSchema.description ?? "A plan";
+  const runnable =
+    method === "functionCalling"
+      ? model.bindTools!(
+          [{ type: "function", function: { name: PLAN_TOOL, description, parameters: schema } }],
+          { tool_choice: PLAN_TOOL } as never,
+        )
+      : model;
+  const callOptions: Record<string, unknown> =
+    method === "jsonSchema"
+      ? { response_format: { type: "json_schema", json_schema: { name: PLAN_TOOL, description, schema } } }
+      : method === "jsonMode"
+        ? { response_format: { type: "json_object" } }
+        : {};
+  const schemaNote =
+    method === "jsonMode"
+      ? `\n\nAnswer with one JSON object that follows this JSON schema:\n${JSON.stringify(schema)}`
+      : "";
+  return async (
+    messages: BaseMessage[],
+    signal: AbortSignal | undefined,
+    reporter: Partial<ModelCallReporter>,
+  ): Promise<PlanAnswer> => {
+    const [system, ...rest] = messages;
+    const request: CallRequest = {
+      role,
+      messages: schemaNote && system ? [new SystemMessage(`${system.text}${schemaNote}`), ...rest] : messages,
+      signal,
+      reporter,
+      callOptions,
+      stream: method === "jsonSchema",
+      quiet: true,
+    };
+    const message = await callModel(runnable as never, openAI, call, request);
+    return { steps: parsePlan(message, PLAN_TOOL), message };
+  };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}
