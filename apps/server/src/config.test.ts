@@ -12,7 +12,7 @@ describe("resolveRunOptions", () => {
       baseUrl: env.OPENAI_BASE_URL,
       apiKeyEnv: "OPENAI_API_KEY",
       apiKey: "sk-default",
-      approvePlan: false,
+      requireApproval: false,
       budget: {},
       finalAnswer: true,
       tools: ["http_request", "shell"],
@@ -25,7 +25,7 @@ describe("resolveRunOptions", () => {
       {
         model: "gpt-4.1",
         structuredOutputMethod: "functionCalling",
-        approvePlan: true,
+        requireApproval: true,
         maxReplans: 0,
         concurrency: 2,
         maxSteps: 5,
@@ -39,7 +39,7 @@ describe("resolveRunOptions", () => {
     expect(options).toMatchObject({
       model: "gpt-4.1",
       structuredOutputMethod: "functionCalling",
-      approvePlan: true,
+      requireApproval: true,
       budget: { maxReplans: 0, concurrency: 2, maxSteps: 5, maxLlmCalls: 9 },
       stepTimeoutMs: 1000,
       tools: ["shell"],

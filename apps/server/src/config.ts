@@ -7,7 +7,12 @@
  *
  * @module
  */
-import type { PlanExecuteBudget, StructuredOutputMethod } from "@replan/langgraph";
+import {
+  type PlanExecuteBudget,
+  planExecuteDefaults,
+  STRUCTURED_OUTPUT_METHODS,
+  type StructuredOutputMethod,
+} from "@replan/langgraph";
 import { z } from "zod";
 import { ServerConfigError } from "./errors.js";
 
@@ -21,7 +26,7 @@ export type ToolName = (typeof TOOL_NAMES)[number];
 export type ServerEnvironment = Readonly<Record<string, string | undefined>>;
 
 /** The model used when neither the run nor `REPLAN_MODEL` names one. */
-export const DEFAULT_MODEL = "gpt-4.1-mini";
+export const DEFAULT_MODEL: string = planExecuteDefaults.modelName;
 
 const integer = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -40,9 +45,9 @@ export const RunConfigurableSchema = z.object({
     .regex(/^[A-Z][A-Z0-9_]*_API_KEY$/, "must be the name of an environment variable ending in _API_KEY")
     .optional(),
   /** How the planner and replanner ask for structured output. @default `REPLAN_STRUCTURED_OUTPUT_METHOD`, else the model's default */
-  structuredOutputMethod: z.enum(["functionCalling", "jsonSchema", "jsonMode"]).optional(),
+  structuredOutputMethod: z.enum(STRUCTURED_OUTPUT_METHODS).optional(),
   /** Pause after planning for approval (resume with `command: { resume }`). @default false */
-  approvePlan: z.boolean().optional(),
+  requireApproval: z.boolean().optional(),
   /** Replanner calls. @default 3 */
   maxReplans: integer(0, 20).optional(),
   /** Steps running at once. @default 4 */
@@ -77,7 +82,7 @@ export interface RunOptions {
   /** `undefined` when the variable is not set (local servers that need no key). */
   apiKey: string | undefined;
   structuredOutputMethod: StructuredOutputMethod | undefined;
-  approvePlan: boolean;
+  requireApproval: boolean;
   budget: PlanExecuteBudget;
   stepTimeoutMs: number | undefined;
   finalAnswer: boolean;
@@ -148,7 +153,7 @@ export function resolveRunOptions(
     const method = RunConfigurableSchema.shape.structuredOutputMethod.safeParse(structuredDefault);
     if (!method.success)
       throw new ServerConfigError(
-        `REPLAN_STRUCTURED_OUTPUT_METHOD must be functionCalling, jsonSchema or jsonMode, not "${structuredDefault}"`,
+        `REPLAN_STRUCTURED_OUTPUT_METHOD must be ${STRUCTURED_OUTPUT_METHODS.join(", ")}, not "${structuredDefault}"`,
       );
     structuredOutputMethod = method.data;
   }
@@ -167,10 +172,10 @@ export function resolveRunOptions(
     apiKeyEnv,
     apiKey: optionalEnv(env, apiKeyEnv),
     structuredOutputMethod,
-    approvePlan: run.approvePlan ?? false,
+    requireApproval: run.requireApproval ?? planExecuteDefaults.requireApproval,
     budget,
     stepTimeoutMs: run.stepTimeoutMs,
-    finalAnswer: run.finalAnswer ?? true,
+    finalAnswer: run.finalAnswer ?? planExecuteDefaults.finalAnswer,
     tools: run.tools ? enabled.filter((tool) => run.tools?.includes(tool)) : enabled,
   };
 }

@@ -7,7 +7,7 @@
  */
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { ChatOpenAI } from "@langchain/openai";
-import { createPlanExecuteGraph, recursionLimitFor } from "@replan/langgraph";
+import { createPlanExecuteAgent, type PlanExecuteAgent } from "@replan/langgraph";
 import { type ServerEnvironment, resolveRunOptions } from "./config.js";
 import { serverTools } from "./tools.js";
 
@@ -16,8 +16,9 @@ export const GRAPH_NAME = "plan_execute";
 
 /**
  * Builds the compiled plan-and-execute graph for one run's `configurable`: a `ChatOpenAI` model
- * (any OpenAI-compatible endpoint) and the server's tools. No checkpointer: LangGraph's server sets
- * its own (in memory with `langgraphjs dev`, Postgres when deployed).
+ * (any OpenAI-compatible endpoint) and the server's tools, through `createPlanExecuteAgent` (so
+ * `durability: "sync"` and the recursion limit are the adapter's). No checkpointer: LangGraph's
+ * server sets its own (in memory with `langgraphjs dev`, Postgres when deployed).
  *
  * @param configurable - the run's `config.configurable`; see `RunConfigurableSchema`.
  * @param env - the environment for defaults and limits. @default process.env
@@ -34,7 +35,7 @@ export const GRAPH_NAME = "plan_execute";
 export function createServerGraph(
   configurable: Readonly<Record<string, unknown>> = {},
   env: ServerEnvironment = process.env,
-) {
+): PlanExecuteAgent {
   const options = resolveRunOptions(configurable, env);
   const model = new ChatOpenAI({
     model: options.model,
@@ -42,19 +43,18 @@ export function createServerGraph(
     apiKey: options.apiKey ?? (options.baseUrl !== undefined ? "unused" : undefined),
     ...(options.baseUrl !== undefined ? { configuration: { baseURL: options.baseUrl } } : {}),
   });
-  return createPlanExecuteGraph({
+  return createPlanExecuteAgent({
     model,
     tools: serverTools(options.tools, env),
     budget: options.budget,
-    approvePlan: options.approvePlan,
+    requireApproval: options.requireApproval,
     finalAnswer: options.finalAnswer,
     ...(options.structuredOutputMethod !== undefined
       ? { structuredOutputMethod: options.structuredOutputMethod }
       : {}),
     ...(options.stepTimeoutMs !== undefined ? { stepTimeoutMs: options.stepTimeoutMs } : {}),
-  })
-    .compile({ name: GRAPH_NAME })
-    .withConfig({ recursionLimit: recursionLimitFor(options.budget) });
+    name: GRAPH_NAME,
+  });
 }
 
 /**
@@ -66,7 +66,7 @@ export function createServerGraph(
  * @returns the compiled graph for that configuration.
  * @example
  * ```ts
- * const compiled = await graph({ configurable: { model: "gpt-4.1-mini", approvePlan: true } });
+ * const compiled = await graph({ configurable: { model: "gpt-4.1-mini", requireApproval: true } });
  * ```
  */
 export async function graph(config: RunnableConfig = {}) {

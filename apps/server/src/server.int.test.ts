@@ -185,7 +185,7 @@ describe("the plan-and-execute graph on LangGraph's dev server", () => {
     const assistant = await client.assistants.create({
       graphId: GRAPH,
       name: "plan_execute with approval",
-      config: { configurable: { ...configurable(), approvePlan: true } },
+      config: { configurable: { ...configurable(), requireApproval: true } },
     });
     const thread = await client.threads.create();
     await client.runs.wait(thread.thread_id, assistant.assistant_id, {

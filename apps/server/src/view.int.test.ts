@@ -95,7 +95,7 @@ describe("the view's LangGraph SDK bridge on the dev server", () => {
       threadId: thread.thread_id,
       assistantId: GRAPH,
       input: { goal: "What is in notes.txt?" },
-      config: { configurable: { ...configurable(), approvePlan: true } },
+      config: { configurable: { ...configurable(), requireApproval: true } },
     });
     await expect
       .poll(() => feed.model().approval?.plan.steps.map((step) => step.id), { timeout: 20_000 })
