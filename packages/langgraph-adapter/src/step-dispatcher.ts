@@ -1,0 +1,165 @@
+// The executor node's dispatcher: it holds the run, applies outcomes to the state machine, and
+// starts the steps the state machine asks for (agent steps through the host, tool steps here).
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import {
+  type Checker,
+  countSteps,
+  type Effect,
+  type Executor,
+  executeStep,
+  findStep,
+  llmCallRefusal,
+  type RunInput,
+  type RunState,
+  type StepOutcome,
+  sleep,
+  type ToolFunction,
+  transition,
+} from "@replan/core";
+import { type AgentStepHost, type AgentStepRunner, aborted, type Gate } from "./agent-step-host.js";
+import { deferred, type NodeControl } from "./node-control.js";
+import { publish } from "./publish.js";
+import type { AttemptRecord, ReplayLog } from "./replay-log.js";
+
+/** What the executor node runs steps with. */
+export interface ExecutorNodeSettings {
+  executor: Executor | undefined;
+  tools: Record<string, ToolFunction>;
+  checker: Checker | undefined;
+  stepTimeoutMs: number;
+  now: () => number;
+}
+
+/**
+ * The dispatcher of one run of the executor node. It applies outcomes to the run (saved ones
+ * first, during the replay), starts the steps that the resulting effects ask for, and hands each
+ * attempt's outcome to the replay log. LLM calls reserved by running attempts are counted until
+ * their outcome is applied (its usage then counts), so that a call is never reserved twice.
+ */
+export class StepDispatcher implements AgentStepRunner {
+  replaying = true;
+  readonly replayed: Promise<void>;
+  readonly endReplay: () => void;
+  /** Wired after construction (the log and the host call back into the dispatcher). */
+  log!: ReplayLog;
+  host!: AgentStepHost;
+  private readonly reserved = new Map<string, number>();
+  private reservedTotal = 0;
+
+  constructor(
+    /** The run, as applied so far. */
+    public run: RunState,
+    private readonly control: NodeControl,
+    private readonly settings: ExecutorNodeSettings,
+    private readonly config: LangGraphRunnableConfig,
+    readonly callerSignal: AbortSignal | undefined,
+  ) {
+    [this.replayed, this.endReplay] = deferred();
+  }
+
+  /** Whether the step is running this attempt (an outcome for any other attempt is stale). */
+  isCurrent(stepId: string, attempt: number): boolean {
+    const step = findStep(this.run.plan!, stepId);
+    return step?.status === "running" && step.attempts === attempt;
+  }
+
+  /** Applies a saved outcome, unless stale or the node has closed. */
+  readonly applyRecord = (record: AttemptRecord): void => {
+    this.release(record.stepId, record.attempt); // its usage reaches the state now (or never)
+    if (!this.control.closed && this.isCurrent(record.stepId, record.attempt)) this.apply(inputOf(record));
+  };
+
+  /** Starts an attempt: an agent step in its task (when the host runs), a tool step here once the replay is over. */
+  dispatch(stepId: string, gate: Gate): void {
+    const step = findStep(this.run.plan!, stepId);
+    if (step?.kind === "agent" && this.host.available) this.host.call(stepId, gate);
+    else if (!this.replaying) this.runInline(stepId, gate);
+    // Tool steps dispatched by the replay start once it is over (see the executor node).
+  }
+
+  /** Runs an attempt in the node itself (tool steps, and agent steps without a host). */
+  runInline(stepId: string, gate: Gate): void {
+    this.control.track(
+      (async () => {
+        await this.replayed;
+        this.finish(stepId, gate.attempt, await this.attempt(stepId, gate));
+      })(),
+    );
+  }
+
+  /** Runs one attempt after its delay; a stale attempt, or one of a closed node, does not run. */
+  async attempt(stepId: string, gate: Gate): Promise<StepOutcome> {
+    const { signal } = this.control;
+    if (gate.delayMs > 0 && !(await sleep(gate.delayMs, signal))) return aborted();
+    if (this.control.closed || !this.isCurrent(stepId, gate.attempt)) return aborted();
+    const { executor, tools, checker, stepTimeoutMs } = this.settings;
+    return executeStep(findStep(this.run.plan!, stepId)!, {
+      plan: this.run.plan!,
+      goal: this.run.goal,
+      attempt: gate.attempt,
+      key: gate.key,
+      signal,
+      timeoutMs: stepTimeoutMs,
+      executor,
+      tools,
+      checker,
+      reserveLlmCall: this.reserveFor(stepId, gate.attempt),
+      emit: (event) => publish(this.config, [event]),
+    });
+  }
+
+  /** Takes an attempt's outcome: saved (an attempt that ends while the caller stops the run too), unless aborted. */
+  finish(stepId: string, attempt: number, outcome: StepOutcome): void {
+    if (outcome.type === "aborted" || (this.control.closed && !this.callerSignal?.aborted)) {
+      this.release(stepId, attempt);
+      return;
+    }
+    this.log.append({ stepId, at: this.settings.now(), attempt, outcome });
+  }
+
+  /** Whether no step is running (the node's work is done). */
+  get idle(): boolean {
+    return countSteps(this.run.plan!).running === 0;
+  }
+
+  private apply(input: RunInput): void {
+    const next = transition(this.run, input);
+    this.run = next.state;
+    publish(this.config, next.events);
+    this.perform(next.effects);
+    if (this.idle) this.control.close();
+  }
+
+  private perform(effects: Effect[]): void {
+    for (const effect of effects) {
+      if (effect.type === "execute-step") {
+        if (!this.control.closed) this.dispatch(effect.stepId, effect);
+      } else if (effect.type === "abort") this.control.controller.abort(new Error(effect.reason));
+    }
+  }
+
+  private release(stepId: string, attempt: number): void {
+    const name = `${stepId}#${attempt}`;
+    this.reservedTotal -= this.reserved.get(name) ?? 0;
+    this.reserved.delete(name);
+  }
+
+  private reserveFor(stepId: string, attempt: number) {
+    return (): boolean => {
+      if (this.control.closed) return false;
+      if (llmCallRefusal(this.run, this.reservedTotal)) return false;
+      const name = `${stepId}#${attempt}`;
+      this.reserved.set(name, (this.reserved.get(name) ?? 0) + 1);
+      this.reservedTotal++;
+      return true;
+    };
+  }
+}
+
+/** The state machine's input for a saved outcome. */
+function inputOf(record: AttemptRecord): RunInput {
+  const { stepId, at, attempt, outcome } = record;
+  return outcome.type === "finish"
+    ? { ...outcome, type: "step-finish", at, stepId, attempt }
+    : { ...outcome, type: "step-fail", at, stepId, attempt };
+}
