@@ -7,7 +7,7 @@
  */
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { ChatOpenAI } from "@langchain/openai";
-import { createPlanExecuteAgent, type PlanExecuteAgent } from "@replan/langgraph";
+import { createPlanExecuteGraph, planExecuteRunConfig } from "@replan/langgraph";
 import { type ServerEnvironment, resolveRunOptions } from "./config.js";
 import { serverTools } from "./tools.js";
 
@@ -16,9 +16,12 @@ export const GRAPH_NAME = "plan_execute";
 
 /**
  * Builds the compiled plan-and-execute graph for one run's `configurable`: a `ChatOpenAI` model
- * (any OpenAI-compatible endpoint) and the server's tools, through `createPlanExecuteAgent` (so
- * `durability: "sync"` and the recursion limit are the adapter's). No checkpointer: LangGraph's
- * server sets its own (in memory with `langgraphjs dev`, Postgres when deployed).
+ * (any OpenAI-compatible endpoint) and the server's tools, run with the adapter's
+ * `planExecuteRunConfig` (`durability: "sync"` and the recursion limit, as `createPlanExecuteAgent`
+ * sets them). No checkpointer: LangGraph's server sets its own (in memory with `langgraphjs dev`,
+ * Postgres when deployed). Not `createPlanExecuteAgent` itself: its abort guard lets the executor
+ * save what ended before a cancellation, and LangGraph's dev server then ends the run's stream
+ * without its `error` event.
  *
  * @param configurable - the run's `config.configurable`; see `RunConfigurableSchema`.
  * @param env - the environment for defaults and limits. @default process.env
@@ -35,7 +38,7 @@ export const GRAPH_NAME = "plan_execute";
 export function createServerGraph(
   configurable: Readonly<Record<string, unknown>> = {},
   env: ServerEnvironment = process.env,
-): PlanExecuteAgent {
+) {
   const options = resolveRunOptions(configurable, env);
   const model = new ChatOpenAI({
     model: options.model,
@@ -43,7 +46,7 @@ export function createServerGraph(
     apiKey: options.apiKey ?? (options.baseUrl !== undefined ? "unused" : undefined),
     ...(options.baseUrl !== undefined ? { configuration: { baseURL: options.baseUrl } } : {}),
   });
-  return createPlanExecuteAgent({
+  return createPlanExecuteGraph({
     model,
     tools: serverTools(options.tools, env),
     budget: options.budget,
@@ -53,8 +56,9 @@ export function createServerGraph(
       ? { structuredOutputMethod: options.structuredOutputMethod }
       : {}),
     ...(options.stepTimeoutMs !== undefined ? { stepTimeoutMs: options.stepTimeoutMs } : {}),
-    name: GRAPH_NAME,
-  });
+  })
+    .compile({ name: GRAPH_NAME })
+    .withConfig(planExecuteRunConfig(options.budget));
 }
 
 /**

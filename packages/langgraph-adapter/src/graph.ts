@@ -299,6 +299,26 @@ export function recursionLimitFor(budget: PlanExecuteBudget = {}): number {
 }
 
 /**
+ * The run config that {@link createPlanExecuteAgent} compiles in, for a graph you compile
+ * yourself: `durability: "sync"` (each superstep's checkpoint is saved before the next starts:
+ * with LangGraph's default `"async"`, a step's saved outcome can start the steps that need it
+ * before the checkpoint it belongs to is written, and a crash then loses it) and
+ * `recursionLimit: recursionLimitFor(budget)`.
+ *
+ * @param budget - the graph's budget.
+ * @example
+ * ```ts
+ * const compiled = createPlanExecuteGraph({ model, budget }).compile().withConfig(planExecuteRunConfig(budget));
+ * ```
+ */
+export function planExecuteRunConfig(budget: PlanExecuteBudget = {}): {
+  durability: "sync";
+  recursionLimit: number;
+} {
+  return { durability: "sync", recursionLimit: recursionLimitFor(budget) };
+}
+
+/**
  * The plan-and-execute graph, compiled, with a recursion limit that fits its budget, saved
  * durably: its checkpointer is watched ({@link watchCheckpointer}), so a step's outcome is applied
  * only once it is saved and a failed save stops the run with `checkpoint-failed`; aborting the
@@ -323,10 +343,6 @@ export function createPlanExecuteAgent(options: PlanExecuteAgentOptions): PlanEx
     ...(store ? { store } : {}),
     name,
   });
-  // "sync": each superstep's checkpoint is saved before the next one starts, so a step's saved
-  // result can never refer to a checkpoint that a crash kept from being written.
   // guardRuns: an abort first lets the executor save what ended; typed errors for the checkpointer.
-  return guardRuns(
-    compiled.withConfig({ recursionLimit: recursionLimitFor(options.budget), durability: "sync" }),
-  );
+  return guardRuns(compiled.withConfig(planExecuteRunConfig(options.budget)));
 }

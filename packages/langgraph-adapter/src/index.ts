@@ -21,6 +21,7 @@ export {
   EXECUTOR_TASKS,
   NODES,
   PlanApprovalSchema,
+  planExecuteRunConfig,
   recursionLimitFor,
 } from "./graph.js";
 export type { ModelCallOptions, RetryPolicy } from "./model-call.js";
