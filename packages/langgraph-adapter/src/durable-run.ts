@@ -5,6 +5,7 @@ import { IterableReadableStream } from "@langchain/core/utils/stream";
 import { errorMessage } from "@replan/core";
 import { isSaverError } from "./checkpointer.js";
 import { PlanExecuteError } from "./errors.js";
+import { checkRunInput } from "./options.js";
 import { RUN_GUARD, type RunGuard } from "./run-guard.js";
 
 /** How long an abort waits for the executor node to save what ended before it, before LangGraph is aborted. */
@@ -31,6 +32,7 @@ export function guardRuns<Graph extends { stream: unknown; withConfig: unknown }
 }
 
 async function guardedStream(stream: Stream, input: unknown, options: StreamOptions = {}) {
+  checkRunInput(input);
   const caller = options.signal;
   const controller = new AbortController();
   const guard: RunGuard = { signal: caller, nodes: new Set() };

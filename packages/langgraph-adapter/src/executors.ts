@@ -27,7 +27,8 @@ export type AgentStepExecutor = BaseChatModel | MessagesGraph | Executor;
 
 export type ExecutorSettings = ModelExecutorOptions & { resultPreviewChars: number };
 
-function isMessagesGraph(value: unknown): value is MessagesGraph {
+/** Whether a value is a compiled LangGraph graph (or an agent holding one as `.graph`). */
+export function isMessagesGraph(value: unknown): value is MessagesGraph {
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as { invoke?: unknown; lg_is_pregel?: unknown; graph?: { lg_is_pregel?: unknown } };
   return (

@@ -16,11 +16,11 @@ import { createApproveNode } from "./approve-node.js";
 import { watchCheckpointer } from "./checkpointer.js";
 import { planExecuteDefaults, type StructuredOutputMethod } from "./defaults.js";
 import { guardRuns } from "./durable-run.js";
-import { PlanExecuteError } from "./errors.js";
 import { createExecutorNode } from "./executor-node.js";
 import { type AgentStepExecutor, toExecutor, toToolFunctions } from "./executors.js";
 import type { RetryPolicy } from "./model-call.js";
-import { createPlanCallers, isChatModel, modelAnswer } from "./model-layer.js";
+import { createPlanCallers, modelAnswer } from "./model-layer.js";
+import { checkPlanExecuteOptions } from "./options.js";
 import { createPlannerNode, createReplannerNode } from "./plan-nodes.js";
 import type { PlanExecutePrompts } from "./prompts.js";
 import { PlanExecuteState, type PlanExecuteStateType, type PlanExecuteUpdate } from "./state.js";
@@ -29,7 +29,7 @@ export type { PlanApproval, PlanApprovalRequest } from "./approve-node.js";
 export { PlanApprovalSchema } from "./approve-node.js";
 
 /** Limits of a run; see `@replan/core`'s `RunConfigInput` for each. */
-export type PlanExecuteBudget = Omit<RunConfigInput, "hasReplanner">;
+export type PlanExecuteBudget = Omit<RunConfigInput, "hasReplanner" | "requireApproval">;
 
 /** Options of {@link createPlanExecuteGraph}. */
 export interface PlanExecuteOptions {
@@ -193,6 +193,7 @@ export const EXECUTOR_TASKS = ["steps", "step", "record"] as const;
  * ```
  */
 export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecuteGraph {
+  checkPlanExecuteOptions(options, "createPlanExecuteGraph");
   const {
     model,
     tools = [],
@@ -212,21 +213,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     now = Date.now,
     generateId = () => crypto.randomUUID(),
   } = options;
-  if (!isChatModel(model)) {
-    throw new PlanExecuteError(
-      "invalid-options",
-      'Option "model" must be a chat model with bindTools (e.g. ChatOpenAI)',
-    );
-  }
-  if (!isChatModel(replannerModel))
-    throw new PlanExecuteError("invalid-options", 'Option "replannerModel" must be a chat model');
-  const names = new Set<string>();
-  for (const tool of tools) {
-    if (names.has(tool.name))
-      throw new PlanExecuteError("invalid-options", `Two tools are named "${tool.name}"`);
-    names.add(tool.name);
-  }
-  // Fails early on bad limits, with the option's name.
+  // The budget's limits with their defaults (checked above).
   const config = createRun({ runId: "check", goal: "check", config: budget }).config;
   const layer = {
     tools,
@@ -334,6 +321,7 @@ export function planExecuteRunConfig(budget: PlanExecuteBudget = {}): {
  * ```
  */
 export function createPlanExecuteAgent(options: PlanExecuteAgentOptions): PlanExecuteAgent {
+  checkPlanExecuteOptions(options, "createPlanExecuteAgent");
   const { checkpointer, store, name = planExecuteDefaults.name, ...graphOptions } = options;
   const compiled = createPlanExecuteGraph(graphOptions).compile({
     // watched: the executor node applies an outcome only once it is saved, and stops at a failed save

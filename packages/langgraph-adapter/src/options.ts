@@ -1,0 +1,183 @@
+// The options of createPlanExecuteGraph and createPlanExecuteAgent, and the input of a run,
+// checked where they are given, with PlanExecuteError (`invalid-options`, `invalid-input`).
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { type CheckContext, checkOptions, type Rule, rules, TOOL_NAME_PATTERN } from "@replan/core/internal";
+import { STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
+import { PlanExecuteError } from "./errors.js";
+import { isMessagesGraph } from "./executors.js";
+import { isChatModel } from "./model-settings.js";
+
+/** Longest delay `setTimeout` honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A time limit in ms: a number from 1 to the longest timer. */
+const milliseconds = rules.number({ min: 1, max: MAX_TIMER_MS });
+
+/** A delay in ms that may be 0 (`Infinity` is taken as the longest timer). */
+const delay = rules.custom(
+  "be a number >= 0",
+  (value): value is number => typeof value === "number" && value >= 0,
+);
+
+const chatModel = rules.custom(
+  "be a chat model with bindTools (e.g. ChatOpenAI)",
+  (value): value is object => isChatModel(value),
+);
+
+const prompt = rules.custom(
+  "be a string or a function of the prompt variables",
+  (value): value is string | ((...args: never[]) => string) =>
+    typeof value === "string" || typeof value === "function",
+);
+
+/** A LangChain tool: an object with a `name` that the chat-model APIs accept, and `invoke`. */
+const tool: Rule<StructuredToolInterface> = {
+  must: "be a LangChain tool (e.g. from tool() of @langchain/core/tools)",
+  required: false,
+  check(value: unknown, path: string, context: CheckContext): StructuredToolInterface {
+    if (typeof value !== "object" || value === null || typeof (value as { invoke?: unknown }).invoke !== "function")
+      return context.fail(path, this.must, value);
+    const name = (value as { name?: unknown }).name;
+    if (typeof name !== "string" || !TOOL_NAME_PATTERN.test(name) || name === "__proto__") {
+      return context.fail(
+        `${path}.name`,
+        "be a tool name of 1 to 64 letters, digits, _ or - (not __proto__)",
+        name,
+      );
+    }
+    return value as StructuredToolInterface;
+  },
+};
+
+/** The tools: LangChain tools with distinct names. */
+const tools: Rule<StructuredToolInterface[]> = {
+  must: "be an array of LangChain tools with distinct names",
+  required: false,
+  check(value: unknown, path: string, context: CheckContext): StructuredToolInterface[] {
+    const checked = rules.array(tool).check(value, path, context);
+    const seen = new Set<string>();
+    checked.forEach((item, index) => {
+      if (seen.has(item.name)) context.fail(`${path}[${index}].name`, "differ from the other tools' names", item.name);
+      seen.add(item.name);
+    });
+    return checked;
+  },
+};
+
+/** The run's limits (`budget`); `requireApproval` and `hasReplanner` are set by the graph. */
+const budget = rules.object(
+  {
+    concurrency: rules.integer({ min: 1 }),
+    maxSteps: rules.integer({ min: 1 }),
+    maxReplans: rules.integer({ min: 0 }),
+    maxAttempts: rules.integer({ min: 1 }),
+    maxPlanAttempts: rules.integer({ min: 1 }),
+    maxLlmCalls: delay,
+    maxTokens: delay,
+    maxWallTimeMs: delay,
+    retryBackoffMs: delay,
+    maxRetryBackoffMs: delay,
+  },
+  "budget",
+);
+
+/** The rules of {@link createPlanExecuteGraph}'s options. */
+export const graphOptionRules = {
+  model: rules.required(chatModel),
+  tools,
+  executor: rules.custom(
+    "be a chat model, a compiled LangGraph agent with a messages key, or a function",
+    (value): value is object => isChatModel(value) || isMessagesGraph(value) || typeof value === "function",
+  ),
+  replannerModel: chatModel,
+  structuredOutputMethod: rules.oneOf(STRUCTURED_OUTPUT_METHODS),
+  modelTimeoutMs: rules.custom(
+    "be a number >= 1",
+    (value): value is number => typeof value === "number" && value >= 1,
+  ),
+  modelRetry: rules.object(
+    { maxRetries: rules.integer({ min: 0, max: 100 }), initialDelayMs: delay, maxDelayMs: delay },
+    "modelRetry",
+  ),
+  budget,
+  stepTimeoutMs: milliseconds,
+  requireApproval: rules.boolean(),
+  checker: rules.func(),
+  prompts: rules.object(
+    { planner: prompt, replanner: prompt, executor: prompt, answer: prompt },
+    "prompts",
+  ),
+  finalAnswer: rules.boolean(),
+  resultPreviewChars: rules.integer({ min: 1 }),
+  maxToolIterations: rules.integer({ min: 1, max: 1000 }),
+  now: rules.func(),
+  generateId: rules.func(),
+} as const;
+
+/** The rules of {@link createPlanExecuteAgent}'s options: the graph's, and how it is compiled. */
+export const agentOptionRules = {
+  ...graphOptionRules,
+  checkpointer: rules.custom(
+    "be true, false or a LangGraph checkpointer (e.g. MemorySaver, PostgresSaver)",
+    (value): value is object =>
+      typeof value === "boolean" ||
+      (typeof value === "object" &&
+        value !== null &&
+        ["getTuple", "put", "putWrites"].every(
+          (method) => typeof (value as Record<string, unknown>)[method] === "function",
+        )),
+  ),
+  store: rules.custom(
+    "be a LangGraph store (e.g. InMemoryStore)",
+    (value): value is object =>
+      typeof value === "object" &&
+      value !== null &&
+      ["get", "put", "batch"].every((method) => typeof (value as Record<string, unknown>)[method] === "function"),
+  ),
+  name: rules.string({ nonEmpty: true }),
+} as const;
+
+/**
+ * Checks the options of `where` against `shape`, with `PlanExecuteError` (`invalid-options`).
+ *
+ * @returns the options as given (checked).
+ */
+export function checkPlanExecuteOptions<Options>(
+  options: Options,
+  where: "createPlanExecuteGraph" | "createPlanExecuteAgent",
+): Options {
+  checkOptions(options, where === "createPlanExecuteGraph" ? graphOptionRules : agentOptionRules, {
+    where,
+    error: (message) => new PlanExecuteError("invalid-options", message),
+  });
+  return options;
+}
+
+/** What a run may be invoked with (besides `null` to resume, and a `Command`). */
+const inputRules = {
+  goal: rules.string(),
+  messages: rules.custom(
+    "be an array of messages, or one message",
+    (value): value is object => (typeof value === "object" && value !== null) || typeof value === "string",
+  ),
+  plan: rules.custom("be a plan", (_value): _value is unknown => true),
+  results: rules.custom("be an object", (value): value is object => typeof value === "object"),
+  outcome: rules.custom("be a run outcome", (_value): _value is unknown => true),
+  answer: rules.custom("be a string or null", (value): value is string | null => value === null || typeof value === "string"),
+  run: rules.custom("be a run state", (_value): _value is unknown => true),
+} as const;
+
+/**
+ * Checks what a run of the agent is invoked with: `null` (resume the thread), a LangGraph
+ * `Command`, or the state's keys (`goal` a string, `messages` a message or an array of them).
+ *
+ * @throws {PlanExecuteError} `invalid-input`, naming the key.
+ */
+export function checkRunInput(input: unknown): void {
+  if (input === null || input === undefined) return;
+  if (typeof input === "object" && (input as { lg_name?: unknown }).lg_name === "Command") return;
+  checkOptions(input, inputRules, {
+    where: "invoke",
+    error: (message) => new PlanExecuteError("invalid-input", message.replace(/^Option /, "Input ")),
+  });
+}
