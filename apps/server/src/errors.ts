@@ -3,9 +3,10 @@
  *
  * @module
  */
-import { hasMarker, markError, ReplanError } from "@replan/core";
+import { ReplanError } from "@replan/core";
+import { hasMarker, markError } from "@replan/core/internal";
 
-const marker = Symbol.for("@replan/server/error");
+const marker = Symbol.for("@replan/server/ServerConfigError");
 
 /** Codes of the errors thrown by `@replan/server`. */
 export type ServerErrorCode =

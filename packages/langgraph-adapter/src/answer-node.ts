@@ -3,7 +3,7 @@
 import { AIMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { llmCallRefusal, type RunState } from "@replan/core";
-import { toStepError } from "./model-call.js";
+import { toStepError } from "@replan/core/internal";
 import type { Answer, AnswerRequest } from "./model-layer.js";
 import { addUsage } from "./models.js";
 import { meterOf } from "./plan-nodes.js";

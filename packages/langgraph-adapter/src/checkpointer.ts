@@ -4,7 +4,7 @@
 // settles (the node registers the value before the write, LangGraph hands the same object to
 // `putWrites`), and remembers which errors came from the saver (so that `invoke` can say so).
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { errorMessage } from "@replan/core";
+import { errorMessage } from "@replan/core/internal";
 import { PlanExecuteError } from "./errors.js";
 
 const watched = new WeakSet<object>();

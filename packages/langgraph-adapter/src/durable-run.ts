@@ -2,7 +2,7 @@
 // node first (it stops its steps and saves what ended), and to LangGraph only after that (bounded);
 // errors of the checkpointer and a resume of an empty thread become typed errors.
 import { IterableReadableStream } from "@langchain/core/utils/stream";
-import { errorMessage } from "@replan/core";
+import { errorMessage } from "@replan/core/internal";
 import { isSaverError } from "./checkpointer.js";
 import { PlanExecuteError } from "./errors.js";
 import { checkRunInput } from "./options.js";

@@ -1,16 +1,26 @@
-import { hasMarker, markError, ReplanError } from "@replan/core";
+import { ReplanError } from "@replan/core";
+import { hasMarker, markError } from "@replan/core/internal";
 
-const marker = Symbol.for("@replan/langgraph/error");
+const marker = Symbol.for("@replan/langgraph/PlanExecuteError");
 
-/** Codes of the errors thrown by `@replan/langgraph`. */
+/**
+ * Codes of the errors `@replan/langgraph` throws, and of those it records as a failed step's
+ * error (`step.error.code`).
+ */
 export type PlanExecuteErrorCode =
   /** The plan could not be read or was invalid (after the repair attempt, when thrown by the graph); see `rawOutput`. */
   | "invalid-plan"
   /** The planner's model failed (threw) on every attempt; see `cause`. */
   | "planner-failed"
-  /** The graph was invoked with no goal: pass `{ goal }` or `{ messages }` ending with a human message. */
+  /**
+   * The graph was invoked with no goal (pass `{ goal }` or `{ messages }` ending with a human
+   * message), or the agent with an input of the wrong shape (`{ goal: 5 }`); the message names the key.
+   */
   | "invalid-input"
-  /** An option was missing or of the wrong type; the message names it. */
+  /**
+   * An option was missing, unknown or of the wrong type (`Option "budget.maxSteps" must be an
+   * integer >= 1, got "lots"`); also a step task that neither started nor returned within 30 s.
+   */
   | "invalid-options"
   /**
    * The checkpointer failed to save (or read) the run, e.g. the database went away; `cause` is the
@@ -29,8 +39,16 @@ export type PlanExecuteErrorCode =
   | "model-timeout"
   /** A model call was not made: the run's budget (`maxLlmCalls`, `maxTokens`) had no room for it. */
   | "budget-exceeded"
-  /** An agent step's model answered nothing (no text, no tool call), twice. */
-  | "invalid-answer";
+  /** Step error: an agent step's model answered nothing (no text, no tool call), twice (not retried). */
+  | "invalid-answer"
+  /** Step error: the default executor's model was still calling tools after `maxToolIterations` calls. */
+  | "step-iterations"
+  /** Step error: a compiled agent used as the executor returned no AI message. */
+  | "executor-failed"
+  /** Step error: a tool step's tool rejected its arguments (its schema); not retried. */
+  | "invalid-tool-args"
+  /** Step error: a tool step's tool answered with a `ToolMessage` of `status: "error"`. */
+  | "tool-error";
 
 /**
  * An error thrown by the plan-and-execute graph. Failed steps are never thrown: they are recorded
@@ -48,20 +66,24 @@ export type PlanExecuteErrorCode =
 export class PlanExecuteError extends ReplanError<PlanExecuteErrorCode> {
   /** For `invalid-plan`: what the model answered last, as text. */
   readonly rawOutput: string | undefined;
+  /** For `model-call-failed`: the HTTP status of the last request, when the server answered. */
+  readonly status: number | undefined;
 
   /**
    * @param code - the stable code.
    * @param message - what went wrong.
-   * @param options - `cause`, and `rawOutput` for planning failures.
+   * @param options - `cause`; `retryable` (default false); `rawOutput` for planning failures;
+   *   `status` for failed model calls.
    */
   constructor(
     code: PlanExecuteErrorCode,
     message: string,
-    options: { cause?: unknown; rawOutput?: string } = {},
+    options: { cause?: unknown; retryable?: boolean; rawOutput?: string; status?: number | undefined } = {},
   ) {
-    super(code, message, { cause: options.cause });
+    super(code, message, { cause: options.cause, retryable: options.retryable ?? false });
     this.name = "PlanExecuteError";
     this.rawOutput = options.rawOutput;
+    this.status = options.status;
     markError(this, marker);
   }
 

@@ -2,9 +2,9 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type BaseMessage, HumanMessage, isAIMessage, ToolMessage } from "@langchain/core/messages";
 import { type StructuredToolInterface, ToolInputParsingException } from "@langchain/core/tools";
-import { type Executor, ReplanError, type StepContext, type ToolFunction } from "@replan/core";
+import type { Executor, StepContext, ToolFunction } from "@replan/core";
 import { PlanExecuteError } from "./errors.js";
-import { MODEL_ROLE_KEY, MODEL_STEP_KEY, usageOf } from "./model-call.js";
+import { MODEL_ROLE_KEY, MODEL_STEP_KEY, messageUsage } from "./model-call.js";
 import { modelExecutor } from "./model-executor.js";
 import { isChatModel, type ModelExecutorOptions } from "./model-settings.js";
 import { addUsage } from "./models.js";
@@ -65,11 +65,15 @@ function graphExecutor(graph: MessagesGraph, settings: ExecutorSettings): Execut
     const start = messages.findIndex((message) => message.id !== undefined && message.id === input.id) + 1;
     let usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
     for (const message of messages.slice(start))
-      if (isAIMessage(message)) usage = addUsage(usage, usageOf(message));
+      if (isAIMessage(message)) usage = addUsage(usage, messageUsage(message));
     context.reportUsage(usage);
     const last = messages.at(-1);
     if (!last || !isAIMessage(last)) {
-      throw new ReplanError("executor-failed", `step "${step.id}": the agent graph returned no AI message`);
+      throw new PlanExecuteError(
+        "executor-failed",
+        `step "${step.id}": the agent graph returned no AI message`,
+        { retryable: true },
+      );
     }
     return last.text;
   };
@@ -95,22 +99,17 @@ export function toToolFunctions(tools: readonly StructuredToolInterface[]): Reco
         );
       } catch (error) {
         if (error instanceof ToolInputParsingException) {
-          throw Object.assign(
-            new ReplanError(
-              "invalid-tool-args",
-              `tool "${tool.name}" rejected its arguments: ${(error as Error).message}`,
-              {
-                cause: error,
-              },
-            ),
-            { retryable: false },
+          throw new PlanExecuteError(
+            "invalid-tool-args",
+            `tool "${tool.name}" rejected its arguments: ${(error as Error).message}`,
+            { cause: error },
           );
         }
         throw error;
       }
       if (!ToolMessage.isInstance(answer)) return answer;
       if (answer.status === "error")
-        throw new ReplanError("tool-error", `tool "${tool.name}": ${answer.text}`);
+        throw new PlanExecuteError("tool-error", `tool "${tool.name}": ${answer.text}`, { retryable: true });
       if (answer.artifact !== undefined) return answer.artifact;
       return parseContent(answer.text);
     };

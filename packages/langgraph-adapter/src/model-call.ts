@@ -5,15 +5,11 @@ import type { BaseLanguageModelInput } from "@langchain/core/language_models/bas
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { Runnable } from "@langchain/core/runnables";
-import {
-  errorMessage,
-  type ModelCallReporter,
-  type ModelRole,
-  type StepError,
-  type Usage,
-} from "@replan/core";
+import type { ModelCallReporter, ModelRole, Usage } from "@replan/core";
+import { sleep, untilAborted } from "@replan/core/internal";
 import { planExecuteDefaults } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
+import { classify, retryDelay } from "./model-errors.js";
 
 /** The metadata key that carries a model call's role (`planner`, `replanner`, `executor`, `answer`). */
 export const MODEL_ROLE_KEY = "replan_role";
@@ -162,83 +158,34 @@ export async function callModel(
   settings: ResolvedCallOptions,
   request: CallRequest,
 ): Promise<AIMessage> {
-  const { role, stepId, messages, signal, reporter = {}, callOptions = {} } = request;
+  const { role, stepId, signal, reporter = {} } = request;
   const { now, timeoutMs, maxRetries } = settings;
   const where = stepId === undefined ? {} : { stepId };
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     if (reporter.reserveLlmCall && !reporter.reserveLlmCall()) {
-      throw Object.assign(
-        new PlanExecuteError("budget-exceeded", `the run's budget has no room for another ${role} call`),
-        { retryable: false },
-      );
+      throw new PlanExecuteError("budget-exceeded", `the run's budget has no room for another ${role} call`);
     }
     const started = now();
     reporter.emit?.({ type: "model-call-start", at: started, role, attempt, ...where });
-    const timeout = new AbortController();
-    const timer = setTimeout(() => {
-      timeout.abort(new DOMException(`the ${role} call took longer than ${timeoutMs} ms`, "TimeoutError"));
-    }, timeoutMs);
-    const callSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
-    const config: Record<string, unknown> = {
-      ...callOptions,
-      signal: callSignal,
-      runName: role,
-      metadata: { [MODEL_ROLE_KEY]: role, ...(stepId === undefined ? {} : { [MODEL_STEP_KEY]: stepId }) },
-      tags: [`replan:${role}`, ...(request.quiet ? ["langsmith:nostream"] : [])],
-      // ChatOpenAI retries inside the call by default (maxRetries 6, with backoff, parse errors
-      // included): per call, it is told not to, so that this layer's policy is the only one.
-      // The role header: `options.headers` reaches the request in ChatOpenAI's plain path,
-      // `headers` in its streamed path (there the call options are the request options).
-      ...(openAI
-        ? {
-            maxRetries: 0,
-            options: { headers: { [MODEL_ROLE_HEADER]: role } },
-            headers: { [MODEL_ROLE_HEADER]: role },
-          }
-        : {}),
-    };
-    let message: AIMessage | undefined;
-    let failure: unknown;
-    try {
-      // The signal cancels the request; the wait also ends with it, for a model that ignores it.
-      message = await untilAborted(
-        request.stream
-          ? collect(runnable, messages, config, callSignal)
-          : runnable.invoke(messages, config).then(toAIMessage),
-        callSignal,
-      );
-    } catch (error) {
-      failure = error;
-    } finally {
-      clearTimeout(timer);
-    }
-    const usage = usageOf(message);
+    const { message, failure, timeout } = await requestOnce(runnable, openAI, timeoutMs, request);
+    const usage = messageUsage(message);
     reporter.reportUsage?.(usage);
     const ended = now();
-    if (message) {
-      reporter.emit?.({
-        type: "model-call-end",
-        at: ended,
-        role,
-        attempt,
-        durationMs: ended - started,
-        usage,
-        ...where,
-      });
-      return message;
-    }
-    const error = classify(failure, role, timeoutMs, signal, timeout.signal);
-    reporter.emit?.({
+    const end = {
       type: "model-call-end",
       at: ended,
       role,
       attempt,
       durationMs: ended - started,
       usage,
-      error: { code: error.code, message: error.message },
-      ...where,
-    });
+    } as const;
+    if (message) {
+      reporter.emit?.({ ...end, ...where });
+      return message;
+    }
+    const error = classify(failure, role, timeoutMs, signal, timeout);
+    reporter.emit?.({ ...end, error: { code: error.code, message: error.message }, ...where });
     if (signal?.aborted) throw signal.reason;
     const delayMs = error.retry ? retryDelay(failure, attempt, settings) : undefined;
     if (delayMs === undefined || attempt > maxRetries) throw error.thrown;
@@ -250,7 +197,52 @@ export async function callModel(
       delayMs,
       ...where,
     });
-    if (!(await wait(delayMs, signal))) throw signal?.reason;
+    if (!(await sleep(delayMs, signal ?? new AbortController().signal))) throw signal?.reason;
+  }
+}
+
+/** One request, bounded by the timeout: its message, or what it failed with (and the timeout's signal). */
+async function requestOnce(
+  runnable: ChatRunnable,
+  openAI: boolean,
+  timeoutMs: number,
+  request: CallRequest,
+): Promise<{ message?: AIMessage; failure?: unknown; timeout: AbortSignal }> {
+  const { role, stepId, messages, signal, callOptions = {} } = request;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => {
+    timeout.abort(new DOMException(`the ${role} call took longer than ${timeoutMs} ms`, "TimeoutError"));
+  }, timeoutMs);
+  const callSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+  const config: Record<string, unknown> = {
+    ...callOptions,
+    signal: callSignal,
+    runName: role,
+    metadata: { [MODEL_ROLE_KEY]: role, ...(stepId === undefined ? {} : { [MODEL_STEP_KEY]: stepId }) },
+    tags: [`replan:${role}`, ...(request.quiet ? ["langsmith:nostream"] : [])],
+    // ChatOpenAI retries inside the call by default (maxRetries 6, with backoff, parse errors
+    // included): per call, it is told not to, so that this layer's policy is the only one.
+    // The role header: `options.headers` reaches the request in ChatOpenAI's plain path,
+    // `headers` in its streamed path (there the call options are the request options).
+    ...(openAI
+      ? {
+          maxRetries: 0,
+          options: { headers: { [MODEL_ROLE_HEADER]: role } },
+          headers: { [MODEL_ROLE_HEADER]: role },
+        }
+      : {}),
+  };
+  const work = request.stream
+    ? collect(runnable, messages, config, callSignal)
+    : runnable.invoke(messages, config).then(toAIMessage);
+  work.catch(() => {}); // a rejection after the abort below is not unhandled
+  try {
+    // The signal cancels the request; the wait also ends with it, for a model that ignores it.
+    return { message: await untilAborted(work, callSignal), timeout: timeout.signal };
+  } catch (failure) {
+    return { failure, timeout: timeout.signal };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -276,7 +268,7 @@ function toAIMessage(message: unknown): AIMessage {
 }
 
 /** The usage a message reports: one LLM call, with its tokens when the server gave them. */
-export function usageOf(message: BaseMessage | undefined): Usage {
+export function messageUsage(message: BaseMessage | undefined): Usage {
   const metadata = (
     message as { usage_metadata?: { input_tokens?: number; output_tokens?: number } } | undefined
   )?.usage_metadata;
@@ -287,165 +279,4 @@ export function usageOf(message: BaseMessage | undefined): Usage {
     promptTokens: count(metadata?.input_tokens),
     completionTokens: count(metadata?.output_tokens),
   };
-}
-
-interface Classified {
-  code: string;
-  message: string;
-  retry: boolean;
-  thrown: unknown;
-}
-
-/** HTTP status of a client error (OpenAI's `APIError`, LangChain's wrappers), if any. */
-export function statusOf(error: unknown): number | undefined {
-  const candidate = error as { status?: unknown; response?: { status?: unknown } } | null;
-  const status = candidate?.status ?? candidate?.response?.status;
-  return typeof status === "number" ? status : undefined;
-}
-
-function classify(
-  error: unknown,
-  role: ModelRole,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-  timeout: AbortSignal,
-): Classified {
-  if (signal?.aborted)
-    return { code: "aborted", message: errorMessage(signal.reason), retry: false, thrown: signal.reason };
-  if (timeout.aborted) {
-    const message = `the ${role} call took longer than ${timeoutMs} ms`;
-    return {
-      code: "model-timeout",
-      message,
-      retry: false,
-      thrown: Object.assign(new PlanExecuteError("model-timeout", message, { cause: error }), {
-        retryable: false,
-      }),
-    };
-  }
-  const status = statusOf(error);
-  const code = (error as { code?: unknown; error?: { code?: unknown } } | null)?.code;
-  const quota =
-    code === "insufficient_quota" ||
-    (error as { error?: { code?: unknown } } | null)?.error?.code === "insufficient_quota";
-  const retry =
-    status === undefined
-      ? isNetworkError(error)
-      : (status === 429 && !quota) || status === 408 || (status >= 500 && status <= 599);
-  // A 200 whose body the client could not read as a chat completion (not JSON, no `choices`):
-  // the client throws a SyntaxError or TypeError from its own code; said plainly (not retried).
-  const malformed =
-    status === undefined && !retry && (error instanceof SyntaxError || error instanceof TypeError);
-  const detail = malformed
-    ? `the server's answer is not a valid chat completion (${errorMessage(error)})`
-    : errorMessage(error);
-  const message = `the ${role} call failed${status === undefined ? "" : ` (HTTP ${status})`}: ${detail}`;
-  return {
-    code: "model-call-failed",
-    message,
-    retry,
-    thrown: Object.assign(new PlanExecuteError("model-call-failed", message, { cause: error }), {
-      retryable: false,
-      status,
-    }),
-  };
-}
-
-/** A connection that failed or broke (no HTTP status): refused, reset, DNS, socket closed, fetch failed. */
-function isNetworkError(error: unknown): boolean {
-  const chain: unknown[] = [];
-  for (let current = error; current && chain.length < 5 && !chain.includes(current); ) {
-    chain.push(current);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return chain.some((item) => {
-    const candidate = item as { name?: unknown; code?: unknown; message?: unknown };
-    const name = typeof candidate.name === "string" ? candidate.name : "";
-    const code = typeof candidate.code === "string" ? candidate.code : "";
-    const message = typeof candidate.message === "string" ? candidate.message : "";
-    return (
-      name === "APIConnectionError" ||
-      name === "APIConnectionTimeoutError" ||
-      /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_\w+)$/.test(
-        code,
-      ) ||
-      /fetch failed|socket hang up|Connection error|terminated|other side closed|ECONNRESET|ECONNREFUSED/i.test(
-        message,
-      )
-    );
-  });
-}
-
-/** The wait before retry `attempt` (1-based: after the first request failed), or undefined to stop. */
-function retryDelay(error: unknown, attempt: number, settings: ResolvedCallOptions): number | undefined {
-  const hinted = retryAfterMs(error);
-  if (hinted !== undefined) return hinted > settings.maxDelayMs ? undefined : hinted;
-  return Math.min(settings.initialDelayMs * 2 ** (attempt - 1), settings.maxDelayMs);
-}
-
-/** `retry-after-ms` or `retry-after` (seconds or an HTTP date) from the error's response headers. */
-function retryAfterMs(error: unknown): number | undefined {
-  const headers =
-    (error as { headers?: unknown; response?: { headers?: unknown } } | null)?.headers ??
-    (error as { response?: { headers?: unknown } } | null)?.response?.headers;
-  const read = (name: string): string | undefined => {
-    if (!headers || typeof headers !== "object") return undefined;
-    const getter = (headers as { get?: unknown }).get;
-    const value =
-      typeof getter === "function"
-        ? (getter as (key: string) => unknown).call(headers, name)
-        : (headers as Record<string, unknown>)[name];
-    return typeof value === "string" ? value : undefined;
-  };
-  const milliseconds = Number(read("retry-after-ms"));
-  if (read("retry-after-ms") !== undefined && Number.isFinite(milliseconds) && milliseconds >= 0)
-    return milliseconds;
-  const value = read("retry-after")?.trim();
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** Resolves with `promise`, or rejects with the signal's reason as soon as it aborts (the promise's own rejection is then ignored). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => {});
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** Waits `ms`, or less if `signal` aborts first; true if the time passed. */
-function wait(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** A step error for a thrown value. */
-export function toStepError(error: unknown, fallback: string): StepError {
-  const code = (error as { code?: unknown } | null)?.code;
-  return { code: typeof code === "string" ? code : fallback, message: errorMessage(error) };
 }

@@ -2,7 +2,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type BaseMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { type Executor, ReplanError, type StepContext } from "@replan/core";
+import type { Executor, StepContext } from "@replan/core";
 import { planExecuteDefaults } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
 import { callModel } from "./model-call.js";
@@ -80,17 +80,18 @@ export function modelExecutor(model: BaseChatModel, options: ModelExecutorOption
       const text = reply.text;
       if (text.trim() !== "") return text;
       if (repaired) {
-        throw Object.assign(
-          new PlanExecuteError("invalid-answer", `step "${step.id}": the model's answer was empty, twice`),
-          { retryable: false },
+        throw new PlanExecuteError(
+          "invalid-answer",
+          `step "${step.id}": the model's answer was empty, twice`,
         );
       }
       repaired = true;
       messages.push(new HumanMessage("Your answer was empty. Answer with the step's result."));
     }
-    throw new ReplanError(
+    throw new PlanExecuteError(
       "step-iterations",
       `step "${step.id}": the model was still calling tools after ${maxToolIterations} rounds`,
+      { retryable: true },
     );
   };
 }

@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { readBody } from "@replan/core/internal";
 import { PlanExecuteError } from "./errors.js";
 
 import type {
@@ -208,13 +209,15 @@ async function receive(request: IncomingMessage, response: ServerResponse) {
   const path = (request.url ?? "/").split("?")[0] ?? "/";
   const method = request.method ?? "GET";
   const headers = headersOf(request);
-  let raw: string;
+  let raw: string | undefined;
   try {
-    raw = await readBody(request);
-  } catch (error) {
-    const tooLarge = (error as { code?: string }).code === "body-too-large";
-    if (tooLarge) sendError(response, 413, "Request body too large");
-    else response.destroy();
+    raw = await readBody(request, { limitBytes: MAX_BODY_BYTES });
+  } catch {
+    response.destroy();
+    return undefined;
+  }
+  if (raw === undefined) {
+    sendError(response, 413, "Request body too large");
     return undefined;
   }
   let body: unknown;
@@ -282,25 +285,6 @@ async function answer(
   const completion = toAnswer(reply, chat);
   if (chat.stream) sendStream(response, chat, completion);
   else sendJson(response, 200, completionBody(chat, completion), { "x-request-id": completion.id });
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        request.removeAllListeners("data");
-        request.resume();
-        reject(Object.assign(new Error("body too large"), { code: "body-too-large" }));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 /** Waits `ms`; false when the client went away first (the timer is then cleared). */

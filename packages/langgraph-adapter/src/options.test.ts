@@ -180,7 +180,9 @@ describe("the options of createPlanExecuteGraph and createPlanExecuteAgent", () 
 
   it("says which option was meant when one is misspelled, and never throws core's error", () => {
     const error = thrownBy(() => createPlanExecuteAgent({ model, approvePlan: true } as never));
-    expect((error as Error).message).toContain('did you mean "requireApproval"?');
+    expect((error as Error).message).toContain('renamed "requireApproval"');
+    const typo = thrownBy(() => createPlanExecuteAgent({ model, requireApproal: true } as never));
+    expect((typo as Error).message).toContain('did you mean "requireApproval"?');
     for (const [, options] of badOptions) {
       const thrown = thrownBy(() => createPlanExecuteAgent({ model, ...options } as never));
       expect(ReplanError.isInstance(thrown) && !PlanExecuteError.isInstance(thrown)).toBe(false);

@@ -1,7 +1,14 @@
 // The options of createPlanExecuteGraph and createPlanExecuteAgent, and the input of a run,
 // checked where they are given, with PlanExecuteError (`invalid-options`, `invalid-input`).
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { type CheckContext, checkOptions, type Rule, rules, TOOL_NAME_PATTERN } from "@replan/core/internal";
+import {
+  type CheckContext,
+  checkOptions,
+  describe,
+  type Rule,
+  rules,
+  TOOL_NAME_PATTERN,
+} from "@replan/core/internal";
 import { STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
 import { isMessagesGraph } from "./executors.js";
@@ -19,9 +26,8 @@ const delay = rules.custom(
   (value): value is number => typeof value === "number" && value >= 0,
 );
 
-const chatModel = rules.custom(
-  "be a chat model with bindTools (e.g. ChatOpenAI)",
-  (value): value is object => isChatModel(value),
+const chatModel = rules.custom("be a chat model with bindTools (e.g. ChatOpenAI)", (value): value is object =>
+  isChatModel(value),
 );
 
 const prompt = rules.custom(
@@ -35,7 +41,11 @@ const tool: Rule<StructuredToolInterface> = {
   must: "be a LangChain tool (e.g. from tool() of @langchain/core/tools)",
   required: false,
   check(value: unknown, path: string, context: CheckContext): StructuredToolInterface {
-    if (typeof value !== "object" || value === null || typeof (value as { invoke?: unknown }).invoke !== "function")
+    if (
+      typeof value !== "object" ||
+      value === null ||
+      typeof (value as { invoke?: unknown }).invoke !== "function"
+    )
       return context.fail(path, this.must, value);
     const name = (value as { name?: unknown }).name;
     if (typeof name !== "string" || !TOOL_NAME_PATTERN.test(name) || name === "__proto__") {
@@ -57,7 +67,8 @@ const tools: Rule<StructuredToolInterface[]> = {
     const checked = rules.array(tool).check(value, path, context);
     const seen = new Set<string>();
     checked.forEach((item, index) => {
-      if (seen.has(item.name)) context.fail(`${path}[${index}].name`, "differ from the other tools' names", item.name);
+      if (seen.has(item.name))
+        context.fail(`${path}[${index}].name`, "differ from the other tools' names", item.name);
       seen.add(item.name);
     });
     return checked;
@@ -103,10 +114,7 @@ export const graphOptionRules = {
   stepTimeoutMs: milliseconds,
   requireApproval: rules.boolean(),
   checker: rules.func(),
-  prompts: rules.object(
-    { planner: prompt, replanner: prompt, executor: prompt, answer: prompt },
-    "prompts",
-  ),
+  prompts: rules.object({ planner: prompt, replanner: prompt, executor: prompt, answer: prompt }, "prompts"),
   finalAnswer: rules.boolean(),
   resultPreviewChars: rules.integer({ min: 1 }),
   maxToolIterations: rules.integer({ min: 1, max: 1000 }),
@@ -132,7 +140,9 @@ export const agentOptionRules = {
     (value): value is object =>
       typeof value === "object" &&
       value !== null &&
-      ["get", "put", "batch"].every((method) => typeof (value as Record<string, unknown>)[method] === "function"),
+      ["get", "put", "batch"].every(
+        (method) => typeof (value as Record<string, unknown>)[method] === "function",
+      ),
   ),
   name: rules.string({ nonEmpty: true }),
 } as const;
@@ -146,6 +156,12 @@ export function checkPlanExecuteOptions<Options>(
   options: Options,
   where: "createPlanExecuteGraph" | "createPlanExecuteAgent",
 ): Options {
+  if (typeof options === "object" && options !== null && Object.hasOwn(options, "approvePlan")) {
+    throw new PlanExecuteError(
+      "invalid-options",
+      `Option "approvePlan" must be renamed "requireApproval" (the same option, named as in @replan/core), got ${describe((options as { approvePlan?: unknown }).approvePlan)}`,
+    );
+  }
   checkOptions(options, where === "createPlanExecuteGraph" ? graphOptionRules : agentOptionRules, {
     where,
     error: (message) => new PlanExecuteError("invalid-options", message),
@@ -163,7 +179,10 @@ const inputRules = {
   plan: rules.custom("be a plan", (_value): _value is unknown => true),
   results: rules.custom("be an object", (value): value is object => typeof value === "object"),
   outcome: rules.custom("be a run outcome", (_value): _value is unknown => true),
-  answer: rules.custom("be a string or null", (value): value is string | null => value === null || typeof value === "string"),
+  answer: rules.custom(
+    "be a string or null",
+    (value): value is string | null => value === null || typeof value === "string",
+  ),
   run: rules.custom("be a run state", (_value): _value is unknown => true),
 } as const;
 

@@ -184,9 +184,8 @@ export function excerpt(text: string, limit = EXCERPT_CHARS): string {
 
 function invalid(reason: string, raw: string): PlanExecuteError {
   const shown = raw.trim() === "" ? "" : `; it began: ${JSON.stringify(excerpt(raw.trim(), 300))}`;
-  return Object.assign(new PlanExecuteError("invalid-plan", `${reason}${shown}`, { rawOutput: raw }), {
-    retryable: true,
-  });
+  // retryable: the answer is sent back once with what was wrong (core's maxPlanAttempts)
+  return new PlanExecuteError("invalid-plan", `${reason}${shown}`, { rawOutput: raw, retryable: true });
 }
 
 /**

@@ -12,8 +12,8 @@ import {
   transition,
   type Usage,
 } from "@replan/core";
+import { isRetryable, toStepError } from "@replan/core/internal";
 import { PlanExecuteError } from "./errors.js";
-import { toStepError } from "./model-call.js";
 import type { PlanAnswer, PlanCaller } from "./plan-caller.js";
 import { rawText } from "./parse.js";
 import { publish } from "./publish.js";
@@ -126,7 +126,7 @@ async function askForPlan(
       type: `${type}-error`,
       at: settings.now(),
       error: toStepError(error, "planner-failed"),
-      retryable: (error as { retryable?: unknown } | null)?.retryable !== false,
+      retryable: isRetryable(error),
       usage: meter.usage,
     });
     return { next, raw, error };

@@ -8,7 +8,8 @@ import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager
 import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
 import { AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
-import { type ModelRole, sleep } from "@replan/core";
+import type { ModelRole } from "@replan/core";
+import { sleep } from "@replan/core/internal";
 import { MODEL_ROLE_KEY, MODEL_STEP_KEY } from "./model-call.js";
 
 /** A tool as bound to the model (OpenAI function format). */
