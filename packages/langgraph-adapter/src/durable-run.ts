@@ -56,12 +56,30 @@ async function guardedStream(stream: Stream, input: unknown, options: StreamOpti
     done();
     throw translate(error, input, caller);
   }
-  // LangGraph's stream is a ReadableStream: when a node throws, `controller.error()` drops every
-  // chunk still queued, so a slow consumer would lose the events a node wrote just before (the
-  // planner's run-end before its PlanExecuteError). A pump reads the stream as fast as it fills
-  // and keeps the chunks here; the error is raised only after every chunk before it is yielded.
+  const chunks = buffered(inner, {
+    failed: (error) => translate(error, input, caller),
+    failure: () => guard.failure,
+    done,
+  });
+  return IterableReadableStream.fromAsyncGenerator(chunks);
+}
+
+/**
+ * LangGraph's stream, read ahead. It is a ReadableStream: when a node throws, `controller.error()`
+ * drops every chunk still queued, so a slow consumer would lose the events a node wrote just before
+ * (the planner's run-end before its PlanExecuteError). A pump (started at once) reads the stream as
+ * fast as it fills and keeps the chunks here; the error is raised only after every chunk before it
+ * is yielded.
+ *
+ * @param hooks - `failed` turns the stream's error into the one to raise; `failure` is the run's
+ *   own failure to raise at a normal end, if any; `done` is called when the consumer is done.
+ */
+function buffered(
+  inner: AsyncIterable<unknown>,
+  hooks: { failed: (error: unknown) => unknown; failure: () => unknown; done: () => void },
+): AsyncGenerator<unknown> {
   const iterator = inner[Symbol.asyncIterator]();
-  let buffered: unknown[] = [];
+  let chunks: unknown[] = [];
   let head = 0; // the next chunk to yield
   let ended: { error?: unknown } | undefined;
   let wake: (() => void) | undefined;
@@ -71,22 +89,22 @@ async function guardedStream(stream: Stream, input: unknown, options: StreamOpti
       for (;;) {
         const next = await iterator.next();
         if (next.done || stopped) break;
-        buffered.push(next.value);
+        chunks.push(next.value);
         wake?.();
       }
       ended = {};
     } catch (error) {
-      ended = { error: translate(error, input, caller) };
+      ended = { error: hooks.failed(error) };
     }
     wake?.();
   })();
-  async function* chunks() {
+  async function* read() {
     try {
       for (;;) {
-        if (head < buffered.length) {
-          const chunk = buffered[head++];
-          if (head === buffered.length) {
-            buffered = [];
+        if (head < chunks.length) {
+          const chunk = chunks[head++];
+          if (head === chunks.length) {
+            chunks = [];
             head = 0;
           }
           yield chunk;
@@ -94,7 +112,8 @@ async function guardedStream(stream: Stream, input: unknown, options: StreamOpti
         }
         if (ended) {
           if ("error" in ended) throw ended.error;
-          if (guard.failure !== undefined) throw guard.failure;
+          const failure = hooks.failure();
+          if (failure !== undefined) throw failure;
           return;
         }
         await new Promise<void>((resolve) => {
@@ -103,7 +122,7 @@ async function guardedStream(stream: Stream, input: unknown, options: StreamOpti
         wake = undefined;
       }
     } finally {
-      done();
+      hooks.done();
       // Stopped early by the consumer (break, cancel): end the run as LangGraph's stream does.
       if (!ended) {
         stopped = true;
@@ -112,7 +131,7 @@ async function guardedStream(stream: Stream, input: unknown, options: StreamOpti
       await pump;
     }
   }
-  return IterableReadableStream.fromAsyncGenerator(chunks());
+  return read();
 }
 
 /** The error `invoke` rejects with: typed for the checkpointer's failures and an empty resume. */

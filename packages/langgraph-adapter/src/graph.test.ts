@@ -804,7 +804,9 @@ describe("cancellation", () => {
     const { model } = scriptedModel({ planner: [] });
     expect(() => createPlanExecuteGraph({ model: {} as never })).toThrow(/model/);
     expect(() => createPlanExecuteGraph({ model, budget: { concurrency: 0 } })).toThrow(/concurrency/);
-    expect(() => createPlanExecuteGraph({ model, tools: [addTool, addTool] })).toThrow(/Option "tools\[1\].name" must differ from the other tools. names/);
+    expect(() => createPlanExecuteGraph({ model, tools: [addTool, addTool] })).toThrow(
+      /Option "tools\[1\].name" must differ from the other tools. names/,
+    );
     expect(() => createPlanExecuteGraph({ model, executor: 42 as never })).toThrow(/executor/);
   });
 });

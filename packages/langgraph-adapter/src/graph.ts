@@ -233,12 +233,6 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     now,
     generateId,
   };
-  const afterRun = (state: PlanExecuteStateType) => {
-    const run = state.run;
-    if (!run || isTerminal(run)) return NODES.answer;
-    return run.status === "replanning" ? NODES.replanner : NODES.executor;
-  };
-  const routes = [NODES.executor, NODES.replanner, NODES.answer];
   return new StateGraph(PlanExecuteState)
     .addNode(NODES.planner, createPlannerNode(planNodes))
     .addNode(NODES.approve, createApproveNode(now))
@@ -273,6 +267,16 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     .addConditionalEdges(NODES.replanner, afterRun, routes)
     .addEdge(NODES.answer, END);
 }
+
+/** Where the graph goes after a node: the answer once the run has ended, else execution or replanning. */
+function afterRun(state: PlanExecuteStateType): PlanExecuteNode {
+  const run = state.run;
+  if (!run || isTerminal(run)) return NODES.answer;
+  return run.status === "replanning" ? NODES.replanner : NODES.executor;
+}
+
+/** The nodes {@link afterRun} may choose. */
+const routes = [NODES.executor, NODES.replanner, NODES.answer];
 
 /**
  * The recursion limit under which a legal run of the graph never hits `GraphRecursionError`:

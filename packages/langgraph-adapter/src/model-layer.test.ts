@@ -12,12 +12,12 @@ import { toToolFunctions } from "./executors.js";
 import { createPlanExecuteAgent } from "./graph.js";
 import type { StructuredOutputMethod } from "./defaults.js";
 import { modelAnswer, modelExecutor, modelPlanner, modelReplanner } from "./model-layer.js";
-import {
-  type ScriptedOpenAIReply,
-  type ScriptedOpenAIServer,
-  type ScriptedOpenAIServerOptions,
-  startScriptedOpenAIServer,
-} from "./openai-server.js";
+import type {
+  ScriptedOpenAIReply,
+  ScriptedOpenAIServer,
+  ScriptedOpenAIServerOptions,
+} from "./openai-script.js";
+import { startScriptedOpenAIServer } from "./openai-server.js";
 
 const unhandled = recordUnhandledRejections();
 const servers: ScriptedOpenAIServer[] = [];

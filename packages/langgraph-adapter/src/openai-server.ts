@@ -31,17 +31,6 @@ import {
   toChatRequest,
 } from "./openai-wire.js";
 
-export type {
-  ScriptedOpenAIMessage,
-  ScriptedOpenAIRecordedRequest,
-  ScriptedOpenAIReply,
-  ScriptedOpenAIRequest,
-  ScriptedOpenAIRequestBody,
-  ScriptedOpenAIServer,
-  ScriptedOpenAIServerOptions,
-  ScriptedOpenAIStructuredMode,
-} from "./openai-script.js";
-
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const CLOSE_TIMEOUT_MS = 1000;
 

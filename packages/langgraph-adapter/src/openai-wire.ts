@@ -144,18 +144,22 @@ export function sendStream(response: ServerResponse, request: ScriptedOpenAIRequ
     "cache-control": "no-cache",
     "x-request-id": answer.id,
   });
-  const send = (delta: Record<string, unknown>, finishReason: string | null = null) => {
+  const write = (fields: Record<string, unknown>) => {
     const chunk = {
       id: answer.id,
       object: "chat.completion.chunk",
       created: answer.created,
       model: request.body.model ?? "scripted",
       system_fingerprint: null,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-      ...(includeUsage ? { usage: null } : {}),
+      ...fields,
     };
     response.write(`data: ${JSON.stringify(chunk)}\n\n`);
   };
+  const send = (delta: Record<string, unknown>, finishReason: string | null = null) =>
+    write({
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...(includeUsage ? { usage: null } : {}),
+    });
   send({ role: "assistant", content: answer.toolCalls.length > 0 ? null : "", refusal: null });
   for (const piece of pieces(answer.content ?? "")) send({ content: piece });
   answer.toolCalls.forEach((call, index) => {
@@ -166,18 +170,7 @@ export function sendStream(response: ServerResponse, request: ScriptedOpenAIRequ
       send({ tool_calls: [{ index, function: { arguments: piece } }] });
   });
   send({}, answer.finishReason);
-  if (includeUsage) {
-    const chunk = {
-      id: answer.id,
-      object: "chat.completion.chunk",
-      created: answer.created,
-      model: request.body.model ?? "scripted",
-      system_fingerprint: null,
-      choices: [],
-      usage: answer.usage,
-    };
-    response.write(`data: ${JSON.stringify(chunk)}\n\n`);
-  }
+  if (includeUsage) write({ choices: [], usage: answer.usage });
   response.end("data: [DONE]\n\n");
 }
 

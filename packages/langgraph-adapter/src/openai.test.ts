@@ -7,12 +7,12 @@ import { z } from "zod";
 import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent } from "./graph.js";
 import type { StructuredOutputMethod } from "./defaults.js";
-import {
-  type ScriptedOpenAIReply,
-  type ScriptedOpenAIServer,
-  type ScriptedOpenAIServerOptions,
-  startScriptedOpenAIServer,
-} from "./openai-server.js";
+import type {
+  ScriptedOpenAIReply,
+  ScriptedOpenAIServer,
+  ScriptedOpenAIServerOptions,
+} from "./openai-script.js";
+import { startScriptedOpenAIServer } from "./openai-server.js";
 
 const servers: ScriptedOpenAIServer[] = [];
 

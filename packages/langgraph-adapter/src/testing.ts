@@ -233,5 +233,5 @@ export type {
   ScriptedOpenAIServer,
   ScriptedOpenAIServerOptions,
   ScriptedOpenAIStructuredMode,
-} from "./openai-server.js";
+} from "./openai-script.js";
 export { startScriptedOpenAIServer } from "./openai-server.js";
