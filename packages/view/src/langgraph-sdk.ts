@@ -147,7 +147,7 @@ export function approvalRequestOf(state: ThreadStateLike): Record<string, unknow
  *   threadId: thread.thread_id,
  *   assistantId: "plan_execute",
  *   input: { goal: "Count the lines of every file in the workspace" },
- *   config: { configurable: { approvePlan: true } },
+ *   config: { configurable: { requireApproval: true } },
  * });
  * console.log(`open ${feed.url}`);
  * await done;
