@@ -4,12 +4,13 @@
  * @module
  */
 import type { z } from "zod";
+import { coreDefaults } from "./defaults.js";
 import { type PlanIssue, PlanValidationError } from "./errors.js";
 import { findReferences } from "./references.js";
 import { type Step, type StepSpec, StepSpecSchema } from "./schemas.js";
 
-/** Default for {@link ValidatePlanOptions.maxSteps}. */
-export const DEFAULT_MAX_STEPS = 50;
+/** Default for {@link ValidatePlanOptions.maxSteps}: `coreDefaults.maxSteps`, kept under its former name. */
+export const DEFAULT_MAX_STEPS = coreDefaults.maxSteps;
 
 /** Options of {@link checkPlan} and {@link validatePlan}. */
 export interface ValidatePlanOptions {

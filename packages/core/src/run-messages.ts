@@ -1,0 +1,149 @@
+/**
+ * The vocabulary of the state machine: the inputs fed to `transition`, the effects it asks a driver
+ * to perform, and the progress events it publishes. Types only.
+ *
+ * @module
+ */
+import type { Plan, ReplanReason, RunOutcome, RunState, Step, StepError, Usage } from "./schemas.js";
+
+/** Something that happened, fed to `transition`. Every input carries `at` (ms since the epoch). */
+export type RunInput =
+  | { type: "start"; at: number }
+  | { type: "plan"; at: number; output: unknown; usage?: Partial<Usage> }
+  | {
+      type: "plan-error";
+      at: number;
+      error: StepError;
+      /** False when another call cannot succeed (e.g. a rejected API key). @default true */
+      retryable?: boolean;
+      usage?: Partial<Usage>;
+    }
+  | {
+      type: "step-finish";
+      at: number;
+      stepId: string;
+      attempt: number;
+      result: unknown;
+      /** Set when the executor or checker found the result unexpected: the reason. */
+      unexpected?: string;
+      usage?: Partial<Usage>;
+    }
+  | {
+      type: "step-fail";
+      at: number;
+      stepId: string;
+      attempt: number;
+      error: StepError;
+      /** Whether another attempt may succeed. @default true */
+      retryable?: boolean;
+      usage?: Partial<Usage>;
+    }
+  | { type: "replan"; at: number; output: unknown; usage?: Partial<Usage> }
+  | {
+      type: "replan-error";
+      at: number;
+      error: StepError;
+      /** False when another call cannot succeed: replanning stops. @default true */
+      retryable?: boolean;
+      usage?: Partial<Usage>;
+    }
+  | { type: "replan-request"; at: number; reason: string }
+  | {
+      /** Approves the plan of an `approving` run, optionally replaced by edited steps (validated). */
+      type: "approve";
+      at: number;
+      steps?: unknown;
+    }
+  | { type: "usage"; at: number; usage: Partial<Usage> }
+  | { type: "tick"; at: number }
+  | { type: "resume"; at: number }
+  | { type: "cancel"; at: number; reason?: string };
+
+/** The last invalid output of a planner or replanner, given back so that it can repair it. */
+export interface Feedback {
+  message: string;
+  output?: unknown;
+}
+
+/** Work for the interpreter (the runtime, or a LangGraph node) to perform. */
+export type Effect =
+  | { type: "call-planner"; attempt: number; feedback: Feedback | null }
+  | {
+      type: "execute-step";
+      stepId: string;
+      attempt: number;
+      /** Stable across attempts: `runId:revision:stepId`. Lets side-effecting tools deduplicate. */
+      key: string;
+      /** Wait this long before starting (retry backoff). */
+      delayMs: number;
+    }
+  | { type: "call-replanner"; attempt: number; reason: ReplanReason; feedback: Feedback | null }
+  | { type: "abort"; reason: string };
+
+/** A progress event, for displays and logs. Names are noun-verb. */
+export type RunEvent =
+  | { type: "run-start"; at: number; runId: string; goal: string }
+  | { type: "plan-start"; at: number; attempt: number }
+  | { type: "plan-end"; at: number; plan: Plan }
+  | { type: "plan-error"; at: number; attempt: number; error: StepError; willRetry: boolean }
+  | { type: "step-start"; at: number; step: Step; key: string }
+  | { type: "step-retry"; at: number; step: Step; error: StepError; delayMs: number }
+  | { type: "step-end"; at: number; step: Step }
+  | { type: "replan-start"; at: number; revision: number; reason: ReplanReason; attempt: number }
+  | { type: "replan-end"; at: number; plan: Plan; removed: string[]; added: string[] }
+  | { type: "replan-error"; at: number; error: StepError; willRetry: boolean }
+  | { type: "run-end"; at: number; outcome: RunOutcome; usage: Usage }
+  | ModelCallEvent;
+
+/** Who makes a model call: the planner, the replanner, an agent step's executor, or the final answer. */
+export type ModelRole = "planner" | "replanner" | "executor" | "answer";
+
+/**
+ * Progress of one model call (one request to the model's server), published by model layers
+ * through `emit` so that a watcher always sees what the run waits for.
+ */
+export type ModelCallEvent =
+  | {
+      type: "model-call-start";
+      at: number;
+      role: ModelRole;
+      /** 1 for the first request of this call, 2 for its first transport retry, ... */
+      attempt: number;
+      /** For an agent step's calls: the step. */
+      stepId?: string;
+    }
+  | {
+      type: "model-call-retry";
+      at: number;
+      role: ModelRole;
+      /** Why the previous request failed (a 429, a 5xx, a network error). */
+      error: StepError;
+      /** The wait before the next request, in ms. */
+      delayMs: number;
+      stepId?: string;
+    }
+  | {
+      type: "model-call-end";
+      at: number;
+      role: ModelRole;
+      attempt: number;
+      durationMs: number;
+      /** What the request cost: one LLM call, with the tokens the server reported. */
+      usage: Usage;
+      /** Set when the request failed. */
+      error?: StepError;
+      stepId?: string;
+    };
+
+/** What `transition` returns. */
+export interface TransitionResult {
+  state: RunState;
+  effects: Effect[];
+  events: RunEvent[];
+}
+
+/** The `type` of an input: what can happen to a run. */
+export type RunInputType = RunInput["type"];
+
+/** The input of type `T`. */
+export type InputOf<T extends RunInputType> = Extract<RunInput, { type: T }>;

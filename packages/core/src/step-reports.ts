@@ -1,0 +1,81 @@
+/**
+ * Steps: a new step made from a planner's spec, its idempotency key, and what happens when a
+ * driver reports one attempt's end (`step-finish`, `step-fail`: done, failed, or retried later).
+ *
+ * @module
+ */
+import type { Draft } from "./draft.js";
+import type { InputOf } from "./run-messages.js";
+import type { RunState, Step, StepSpec } from "./schemas.js";
+import { findStep } from "./step-index.js";
+
+/**
+ * The idempotency key of a step: `runId:revision:stepId`, the same for every attempt.
+ *
+ * @param state - the run (for its id).
+ * @param step - the step (for its id and the revision that introduced it).
+ * @example
+ * ```ts
+ * stepKey({ runId: "r1" }, { id: "fetch", revision: 0 }); // "r1:0:fetch"
+ * ```
+ */
+export function stepKey(state: Pick<RunState, "runId">, step: Pick<Step, "id" | "revision">): string {
+  return `${state.runId}:${step.revision}:${step.id}`;
+}
+
+/** A pending step, not yet attempted, from a planner's spec and the plan revision it comes with. */
+export function newStep(spec: StepSpec, revision: number): Step {
+  return { ...spec, status: "pending", attempts: 0, revision };
+}
+
+/**
+ * Why a `step-finish` or `step-fail` does not fit the state: no such step, a step that is not
+ * running, or an attempt that is not the current one. Undefined when it fits.
+ */
+export function reportMismatch(
+  state: RunState,
+  input: InputOf<"step-finish" | "step-fail">,
+): string | undefined {
+  const { stepId: id, attempt } = input;
+  const step = state.plan ? findStep(state.plan, id) : undefined;
+  if (!step) return `there is no step "${id}" in the plan`;
+  if (step.status !== "running") return `step "${id}" is ${step.status}, not running`;
+  if (step.attempts !== attempt) return `step "${id}" is on attempt ${step.attempts}, not ${attempt}`;
+  return undefined;
+}
+
+/** `step-finish`: the step is done, or failed as `unexpected-result` (its result kept). */
+export function finishStep(draft: Draft, input: InputOf<"step-finish">): void {
+  const { unexpected } = input;
+  const patch: Partial<Step> =
+    unexpected === undefined
+      ? { status: "done", result: input.result, endedAt: input.at }
+      : {
+          status: "failed",
+          result: input.result,
+          error: { code: "unexpected-result", message: unexpected },
+          endedAt: input.at,
+        };
+  draft.emit({ type: "step-end", at: input.at, step: draft.updateStep(input.stepId, patch) });
+}
+
+/**
+ * `step-fail`: a retryable failure with attempts left is retried after a backoff (doubled each
+ * time, capped); any other failure fails the step.
+ */
+export function failStep(draft: Draft, input: InputOf<"step-fail">): void {
+  const { state } = draft;
+  const step = draft.step(input.stepId)!;
+  const { retryable = true } = input;
+  if (retryable && step.attempts < state.config.maxAttempts) {
+    const attempt = step.attempts + 1;
+    const { retryBackoffMs, maxRetryBackoffMs } = state.config;
+    const delayMs = Math.min(retryBackoffMs * 2 ** (step.attempts - 1), maxRetryBackoffMs);
+    const updated = draft.updateStep(step.id, { attempts: attempt, error: input.error });
+    draft.effect({ type: "execute-step", stepId: step.id, attempt, key: stepKey(state, updated), delayMs });
+    draft.emit({ type: "step-retry", at: input.at, step: updated, error: input.error, delayMs });
+    return;
+  }
+  const failed = draft.updateStep(step.id, { status: "failed", error: input.error, endedAt: input.at });
+  draft.emit({ type: "step-end", at: input.at, step: failed });
+}
