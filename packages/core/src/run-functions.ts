@@ -1,0 +1,90 @@
+/**
+ * The functions a run calls, as types: the planner, the replanner, the executor of agent steps,
+ * the tools of tool steps and the checker, with what each is given (`PlanRequest`,
+ * `ReplanRequest`, `StepContext`, `ModelCallReporter`).
+ *
+ * @module
+ */
+import type { ModelCallEvent, Feedback } from "./run-messages.js";
+import type { AgentStep, Plan, PlanRevision, ReplanReason, Step, StepSpecInput, Usage } from "./schemas.js";
+
+/**
+ * The run's side of model calls, given to planners, replanners and executors: a model layer asks
+ * it before every request, and tells it what each request cost, failed ones included.
+ */
+export interface ModelCallReporter {
+  /**
+   * Takes one LLM call from the run's budget: call it before each request to a model. False when
+   * the budget (`maxLlmCalls`, `maxTokens`) has no room for it: do not make the request, throw an
+   * error with `code: "budget-exceeded"` (`BUDGET_EXCEEDED`) instead; the run lets what is in
+   * flight finish and ends `budget-exceeded`.
+   */
+  reserveLlmCall(): boolean;
+  /** Adds LLM usage to the run's budget: each request made counts, failed ones too. */
+  reportUsage(usage: Partial<Usage>): void;
+  /** Publishes a model-call event (start, retry, end) to the run's listeners. */
+  emit(event: ModelCallEvent): void;
+}
+
+/** What an executor, tool or checker gets besides the step. */
+export interface StepContext extends ModelCallReporter {
+  /** Aborted when the run is cancelled, ends, or the step times out: stop the work then. */
+  signal: AbortSignal;
+  /** Stable idempotency key (`runId:revision:stepId`), the same for every attempt of the step. */
+  key: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The run's goal. */
+  goal: string;
+  /** The plan as it stood when the step started. */
+  plan: Plan;
+  /** The results of every done step, by id. */
+  results: Readonly<Record<string, unknown>>;
+}
+
+/** What a planner or replanner returns: the steps, optionally with the usage of its LLM call. */
+export type PlannerOutput = StepSpecInput[] | { steps: StepSpecInput[]; usage?: Partial<Usage> };
+
+/**
+ * What a planner is asked. `runPlan` and the LangGraph adapter also give the
+ * {@link ModelCallReporter} functions (usage reported there is added to the returned `usage`).
+ */
+export interface PlanRequest extends Partial<ModelCallReporter> {
+  goal: string;
+  /** 1 for the first call; 2 when repairing an invalid plan. */
+  attempt: number;
+  /** The previous attempt's invalid output and what was wrong with it, when repairing. */
+  feedback: Feedback | null;
+  signal: AbortSignal;
+}
+
+/** What a replanner is asked: the plan so far, why it must change, and what the steps produced. */
+export interface ReplanRequest extends PlanRequest {
+  /** The current plan: done and running steps are kept; return the steps that replace the rest. */
+  plan: Plan;
+  reason: ReplanReason;
+  /** Earlier revisions of the plan. */
+  history: PlanRevision[];
+  /** Results of the done steps, by id. */
+  results: Readonly<Record<string, unknown>>;
+}
+
+/** Turns a goal into steps (one LLM call in practice). */
+export type Planner = (request: PlanRequest) => Promise<PlannerOutput> | PlannerOutput;
+/** Returns the steps that replace every step that is not done or running. */
+export type Replanner = (request: ReplanRequest) => Promise<PlannerOutput> | PlannerOutput;
+/** Carries out an agent step and returns its result (JSON-serializable). Throw to fail the step. */
+export type Executor = (step: AgentStep, context: StepContext) => Promise<unknown> | unknown;
+/** A tool for tool steps: receives the arguments with `${id}` references resolved. */
+export type ToolFunction = (
+  args: Record<string, unknown>,
+  context: StepContext,
+) => Promise<unknown> | unknown;
+/** Whether a step's result is what the plan expected. */
+export type CheckResult = { expected: true } | { expected: false; reason: string };
+/** Looks at a finished step's result; an unexpected result fails the step and triggers a replan. */
+export type Checker = (
+  step: Step,
+  result: unknown,
+  context: StepContext,
+) => Promise<CheckResult> | CheckResult;
