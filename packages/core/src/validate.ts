@@ -62,7 +62,7 @@ export function checkPlan(input: unknown, options: ValidatePlanOptions = {}): Pl
       ],
     };
   }
-
+  // Each stage runs only when the ones before it found nothing (later checks need their results).
   const issues: PlanIssue[] = [];
   if (rawSteps.length === 0 && !allowEmpty) {
     issues.push({ code: "empty-plan", stepIds: [], message: "the plan has no steps" });
@@ -75,7 +75,21 @@ export function checkPlan(input: unknown, options: ValidatePlanOptions = {}): Pl
     });
     return { ok: false, issues };
   }
+  const steps = parseSteps(rawSteps, issues);
+  if (issues.length > 0) return { ok: false, issues };
+  const byId = checkIdsAndDependencies(steps, locked, issues);
+  if (issues.length > 0) return { ok: false, issues };
+  const cycle = findCycle(steps);
+  if (cycle) {
+    const message = `steps form a cycle: ${[...cycle, cycle[0]].join(" -> ")}`;
+    return { ok: false, issues: [{ code: "cycle", stepIds: cycle, message }] };
+  }
+  checkReferences(steps, byId, locked, issues);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, steps };
+}
 
+/** Parses each step with zod; a malformed one is an `invalid-shape` issue naming it. */
+function parseSteps(rawSteps: unknown[], issues: PlanIssue[]): StepSpec[] {
   const steps: StepSpec[] = [];
   rawSteps.forEach((raw, index) => {
     const parsed = StepSpecSchema.safeParse(raw);
@@ -90,8 +104,19 @@ export function checkPlan(input: unknown, options: ValidatePlanOptions = {}): Pl
       });
     }
   });
-  if (issues.length > 0) return { ok: false, issues };
+  return steps;
+}
 
+/**
+ * Ids (unique, not replacing a locked step) and dependencies (known, not the step itself).
+ *
+ * @returns the new steps by id.
+ */
+function checkIdsAndDependencies(
+  steps: StepSpec[],
+  locked: readonly Pick<Step, "id" | "dependsOn">[],
+  issues: PlanIssue[],
+): Map<string, StepSpec> {
   const lockedIds = new Set(locked.map((step) => step.id));
   const byId = new Map<string, StepSpec>();
   for (const step of steps) {
@@ -109,7 +134,6 @@ export function checkPlan(input: unknown, options: ValidatePlanOptions = {}): Pl
       });
     } else byId.set(step.id, step);
   }
-
   for (const step of steps) {
     for (const dependency of step.dependsOn) {
       if (dependency === step.id) {
@@ -127,22 +151,16 @@ export function checkPlan(input: unknown, options: ValidatePlanOptions = {}): Pl
       }
     }
   }
-  if (issues.length > 0) return { ok: false, issues };
+  return byId;
+}
 
-  const cycle = findCycle(steps);
-  if (cycle) {
-    return {
-      ok: false,
-      issues: [
-        {
-          code: "cycle",
-          stepIds: cycle,
-          message: `steps form a cycle: ${[...cycle, cycle[0]].join(" -> ")}`,
-        },
-      ],
-    };
-  }
-
+/** A tool step's `${id}` references name only its dependencies (direct or transitive). */
+function checkReferences(
+  steps: StepSpec[],
+  byId: Map<string, StepSpec>,
+  locked: readonly Pick<Step, "id" | "dependsOn">[],
+  issues: PlanIssue[],
+): void {
   const lockedDeps = new Map(locked.map((step) => [step.id, step.dependsOn]));
   const dependsOn = dependencyTest((id) => byId.get(id)?.dependsOn ?? lockedDeps.get(id) ?? []);
   for (const step of steps) {
@@ -157,7 +175,6 @@ export function checkPlan(input: unknown, options: ValidatePlanOptions = {}): Pl
       }
     }
   }
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, steps };
 }
 
 /**
