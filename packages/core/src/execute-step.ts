@@ -6,7 +6,7 @@
  * @module
  */
 import { untilAborted } from "./abort.js";
-import { followSignal, MAX_TIMER_MS } from "./abort-signals.js";
+import { followSignal, MAX_TIMER_MS } from "./follow-signal.js";
 import { ReplanError } from "./errors.js";
 import { jsonProblem } from "./json-check.js";
 import { findReferences, resolveReferences } from "./references.js";

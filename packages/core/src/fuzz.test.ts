@@ -4,9 +4,9 @@
 // crash at a random saved state followed by a resume. FUZZ_RUNS=<n> for more cases (default 1000).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Executor, type PlannerOutput, type RunResult, runPlan, unexpected } from "./runtime.js";
+import { type Executor, type PlannerOutput, type RunResult, runPlan, unexpected } from "./index.js";
 import type { RunState } from "./schemas.js";
-import type { RunEvent } from "./transition.js";
+import type { RunEvent } from "./index.js";
 import { parseRun, serializeRun } from "./serialize.js";
 import { fuzzReplay, fuzzRuns, recordUnhandledRejections } from "../../../scripts/fuzz-settings.js";
 

@@ -9,11 +9,18 @@ export {
 } from "./errors.js";
 export type { MermaidOptions } from "./mermaid.js";
 export { toMermaid } from "./mermaid.js";
+export { BUDGET_EXCEEDED, llmCallRefusal } from "./budgets.js";
 export { findReferences, resolveReferences } from "./references.js";
+export { coreDefaults } from "./defaults.js";
+export type { ExecuteStepOptions, StepOutcome } from "./execute-step.js";
+export { executeStep } from "./execute-step.js";
+export { resultsOf } from "./results.js";
+export type { RunConfigInput } from "./run-config.js";
+export { resolveConfig } from "./run-config.js";
+export { isTerminal } from "./run-end.js";
 export type {
   CheckResult,
   Checker,
-  ExecuteStepOptions,
   Executor,
   ModelCallReporter,
   Planner,
@@ -21,14 +28,21 @@ export type {
   PlanRequest,
   Replanner,
   ReplanRequest,
-  RunPlanOptions,
-  RunResult,
   StepContext,
-  StepOutcome,
   ToolFunction,
-  UnexpectedResult,
-} from "./runtime.js";
-export { executeStep, resultsOf, runPlan, streamPlan, unexpected } from "./runtime.js";
+} from "./run-functions.js";
+export type {
+  Effect,
+  Feedback,
+  ModelCallEvent,
+  ModelRole,
+  RunEvent,
+  RunInput,
+  RunInputType,
+  TransitionResult,
+} from "./run-messages.js";
+export { runPlan, streamPlan } from "./run-plan.js";
+export type { RunPlanOptions, RunResult } from "./run-plan-options.js";
 export type {
   AgentStep,
   AgentStepSpec,
@@ -67,25 +81,11 @@ export {
 } from "./schemas.js";
 export { parseRun, serializeRun } from "./serialize.js";
 export { countSteps, findStep } from "./step-index.js";
-export type {
-  Effect,
-  Feedback,
-  ModelCallEvent,
-  ModelRole,
-  RunConfigInput,
-  RunEvent,
-  RunInput,
-  TransitionResult,
-} from "./transition.js";
-export {
-  BUDGET_EXCEEDED,
-  createRun,
-  isTerminal,
-  llmCallRefusal,
-  resolveConfig,
-  stepKey,
-  transition,
-} from "./transition.js";
+export { stepKey } from "./step-reports.js";
+export { createRun, transition } from "./transition.js";
+export { acceptedInputs } from "./transition-table.js";
+export type { UnexpectedResult } from "./unexpected.js";
+export { unexpected } from "./unexpected.js";
 /** @deprecated moved to `@replan/core/internal`; removed from this entry before the first release. */
 export { sleep } from "./abort.js";
 export type { PlanCheck, ValidatePlanOptions } from "./validate.js";

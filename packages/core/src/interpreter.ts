@@ -9,10 +9,10 @@ import { llmCallRefusal } from "./budgets.js";
 import { errorMessage, ReplanError } from "./errors.js";
 import { executeStep } from "./execute-step.js";
 import { resultsOf } from "./results.js";
-import type { ModelCallReporter, ToolFunction } from "./run-functions.js";
-import type { Effect, Feedback, RunInput } from "./run-messages.js";
+import type { ModelCallReporter } from "./run-functions.js";
+import type { Effect, Feedback, RunEvent, RunInput } from "./run-messages.js";
 import { isTerminal } from "./run-end.js";
-import { type RunPlanOptions, type RunResult, resolveRunPlanOptions } from "./run-plan-options.js";
+import type { ResolvedRunPlanOptions, RunResult } from "./run-plan-options.js";
 import type { ReplanReason, RunState, Usage } from "./schemas.js";
 import { isRetryable, toStepError, usageOf } from "./step-errors.js";
 import { findStep } from "./step-index.js";
@@ -44,20 +44,20 @@ export class Interpreter {
   private resolve!: (result: RunResult) => void;
   private reject!: (error: unknown) => void;
   private readonly now: () => number;
-  private readonly tools: Readonly<Record<string, ToolFunction>>;
-  private readonly stepTimeoutMs: number;
-  private readonly cancelGraceMs: number;
   private readonly onAbort = () => {
     this.send({ type: "cancel", at: this.now(), reason: errorMessage(this.options.signal?.reason) });
   };
 
-  constructor(private readonly options: RunPlanOptions) {
-    const { state, tools, stepTimeoutMs, cancelGraceMs, now } = resolveRunPlanOptions(options);
-    this.state = state;
-    this.tools = tools;
-    this.stepTimeoutMs = stepTimeoutMs;
-    this.cancelGraceMs = cancelGraceMs;
-    this.now = now;
+  /**
+   * @param options - the checked options, with the run to drive.
+   * @param listener - also receives every event (after `onEvent`); `streamPlan` buffers them.
+   */
+  constructor(
+    private readonly options: ResolvedRunPlanOptions,
+    private readonly listener?: (event: RunEvent) => void,
+  ) {
+    this.state = options.state;
+    this.now = options.now;
   }
 
   /** Starts (or resumes) the run; resolves when it has ended and its work has settled. */
@@ -103,7 +103,7 @@ export class Interpreter {
           this.state = state;
           this.notify(() => this.options.onState?.(state));
         }
-        for (const event of events) this.notify(() => this.options.onEvent?.(event));
+        for (const event of events) this.publish(event);
         for (const effect of effects) this.perform(effect);
       }
     } catch (error) {
@@ -114,6 +114,12 @@ export class Interpreter {
       this.draining = false;
     }
     if (isTerminal(this.state)) this.finish();
+  }
+
+  /** Gives an event to `onEvent` and to the listener. */
+  private publish(event: RunEvent): void {
+    this.notify(() => this.options.onEvent?.(event));
+    this.listener?.(event);
   }
 
   /** Calls a user listener (`onEvent`, `onState`); what it throws is ignored. */
@@ -173,8 +179,7 @@ export class Interpreter {
       emit: (event) => {
         // While the run settles (after run-end, before the result), a call in flight still
         // reports its end, so that every model-call-start has its model-call-end.
-        if (!this.finished || (!this.delivered && event.type === "model-call-end"))
-          this.notify(() => this.options.onEvent?.(event));
+        if (!this.finished || (!this.delivered && event.type === "model-call-end")) this.publish(event);
       },
     };
     const release = () => {
@@ -268,9 +273,9 @@ export class Interpreter {
       attempt,
       key,
       signal: runSignal,
-      timeoutMs: this.stepTimeoutMs,
+      timeoutMs: this.options.stepTimeoutMs,
       executor: this.options.executor,
-      tools: this.tools,
+      tools: this.options.tools,
       checker: this.options.checker,
       reserveLlmCall: hooks.reserveLlmCall,
       emit: hooks.emit,
@@ -302,7 +307,7 @@ export class Interpreter {
     const settled = Promise.allSettled([...this.tasks]);
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => {
-      graceTimer = setTimeout(resolve, this.tasks.size > 0 ? this.cancelGraceMs : 0);
+      graceTimer = setTimeout(resolve, this.tasks.size > 0 ? this.options.cancelGraceMs : 0);
     });
     void Promise.race([settled, grace]).then(() => {
       clearTimeout(graceTimer);

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { runPlan } from "./runtime.js";
+import { runPlan } from "./index.js";
 import type { RunState, Step, StepSpecInput } from "./schemas.js";
 import { indexOf, StepIndex } from "./step-index.js";
-import { createRun, isTerminal, type RunEvent, type RunInput, transition } from "./transition.js";
+import { createRun, isTerminal, type RunEvent, type RunInput, transition } from "./index.js";
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
 

@@ -6,6 +6,7 @@
  */
 import { coreDefaults } from "./defaults.js";
 import { ReplanError } from "./errors.js";
+import { checkOptions, rules, type Shape } from "./options.js";
 import type { RunConfig } from "./schemas.js";
 
 /** Limits and policies of a run; every field is optional and has a bounded default. */
@@ -63,13 +64,51 @@ export interface RunConfigInput {
   requireApproval?: boolean;
 }
 
+/** A limit that may be absent: a number >= 0 (`Infinity` means no limit). */
+const limit = rules.custom(
+  "be a number >= 0",
+  (value): value is number => typeof value === "number" && value >= 0,
+);
+
+/** The rule of every field of {@link RunConfigInput}, for `checkOptions`. */
+export const budgetRules = {
+  concurrency: rules.integer({ min: 1 }),
+  maxSteps: rules.integer({ min: 1 }),
+  maxReplans: rules.integer({ min: 0 }),
+  maxAttempts: rules.integer({ min: 1 }),
+  maxPlanAttempts: rules.integer({ min: 1 }),
+  maxLlmCalls: limit,
+  maxTokens: limit,
+  maxWallTimeMs: limit,
+  retryBackoffMs: limit,
+  maxRetryBackoffMs: limit,
+  hasReplanner: rules.boolean(),
+  requireApproval: rules.boolean(),
+} as const satisfies Shape;
+
+/** Makes core's error for a bad option. */
+export function invalidOptions(message: string): ReplanError<"invalid-options"> {
+  return new ReplanError("invalid-options", message);
+}
+
 /**
- * Resolves and checks a run's limits.
+ * Resolves and checks a run's limits: every field is checked, an unknown one is refused, and
+ * absent ones get their default from `coreDefaults`.
  *
  * @param input - partial limits.
- * @throws {ReplanError} `invalid-options`, naming the option, for a value out of range.
+ * @throws {ReplanError} `invalid-options`, naming the option: `Option "concurrency" must be an
+ *   integer >= 1, got 0`.
+ * @example
+ * ```ts
+ * resolveConfig({ concurrency: 2 }).maxReplans; // 3
+ * ```
  */
 export function resolveConfig(input: RunConfigInput = {}): RunConfig {
+  return withDefaults(checkOptions(input, budgetRules, { where: "resolveConfig", error: invalidOptions }));
+}
+
+/** Limits already checked against {@link budgetRules}, with their defaults. */
+export function withDefaults(input: RunConfigInput): RunConfig {
   const {
     concurrency = coreDefaults.concurrency,
     maxSteps = coreDefaults.maxSteps,
@@ -84,30 +123,6 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
     hasReplanner = coreDefaults.hasReplanner,
     requireApproval = coreDefaults.requireApproval,
   } = input;
-  const positiveInteger = { concurrency, maxSteps, maxAttempts, maxPlanAttempts };
-  for (const [name, value] of Object.entries(positiveInteger)) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new ReplanError(
-        "invalid-options",
-        `Option "${name}" must be a positive integer, got ${String(value)}`,
-      );
-    }
-  }
-  if (!Number.isInteger(maxReplans) || maxReplans < 0) {
-    throw new ReplanError(
-      "invalid-options",
-      `Option "maxReplans" must be an integer >= 0, got ${String(maxReplans)}`,
-    );
-  }
-  const optionalLimits = { maxLlmCalls, maxTokens, maxWallTimeMs, retryBackoffMs, maxRetryBackoffMs };
-  for (const [name, value] of Object.entries(optionalLimits)) {
-    if (value !== undefined && !(typeof value === "number" && value >= 0 && !Number.isNaN(value))) {
-      throw new ReplanError(
-        "invalid-options",
-        `Option "${name}" must be a number >= 0, got ${String(value)}`,
-      );
-    }
-  }
   return {
     concurrency,
     maxSteps,

@@ -5,11 +5,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { coreDefaults } from "./defaults.js";
-import { ReplanError } from "./errors.js";
-import type { RunConfigInput } from "./run-config.js";
+import { MAX_TIMER_MS } from "./follow-signal.js";
+import { checkOptions, rules } from "./options.js";
+import { budgetRules, invalidOptions, type RunConfigInput } from "./run-config.js";
 import type { Checker, Executor, Planner, Replanner, ToolFunction } from "./run-functions.js";
 import type { RunEvent } from "./run-messages.js";
-import type { Plan, RunOutcome, RunState, Usage } from "./schemas.js";
+import { type Plan, type RunOutcome, type RunState, RunStateSchema, type Usage } from "./schemas.js";
 import { createRun } from "./transition.js";
 
 /** Options of `runPlan` and `streamPlan`. */
@@ -87,18 +88,57 @@ export interface RunResult {
 export interface ResolvedRunPlanOptions {
   /** The run to drive: the given `state`, or a new run. */
   state: RunState;
+  planner: Planner;
+  replanner: Replanner | undefined;
+  executor: Executor | undefined;
+  checker: Checker | undefined;
   tools: Readonly<Record<string, ToolFunction>>;
   stepTimeoutMs: number;
   cancelGraceMs: number;
+  signal: AbortSignal | undefined;
+  onEvent: ((event: RunEvent) => void) | undefined;
+  onState: ((state: RunState) => void) | undefined;
   now: () => number;
 }
 
+const { hasReplanner: _setFromReplanner, ...runPlanBudgetRules } = budgetRules;
+
+/** The rule of every option of {@link RunPlanOptions}. */
+const runPlanRules = {
+  goal: rules.string({ nonEmpty: true }),
+  planner: rules.required(rules.func<Planner>()),
+  executor: rules.func<Executor>(),
+  tools: rules.record(rules.func<ToolFunction>()),
+  replanner: rules.func<Replanner>(),
+  checker: rules.func<Checker>(),
+  budget: rules.object(runPlanBudgetRules, "budget"),
+  // Longer than a timer can wait (about 24.8 days, Infinity included) means no time limit.
+  stepTimeoutMs: rules.custom(
+    "be a number > 0",
+    (value): value is number => typeof value === "number" && value > 0,
+  ),
+  cancelGraceMs: rules.number({ above: 0, max: MAX_TIMER_MS }),
+  signal: rules.signal(),
+  onEvent: rules.func<(event: RunEvent) => void>(),
+  onState: rules.func<(state: RunState) => void>(),
+  state: rules.custom(
+    "be a run state (see parseRun)",
+    (value): value is RunState => RunStateSchema.safeParse(value).success,
+  ),
+  now: rules.func<() => number>(),
+  generateId: rules.func<() => string>(),
+} as const;
+
 /**
- * Checks {@link RunPlanOptions}, applies the defaults (`coreDefaults`) and makes the run to drive.
+ * Checks {@link RunPlanOptions} (an unknown option is refused), applies the defaults
+ * (`coreDefaults`) and makes the run to drive.
  *
- * @throws {ReplanError} `invalid-options`, naming the option.
+ * @param options - what `runPlan` or `streamPlan` was given.
+ * @param where - which of them, for the messages.
+ * @throws {ReplanError} `invalid-options`, naming the option: `Option "stepTimeoutMs" must be a
+ *   number > 0, got -1`.
  */
-export function resolveRunPlanOptions(options: RunPlanOptions): ResolvedRunPlanOptions {
+export function resolveRunPlanOptions(options: unknown, where: string): ResolvedRunPlanOptions {
   const {
     goal,
     budget,
@@ -109,22 +149,14 @@ export function resolveRunPlanOptions(options: RunPlanOptions): ResolvedRunPlanO
     cancelGraceMs = coreDefaults.cancelGraceMs,
     now = Date.now,
     generateId = randomUUID,
-  } = options;
-  if (typeof options.planner !== "function") {
-    throw new ReplanError("invalid-options", 'Option "planner" must be a function');
-  }
-  for (const [name, value] of Object.entries({ stepTimeoutMs, cancelGraceMs })) {
-    if (!(typeof value === "number" && value > 0)) {
-      throw new ReplanError("invalid-options", `Option "${name}" must be a number > 0, got ${String(value)}`);
-    }
-  }
+    ...functions
+  } = checkOptions(options, runPlanRules, { where, error: invalidOptions });
   // runPlan has no approval step: a plan waiting for an `approve` input would wait forever.
   const waitsForApproval = state
     ? state.config.requireApproval && ["idle", "planning", "approving"].includes(state.status)
     : budget?.requireApproval === true;
   if (waitsForApproval) {
-    throw new ReplanError(
-      "invalid-options",
+    throw invalidOptions(
       'runPlan cannot wait for a plan approval ("requireApproval"): approve inside your planner, or drive transition() with "approve" inputs (the LangGraph adapter does, with approvePlan)',
     );
   }
@@ -132,8 +164,21 @@ export function resolveRunPlanOptions(options: RunPlanOptions): ResolvedRunPlanO
     state ??
     createRun({
       runId: generateId(),
-      goal: goal ?? "",
-      config: { ...budget, hasReplanner: replanner !== undefined },
+      goal: goal as string,
+      budget: { ...budget, hasReplanner: replanner !== undefined },
     });
-  return { state: run, tools, stepTimeoutMs, cancelGraceMs, now };
+  return {
+    state: run,
+    replanner,
+    executor: functions.executor,
+    checker: functions.checker,
+    planner: functions.planner,
+    tools,
+    stepTimeoutMs,
+    cancelGraceMs,
+    signal: functions.signal,
+    onEvent: functions.onEvent,
+    onState: functions.onState,
+    now,
+  };
 }

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { ReplanError } from "./errors.js";
 import { Interpreter } from "./interpreter.js";
-import type { RunPlanOptions, RunResult } from "./run-plan-options.js";
+import { type RunPlanOptions, type RunResult, resolveRunPlanOptions } from "./run-plan-options.js";
 import type { RunEvent } from "./run-messages.js";
 
 /**
@@ -33,22 +32,22 @@ import type { RunEvent } from "./run-messages.js";
  * result.results; // { a: "HELLO", b: "HELLO!" }
  * ```
  */
-export async function runPlan(options: RunPlanOptions): Promise<RunResult> {
-  checkOptionsShape(options);
-  options.signal?.throwIfAborted();
-  return new Interpreter(options).run();
+export function runPlan(options: RunPlanOptions): Promise<RunResult> {
+  return drive(options, "runPlan");
 }
 
-/** Options, and their `budget`, are objects: anything else is `invalid-options`, not a TypeError. */
-function checkOptionsShape(options: unknown): asserts options is RunPlanOptions {
-  const isObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
-  if (!isObject(options)) {
-    throw new ReplanError("invalid-options", `runPlan takes an options object, got ${String(options)}`);
-  }
-  const { budget } = options as { budget?: unknown };
-  if (budget !== undefined && !isObject(budget)) {
-    throw new ReplanError("invalid-options", `Option "budget" must be an object, got ${String(budget)}`);
-  }
+/**
+ * Checks the options, then runs the plan with an {@link Interpreter}; `listener` also receives
+ * every event. Bad options reject the promise, they never throw.
+ */
+async function drive(
+  options: unknown,
+  where: string,
+  listener?: (event: RunEvent) => void,
+): Promise<RunResult> {
+  const resolved = resolveRunPlanOptions(options, where);
+  resolved.signal?.throwIfAborted();
+  return new Interpreter(resolved, listener).run();
 }
 
 /**
@@ -69,13 +68,9 @@ export function streamPlan(options: RunPlanOptions): {
   const buffer: RunEvent[] = [];
   let wake: (() => void) | undefined;
   let finished = false;
-  const result = runPlan({
-    ...options,
-    onEvent: (event) => {
-      buffer.push(event);
-      options.onEvent?.(event);
-      wake?.();
-    },
+  const result = drive(options, "streamPlan", (event) => {
+    buffer.push(event);
+    wake?.();
   }).finally(() => {
     finished = true;
     wake?.();

@@ -6,11 +6,11 @@ import {
   runPlan,
   streamPlan,
   unexpected,
-} from "./runtime.js";
+} from "./index.js";
 import type { RunState, StepSpecInput } from "./schemas.js";
 import { parseRun, serializeRun } from "./serialize.js";
 import { agent } from "./test-helpers.js";
-import type { RunEvent } from "./transition.js";
+import type { RunEvent } from "./index.js";
 
 const delay = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {

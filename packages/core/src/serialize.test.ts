@@ -3,7 +3,7 @@ import { ReplanError } from "./errors.js";
 import { toMermaid } from "./mermaid.js";
 import { parseRun, serializeRun } from "./serialize.js";
 import { agent, startedRun } from "./test-helpers.js";
-import { transition } from "./transition.js";
+import { transition } from "./index.js";
 
 describe("serializeRun / parseRun", () => {
   it("round-trips a run mid-flight, and the copy goes on the same way", () => {

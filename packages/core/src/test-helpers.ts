@@ -1,6 +1,6 @@
 // Helpers for this package's tests only (not exported from index.ts).
 import type { RunState, StepSpecInput } from "./schemas.js";
-import { createRun, type RunConfigInput, type TransitionResult, transition } from "./transition.js";
+import { createRun, type RunConfigInput, type TransitionResult, transition } from "./index.js";
 
 /** A run that has been started and given `steps` as its plan, at time 0. */
 export function startedRun(steps: StepSpecInput[], config: RunConfigInput = {}): TransitionResult {

@@ -4,7 +4,7 @@ import { IllegalTransitionError } from "./errors.js";
 import type { RunInput, RunInputType } from "./run-messages.js";
 import type { RunState, RunStatus, StepSpecInput } from "./schemas.js";
 import { agent, startedRun } from "./test-helpers.js";
-import { createRun, isTerminal, transition } from "./transition.js";
+import { createRun, isTerminal, transition } from "./index.js";
 import { acceptedInputs, INPUT_TYPES } from "./transition-table.js";
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { IllegalTransitionError, ReplanError } from "./errors.js";
 import { agent, startedRun, statusOf } from "./test-helpers.js";
-import { createRun, resolveConfig, transition } from "./transition.js";
+import { createRun, resolveConfig, transition } from "./index.js";
 
 describe("start and plan", () => {
   it("asks the planner once, then executes the ready steps", () => {

@@ -13,45 +13,62 @@
  */
 import { endIfOverBudget } from "./budgets.js";
 import { Draft } from "./draft.js";
-import { IllegalTransitionError, ReplanError } from "./errors.js";
-import { type RunConfigInput, resolveConfig } from "./run-config.js";
+import type { IllegalTransitionError } from "./errors.js";
+import { checkOptions, rules } from "./options.js";
+import {
+  budgetRules,
+  invalidOptions,
+  type RunConfigInput,
+  type resolveConfig,
+  withDefaults,
+} from "./run-config.js";
 import type { RunInput, TransitionResult } from "./run-messages.js";
 import { isTerminal } from "./run-end.js";
 import type { RunState } from "./schemas.js";
 import { advance } from "./scheduling.js";
-import { acceptedInputs, ruleFor } from "./transition-table.js";
+import { ruleFor } from "./transition-table.js";
+import { noUsage } from "./usage.js";
 
-// Until index.ts imports them from their own modules:
-export { BUDGET_EXCEEDED, llmCallRefusal } from "./budgets.js";
-export type { RunConfigInput } from "./run-config.js";
-export { resolveConfig } from "./run-config.js";
-export type {
-  Effect,
-  Feedback,
-  ModelCallEvent,
-  ModelRole,
-  RunEvent,
-  RunInput,
-  TransitionResult,
-} from "./run-messages.js";
-export { isTerminal } from "./run-end.js";
-export { stepKey } from "./step-reports.js";
-export { acceptedInputs };
+/** Options of {@link createRun}. */
+export interface CreateRunOptions {
+  /** The run's id: part of every step's idempotency key. */
+  runId: string;
+  /** What to achieve (not blank). */
+  goal: string;
+  /** The run's limits; see {@link resolveConfig}. The state keeps them, resolved, as `config`. */
+  budget?: RunConfigInput;
+  /** @deprecated The former name of `budget`; removed before the first release. */
+  config?: RunConfigInput;
+}
+
+const budgetRule = rules.object(budgetRules, "budget");
 
 /**
  * A new run, not yet started: feed it `{ type: "start", at }`.
  *
  * @param options - the run id, the goal and the limits.
+ * @throws {ReplanError} `invalid-options`, naming the option, for a missing or bad option.
  * @example
  * ```ts
  * let { state, effects } = transition(createRun({ runId: "r1", goal: "Ship it" }), { type: "start", at: Date.now() });
  * // effects: [{ type: "call-planner", attempt: 1, feedback: null }]
  * ```
  */
-export function createRun(options: { runId: string; goal: string; config?: RunConfigInput }): RunState {
-  const { runId, goal, config } = options;
-  if (typeof goal !== "string" || goal.trim() === "") {
-    throw new ReplanError("invalid-options", 'Option "goal" must be a non-empty string');
+export function createRun(options: CreateRunOptions): RunState {
+  const { runId, goal, budget, config } = checkOptions(
+    options,
+    {
+      runId: rules.required(rules.string()),
+      goal: rules.required(rules.string({ nonEmpty: true })),
+      budget: budgetRule,
+      config: budgetRule,
+    },
+    { where: "createRun", error: invalidOptions },
+  );
+  if (budget !== undefined && config !== undefined) {
+    throw invalidOptions(
+      'Option "config" must be absent when "budget" is given (it is budget\'s former name)',
+    );
   }
   return {
     version: 1,
@@ -61,8 +78,8 @@ export function createRun(options: { runId: string; goal: string; config?: RunCo
     plan: null,
     history: [],
     replan: null,
-    config: resolveConfig(config),
-    usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0 },
+    config: withDefaults(budget ?? config ?? {}),
+    usage: noUsage(),
     planAttempts: 0,
     replans: 0,
     failedReplans: 0,
@@ -74,7 +91,7 @@ export function createRun(options: { runId: string; goal: string; config?: RunCo
 /**
  * Computes the next state of a run, the effects to perform and the events to publish.
  *
- * Legal moves only (see {@link acceptedInputs}): finishing a step that is not running, an answer
+ * Legal moves only (see `acceptedInputs`): finishing a step that is not running, an answer
  * from a planner that was not asked, or any input after the run ended, throws
  * {@link IllegalTransitionError}. Bad data from a planner, replanner or executor is not illegal:
  * it is recorded (an invalid plan is sent back for repair, a failing step is marked failed and
