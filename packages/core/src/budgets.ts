@@ -4,12 +4,13 @@
  *
  * @module
  */
+import type { CoreErrorCode } from "./errors.js";
 import type { Draft } from "./draft.js";
 import { endRun } from "./run-end.js";
 import type { BudgetName, RunState } from "./schemas.js";
 
 /** The error code of a model call refused by the budget (see {@link llmCallRefusal}). */
-export const BUDGET_EXCEEDED = "budget-exceeded";
+export const BUDGET_EXCEEDED = "budget-exceeded" satisfies CoreErrorCode;
 
 /**
  * Whether the budget has room for one more model call, given the calls already made (in

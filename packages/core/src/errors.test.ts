@@ -46,3 +46,40 @@ describe("error classes", () => {
     expect(toStepError("boom", "executor-failed")).toEqual({ code: "executor-failed", message: "boom" });
   });
 });
+
+describe("error classes across two copies of the package", () => {
+  test("each class recognises its own errors from the other copy, and still no other class's", async () => {
+    // A second instance of the module, as a duplicated dependency (or ESM next to CJS) would load.
+    const path = "./errors.js?second-copy";
+    const copy = (await import(/* @vite-ignore */ path)) as typeof import("./errors.js");
+    expect(copy.ReplanError).not.toBe(ReplanError);
+    const original = { ReplanError, PlanValidationError, IllegalTransitionError };
+    const duplicate = {
+      ReplanError: copy.ReplanError,
+      PlanValidationError: copy.PlanValidationError,
+      IllegalTransitionError: copy.IllegalTransitionError,
+    };
+    const make = (classes: typeof original) => ({
+      ReplanError: new classes.ReplanError("invalid-options", "x"),
+      PlanValidationError: new classes.PlanValidationError([
+        { code: "empty-plan", stepIds: [], message: "e" },
+      ]),
+      IllegalTransitionError: new classes.IllegalTransitionError("tick", "no"),
+    });
+    for (const [classes, instances] of [
+      [original, make(duplicate)],
+      [duplicate, make(original)],
+    ] as const) {
+      for (const [className, errorClass] of Object.entries(classes)) {
+        for (const [instanceName, instance] of Object.entries(instances)) {
+          expect([className, instanceName, errorClass.isInstance(instance)]).toEqual([
+            className,
+            instanceName,
+            className === "ReplanError" || className === instanceName,
+          ]);
+          expect(instance instanceof errorClass).toBe(false); // what instanceof would have said
+        }
+      }
+    }
+  });
+});

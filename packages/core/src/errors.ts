@@ -9,7 +9,10 @@
 
 const baseMarker = Symbol.for("@replan/error");
 
-/** Codes of the errors thrown by `@replan/core`. */
+/**
+ * Codes of the errors `@replan/core` throws, and of the errors it writes into a step, a plan
+ * attempt or a run's outcome (`{ code, message }`).
+ */
 export type CoreErrorCode =
   /** A plan (from a planner, a replanner or a user edit) broke a rule; see `issues`. */
   | "invalid-plan"
@@ -34,7 +37,14 @@ export type CoreErrorCode =
   /** The planner or replanner failed to produce a plan. */
   | "planner-failed"
   /** An executor or a tool threw something that carries no code of its own. */
-  | "executor-failed";
+  | "executor-failed"
+  /** The replanner returned no steps to replace a failed step: it gave up, and the run failed. */
+  | "replanner-gave-up"
+  /**
+   * A model call was refused because the budget had no room for it (`BUDGET_EXCEEDED`); thrown
+   * by a planner, replanner or executor whose `reserveLlmCall()` returned false.
+   */
+  | "budget-exceeded";
 
 /** What every replan error class's constructor takes besides its code and message. */
 export interface ReplanErrorOptions {

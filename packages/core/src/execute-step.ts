@@ -7,7 +7,7 @@
  */
 import { untilAborted } from "./abort.js";
 import { followSignal, MAX_TIMER_MS } from "./follow-signal.js";
-import { ReplanError } from "./errors.js";
+import { ReplanError, type CoreErrorCode } from "./errors.js";
 import { jsonProblem } from "./json-check.js";
 import { findReferences, resolveReferences } from "./references.js";
 import { resultsOf, setOwn } from "./results.js";
@@ -116,7 +116,12 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
     const problem = jsonProblem(value);
     if (problem !== undefined) {
       const message = `step "${step.id}" returned a result that is not JSON-serializable: ${problem}`;
-      return { type: "fail", error: { code: "invalid-result", message }, retryable: false, usage };
+      return {
+        type: "fail",
+        error: { code: "invalid-result" satisfies CoreErrorCode, message },
+        retryable: false,
+        usage,
+      };
     }
     if (reason === undefined && checker) {
       const check = await untilAborted(Promise.resolve(checker(step, value, context)), signal);
@@ -127,9 +132,14 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
     if (runSignal.aborted) return { type: "aborted", usage };
     if (timedOut) {
       const message = `step "${step.id}" took longer than ${timeoutMs} ms`;
-      return { type: "fail", error: { code: "step-timeout", message }, retryable: true, usage };
+      return {
+        type: "fail",
+        error: { code: "step-timeout" satisfies CoreErrorCode, message },
+        retryable: true,
+        usage,
+      };
     }
-    const stepError = toStepError(error, "executor-failed");
+    const stepError = toStepError(error, "executor-failed" satisfies CoreErrorCode);
     const retryable =
       stepError.code !== "unknown-tool" && stepError.code !== "invalid-reference" && isRetryable(error);
     return { type: "fail", error: stepError, retryable, usage };
@@ -176,7 +186,7 @@ function callStepFunction(
     const tool = Object.hasOwn(tools, step.tool) ? tools[step.tool] : undefined;
     if (!tool) {
       const known = Object.keys(tools);
-      throw new ReplanError(
+      throw new ReplanError<CoreErrorCode>(
         "unknown-tool",
         `step "${step.id}" calls tool "${step.tool}", which is not registered (known: ${known.join(", ") || "none"})`,
       );
@@ -184,7 +194,10 @@ function callStepFunction(
     return tool(resolveReferences(step.args, referencedResults(step, context.plan)), context);
   }
   if (!executor) {
-    throw new ReplanError("invalid-options", `step "${step.id}" is an agent step but no executor was given`);
+    throw new ReplanError<CoreErrorCode>(
+      "invalid-options",
+      `step "${step.id}" is an agent step but no executor was given`,
+    );
   }
   return executor(step, context);
 }

@@ -6,7 +6,7 @@
  */
 import { sleep, untilAborted } from "./abort.js";
 import { llmCallRefusal } from "./budgets.js";
-import { errorMessage, ReplanError } from "./errors.js";
+import { errorMessage, ReplanError, type CoreErrorCode } from "./errors.js";
 import { executeStep } from "./execute-step.js";
 import { resultsOf } from "./results.js";
 import type { ModelCallReporter } from "./run-functions.js";
@@ -144,7 +144,7 @@ export class Interpreter {
         this.spawn(() => this.runStep(effect.stepId, effect.attempt, effect.key, effect.delayMs));
         return;
       case "abort":
-        this.controller.abort(new ReplanError("aborted", effect.reason));
+        this.controller.abort(new ReplanError<CoreErrorCode>("aborted", effect.reason));
         return;
     }
   }
@@ -209,7 +209,7 @@ export class Interpreter {
       this.send({
         type: "plan-error",
         at: this.now(),
-        error: toStepError(error, "planner-failed"),
+        error: toStepError(error, "planner-failed" satisfies CoreErrorCode),
         retryable: isRetryable(error),
         usage,
       });
@@ -254,7 +254,7 @@ export class Interpreter {
       this.send({
         type: "replan-error",
         at: this.now(),
-        error: toStepError(error, "planner-failed"),
+        error: toStepError(error, "planner-failed" satisfies CoreErrorCode),
         retryable: isRetryable(error),
         usage,
       });

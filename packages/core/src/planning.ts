@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CoreErrorCode } from "./errors.js";
 import { BUDGET_EXCEEDED, endIfNoCallLeft, llmCallRefusal } from "./budgets.js";
 import type { Draft } from "./draft.js";
 import type { InputOf } from "./run-messages.js";
@@ -27,7 +28,10 @@ export function takePlan(draft: Draft, input: InputOf<"plan">): void {
   const check = checkPlan(input.output, { maxSteps: state.config.maxSteps });
   if (!check.ok) {
     refusePlan(draft, input.at, {
-      error: { code: "invalid-plan", message: check.issues.map((issue) => issue.message).join("; ") },
+      error: {
+        code: "invalid-plan" satisfies CoreErrorCode,
+        message: check.issues.map((issue) => issue.message).join("; "),
+      },
       output: input.output,
     });
     return;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ReplanError } from "./errors.js";
+import { type CoreErrorCode, ReplanError } from "./errors.js";
 
 const REFERENCE = /\$\{([A-Za-z0-9_-]{1,64})((?:\.[A-Za-z0-9_-]+)*)\}/g;
 const WHOLE_REFERENCE = /^\$\{([A-Za-z0-9_-]{1,64})((?:\.[A-Za-z0-9_-]+)*)\}$/;
@@ -57,14 +57,17 @@ export function resolveReferences(
 
 function lookup(results: Readonly<Record<string, unknown>>, id: string, path: string): unknown {
   if (!Object.hasOwn(results, id)) {
-    throw new ReplanError("invalid-reference", `Reference to step "${id}", which has no result`);
+    throw new ReplanError<CoreErrorCode>(
+      "invalid-reference",
+      `Reference to step "${id}", which has no result`,
+    );
   }
   let current: unknown = results[id];
   for (const key of path.split(".").slice(1)) {
     if (current !== null && typeof current === "object" && Object.hasOwn(current, key)) {
       current = (current as Record<string, unknown>)[key];
     } else {
-      throw new ReplanError(
+      throw new ReplanError<CoreErrorCode>(
         "invalid-reference",
         `Reference "\${${id}${path}}": "${key}" is not in the result`,
       );

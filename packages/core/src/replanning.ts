@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CoreErrorCode } from "./errors.js";
 import { BUDGET_EXCEEDED, endIfNoCallLeft } from "./budgets.js";
 import type { Draft } from "./draft.js";
 import type { InputOf } from "./run-messages.js";
@@ -59,7 +60,10 @@ export function takeReplan(draft: Draft, input: InputOf<"replan">): void {
   const check = checkPlan(input.output, { maxSteps: state.config.maxSteps, locked: kept, allowEmpty: true });
   if (!check.ok) {
     refuseReplan(draft, input.at, {
-      error: { code: "invalid-plan", message: check.issues.map((issue) => issue.message).join("; ") },
+      error: {
+        code: "invalid-plan" satisfies CoreErrorCode,
+        message: check.issues.map((issue) => issue.message).join("; "),
+      },
       output: input.output,
     });
     return;
@@ -71,7 +75,10 @@ export function takeReplan(draft: Draft, input: InputOf<"replan">): void {
     endRun(draft, input.at, {
       status: "failed",
       reason: `the replanner gave up: it returned no steps to replace failed step(s) ${failedIds.join(", ")}`,
-      error: { code: "replanner-gave-up", message: "the replanner returned no steps" },
+      error: {
+        code: "replanner-gave-up" satisfies CoreErrorCode,
+        message: "the replanner returned no steps",
+      },
     });
     return;
   }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ReplanError } from "./errors.js";
+import { type CoreErrorCode, ReplanError } from "./errors.js";
 import { type RunState, RunStateSchema } from "./schemas.js";
 
 /**
@@ -38,7 +38,9 @@ export function parseRun(json: string | unknown): RunState {
     try {
       value = JSON.parse(json);
     } catch (error) {
-      throw new ReplanError("invalid-state", "The run state is not valid JSON", { cause: error });
+      throw new ReplanError<CoreErrorCode>("invalid-state", "The run state is not valid JSON", {
+        cause: error,
+      });
     }
   }
   const parsed = RunStateSchema.safeParse(value);
@@ -47,7 +49,9 @@ export function parseRun(json: string | unknown): RunState {
       .slice(0, 3)
       .map((issue) => `${issue.path.join(".") || "state"}: ${issue.message}`)
       .join("; ");
-    throw new ReplanError("invalid-state", `The run state is invalid: ${where}`, { cause: parsed.error });
+    throw new ReplanError<CoreErrorCode>("invalid-state", `The run state is invalid: ${where}`, {
+      cause: parsed.error,
+    });
   }
   return parsed.data;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CoreErrorCode } from "./errors.js";
 import type { Draft } from "./draft.js";
 import type { InputOf } from "./run-messages.js";
 import type { RunState, Step, StepSpec } from "./schemas.js";
@@ -53,7 +54,7 @@ export function finishStep(draft: Draft, input: InputOf<"step-finish">): void {
       : {
           status: "failed",
           result: input.result,
-          error: { code: "unexpected-result", message: unexpected },
+          error: { code: "unexpected-result" satisfies CoreErrorCode, message: unexpected },
           endedAt: input.at,
         };
   draft.emit({ type: "step-end", at: input.at, step: draft.updateStep(input.stepId, patch) });
