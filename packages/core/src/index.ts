@@ -82,6 +82,7 @@ export {
 export { parseRun, serializeRun } from "./serialize.js";
 export { countSteps, findStep } from "./step-index.js";
 export { stepKey } from "./step-reports.js";
+export type { CreateRunOptions } from "./transition.js";
 export { createRun, transition } from "./transition.js";
 export { acceptedInputs } from "./transition-table.js";
 export type { UnexpectedResult } from "./unexpected.js";

@@ -7,7 +7,13 @@ const packageDir = fileURLToPath(new URL("..", import.meta.url));
 describe("README examples run as written", () => {
   const examples = readmeExamples(packageDir);
   it("has the quickstart and transition examples", () => {
-    expect(examples.map((example) => example.name)).toEqual(["quickstart", "transition", "find-and-count"]);
+    expect(examples.map((example) => example.name)).toEqual([
+      "quickstart",
+      "defaults",
+      "transition",
+      "accepted-inputs",
+      "find-and-count",
+    ]);
   });
 
   it("quickstart: a failing step triggers a replan that keeps the done step", async () => {
@@ -26,16 +32,32 @@ describe("README examples run as written", () => {
     expect(output).toContain("flowchart TD");
   });
 
-  it("transition: effects as data", async () => {
+  it("defaults: one frozen object, and a bad option named", async () => {
     const output = await runReadmeExample(packageDir, examples[1]!);
+    expect(output.split("\n")).toEqual([
+      "3 300000",
+      'invalid-options Option "budget.maxSteps" must be an integer >= 1, got 0',
+    ]);
+  });
+
+  it("transition: effects as data", async () => {
+    const output = await runReadmeExample(packageDir, examples[2]!);
     expect(output.split("\n")).toEqual([
       JSON.stringify([{ type: "execute-step", stepId: "hello", attempt: 1, key: "r1:0:hello", delayMs: 0 }]),
       "execute-step done,running",
     ]);
   });
 
+  it("accepted-inputs: what a state accepts, from the transition table", async () => {
+    const output = await runReadmeExample(packageDir, examples[3]!);
+    expect(output.split("\n")).toEqual([
+      JSON.stringify(["start", "usage", "tick", "resume", "cancel"]),
+      JSON.stringify(["plan", "plan-error", "usage", "tick", "resume", "cancel"]),
+    ]);
+  });
+
   it("find-and-count: O(1) lookups on a plan", async () => {
-    const output = await runReadmeExample(packageDir, examples[2]!);
+    const output = await runReadmeExample(packageDir, examples[4]!);
     expect(output.trim()).toBe(
       `42 ${JSON.stringify({ pending: 0, running: 1, done: 1, failed: 0, skipped: 0, cancelled: 0 })}`,
     );
