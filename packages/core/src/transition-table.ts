@@ -49,6 +49,7 @@ type Row = { readonly [T in RunInputType]?: InputRule<T> };
 /** An input that changes nothing by itself (what follows every input still happens). */
 const nothing = () => {};
 
+/** `cancel`: the run ends `cancelled`, and what is in flight is aborted. */
 const cancel: InputRule<"cancel"> = {
   handle: (draft, input) =>
     endRun(draft, input.at, { status: "cancelled", reason: input.reason ?? "cancelled" }),
@@ -101,12 +102,14 @@ function resume(again?: (draft: Draft, at: number) => void): InputRule<"resume">
   };
 }
 
+/** The planner call that was in flight when the state was saved, made again (same attempt). */
 function callPlannerAgain(draft: Draft, at: number): void {
   const { planAttempts: attempt, feedback } = draft.state;
   draft.effect({ type: "call-planner", attempt, feedback });
   draft.emit({ type: "plan-start", at, attempt });
 }
 
+/** The replanner call that was in flight when the state was saved, made again (same attempt). */
 function callReplannerAgain(draft: Draft, at: number): void {
   const { replan, replans: attempt, feedback, plan } = draft.state;
   if (!replan) return;
