@@ -4,7 +4,9 @@ import type { Plan } from "@replan/core";
 import { describe, expect, it } from "vitest";
 import { readSteps, revise } from "./offline-model.js";
 import { findScenario, matchScenario } from "./scenarios.js";
-import { createView, planTree, shortError } from "./view.js";
+import { planTree } from "./plan-tree.js";
+import { shortError } from "./step-text.js";
+import { createView } from "./view.js";
 
 const step = (id: string, dependsOn: string[] = []) => ({
   id,
