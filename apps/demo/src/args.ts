@@ -6,6 +6,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { UsageError } from "./errors.js";
 
 /** Exit codes of the demo. */
 export const EXIT = {
@@ -22,16 +23,6 @@ export const EXIT = {
   /** Cancelled with Ctrl-C (SIGINT). */
   cancelled: 130,
 } as const;
-
-/** A bad command line: the message says what and the demo exits with {@link EXIT.usage}. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-/** A model or configuration problem: the demo exits with {@link EXIT.config}. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
 /** Structured-output methods accepted by `--structured-output`. */
 export const STRUCTURED_OUTPUT_METHODS = ["functionCalling", "jsonSchema", "jsonMode"] as const;

@@ -12,8 +12,10 @@
  * @module
  */
 import module from "node:module";
-import { type CliOptions, diagramProblem, EXIT, parseCli, USAGE, UsageError } from "./args.js";
-import { describeScenarios, findScenario, SCENARIOS } from "./scenarios.js";
+import { type CliOptions, EXIT, parseCli, USAGE } from "./args.js";
+import { ConfigError, UsageError } from "./errors.js";
+import { describeScenarios } from "./scenario-choice.js";
+import { checkBeforeRun } from "./settings.js";
 
 async function run(): Promise<number> {
   // `--help | head -1`: a reader that goes away is not an error (main handles it during a run).
@@ -26,7 +28,7 @@ async function run(): Promise<number> {
   try {
     options = parseCli(process.argv.slice(2), process.env);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!UsageError.isInstance(error)) throw error;
     process.stderr.write(`error: ${error.message}\nRun with --help for the flags.\n`);
     return EXIT.usage;
   }
@@ -38,29 +40,12 @@ async function run(): Promise<number> {
     process.stdout.write(describeScenarios());
     return EXIT.completed;
   }
-  // Checks that need no model, answered before the (slow) load of LangChain.
-  if (options.scenario !== undefined && !findScenario(options.scenario)) {
-    const known = SCENARIOS.map((scenario) => scenario.name).join(", ");
-    process.stderr.write(`error: unknown scenario "${options.scenario}" (known: ${known})\n`);
-    return EXIT.usage;
-  }
-  const diagram = options.diagram === undefined ? undefined : diagramProblem(options.diagram);
-  if (diagram !== undefined) {
-    process.stderr.write(`error: --diagram: ${diagram}\n`);
-    return EXIT.usage;
-  }
-  const online = Boolean(process.env.OPENAI_API_KEY?.trim() || process.env.OPENAI_BASE_URL?.trim());
-  if (!online && options.model !== undefined) {
-    process.stderr.write(
-      `error: --model "${options.model}" needs a real model: set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server)\n`,
-    );
-    return EXIT.config;
-  }
-  if (!online && options.structuredOutput !== undefined) {
-    process.stderr.write(
-      "error: --structured-output needs a real model: set OPENAI_API_KEY or OPENAI_BASE_URL\n",
-    );
-    return EXIT.config;
+  try {
+    checkBeforeRun(options, process.env);
+  } catch (error) {
+    if (!UsageError.isInstance(error) && !ConfigError.isInstance(error)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT[error.code];
   }
   module.enableCompileCache?.();
   const { main } = await import("./main.js");

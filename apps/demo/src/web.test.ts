@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, test } from "vitest";
-import { ConfigError, EXIT } from "./args.js";
+import { EXIT } from "./args.js";
+import { ConfigError } from "./errors.js";
 import { type Finished, jsonLines, startCli, tempWorkspace } from "./test-helpers.js";
 import { startWebView } from "./web.js";
 

@@ -8,7 +8,7 @@
  */
 import type { PlanApproval, PlanApprovalRequest } from "@replan/langgraph";
 import { type RunFeed, startViewServer, type ViewServer } from "@replan/view";
-import { ConfigError } from "./args.js";
+import { ConfigError } from "./errors.js";
 
 /** The demo's side of the web view. */
 export interface WebView {

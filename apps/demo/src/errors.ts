@@ -1,0 +1,89 @@
+/**
+ * The demo's errors: each one ends the demo with its own exit code and a message for people.
+ *
+ * They follow replan's error contract (a closed code union, a `Symbol.for` marker and an
+ * `isInstance` of their own that no other class's instance passes) without extending core's
+ * `ReplanError`: they never leave this process, and the CLI's entry answers `--help` and usage
+ * errors before it loads `@replan/core` (and zod), which would double the time `--help` takes.
+ *
+ * @module
+ */
+
+/** Codes of the demo's errors. */
+export type DemoErrorCode =
+  /** A bad command line (empty goal, unknown scenario or flag, bad value): exit 2. */
+  | "usage"
+  /** A model or configuration problem (no key for --model, unknown model, unreachable server, database): exit 3. */
+  | "config";
+
+const usageMarker = Symbol.for("@replan/demo/UsageError");
+const configMarker = Symbol.for("@replan/demo/ConfigError");
+
+/** Brands an instance with its class's marker (not enumerable, so it stays out of logs and JSON). */
+function mark(error: Error, marker: symbol): void {
+  Object.defineProperty(error, marker, { value: true, enumerable: false });
+}
+
+function hasMark(value: unknown, marker: symbol): boolean {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+}
+
+/**
+ * A bad command line: the message says what and the demo exits with `EXIT.usage` (2).
+ *
+ * @example
+ * ```ts
+ * throw new UsageError("--speed must be a number above 0 (got \"fast\")");
+ * ```
+ */
+export class UsageError extends Error {
+  /** Always `usage`. */
+  readonly code: "usage" = "usage";
+  /** Never: the same command line fails the same way. */
+  readonly retryable = false;
+
+  /**
+   * @param message - what is wrong, in the words of the flags.
+   * @param options - `cause`, the underlying error.
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "UsageError";
+    mark(this, usageMarker);
+  }
+
+  /** Whether `value` is a UsageError (from any copy of the demo). */
+  static isInstance(value: unknown): value is UsageError {
+    return hasMark(value, usageMarker);
+  }
+}
+
+/**
+ * A model or configuration problem: the demo exits with `EXIT.config` (3).
+ *
+ * @example
+ * ```ts
+ * throw new ConfigError("cannot open the checkpoint database: SQLITE_CANTOPEN");
+ * ```
+ */
+export class ConfigError extends Error {
+  /** Always `config`. */
+  readonly code: "config" = "config";
+  /** Never: the configuration has to change first. */
+  readonly retryable = false;
+
+  /**
+   * @param message - what is wrong and what to set.
+   * @param options - `cause`, the underlying error.
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ConfigError";
+    mark(this, configMarker);
+  }
+
+  /** Whether `value` is a ConfigError (from any copy of the demo). */
+  static isInstance(value: unknown): value is ConfigError {
+    return hasMark(value, configMarker);
+  }
+}
