@@ -6,6 +6,9 @@
  *
  * @module
  */
+import { getCurrentTaskInput } from "@langchain/langgraph";
+import type { Plan } from "@replan/core";
+import type { PlanExecuteStateType } from "@replan/langgraph";
 import { type ScriptedReply, type ScriptedRequest, ScriptedChatModel } from "@replan/langgraph/testing";
 import type { Scenario, ScenarioStep } from "./scenarios.js";
 
@@ -36,45 +39,12 @@ function toModelPlan(steps: ScenarioStep[]): { structured: unknown } {
 }
 
 /**
- * Reads the steps' statuses and results back from a replanner or answer prompt, where each step
- * is a line `- id [status] (...)` followed by `  result: <JSON>` when it is done.
- *
- * @param text - the prompt.
- * @returns the statuses and the (parsed) results, by step id.
- */
-export function readSteps(text: string): {
-  statuses: Record<string, string>;
-  results: Record<string, unknown>;
-} {
-  const statuses: Record<string, string> = {};
-  const results: Record<string, unknown> = {};
-  let current: string | undefined;
-  for (const line of text.split("\n")) {
-    const step = /^- ([A-Za-z0-9_-]+) \[([a-z]+)\]/.exec(line);
-    if (step) {
-      current = step[1]!;
-      statuses[current] = step[2]!;
-      continue;
-    }
-    const result = /^ {2}result: (.*)$/.exec(line);
-    if (result && current !== undefined) {
-      try {
-        results[current] = JSON.parse(result[1]!);
-      } catch {
-        results[current] = result[1];
-      }
-    }
-  }
-  return { statuses, results };
-}
-
-/**
  * The scripted revision for the first failed step that has one, as a careful replanner would
  * write it: steps that are done or running are left out (they are kept anyway), and pending steps
  * the script does not mention are carried over unless they need a failed step.
  *
  * @param scenario - the scenario.
- * @param statuses - the statuses read from the replanner's prompt.
+ * @param statuses - the steps' statuses when the replanner is called, by step id.
  * @param used - failed steps already replanned (updated).
  * @returns the steps that replace everything not done.
  */
@@ -106,10 +76,41 @@ export function revise(
 }
 
 /**
- * Creates the offline model for a scenario.
+ * The state of the run the model is called in: the input of the graph node that makes the call
+ * (LangGraph's `getCurrentTaskInput`), which is the adapter's public state, `PlanExecuteStateType`
+ * (the plan with every step's status and result, the results, the outcome).
+ */
+function runState(role: string): PlanExecuteStateType {
+  try {
+    return getCurrentTaskInput<PlanExecuteStateType>();
+  } catch (error) {
+    throw new Error(`the offline model plays the ${role} inside the plan-and-execute graph only`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The statuses of a plan's steps, by step id.
+ *
+ * @param plan - the plan, or null.
+ * @example
+ * ```ts
+ * statusesOf(state.plan); // { north: "done", east: "failed", report: "pending" }
+ * ```
+ */
+export function statusesOf(plan: Plan | null | undefined): Record<string, string> {
+  return Object.fromEntries((plan?.steps ?? []).map((step) => [step.id, step.status]));
+}
+
+/**
+ * Creates the offline model for a scenario. It tells its calls apart by their role (the
+ * `replan_role` metadata that `@replan/langgraph`'s model layer sets) and reads the run from the
+ * graph's state, never from the prompts' text: the replanner's revision from the steps' statuses,
+ * the answer from the results and the outcome.
  *
  * @param options - the scenario and the simulated latency.
- * @returns a chat model to give to `createPlanExecuteGraph({ model })`.
+ * @returns a chat model to give to `createPlanExecuteAgent({ model })`.
  * @example
  * ```ts
  * const model = createOfflineModel({ scenario: findScenario("inventory")!, latencyMs: 50 });
@@ -119,27 +120,24 @@ export function createOfflineModel(options: OfflineModelOptions): ScriptedChatMo
   const { scenario, latencyMs = 600 } = options;
   const used = new Set<string>();
   const respond = (request: ScriptedRequest): ScriptedReply => {
-    // The role comes with the call (its metadata, set by @replan/langgraph's model layer).
-    const role = request.role;
-    const prompt = request.messages
-      .slice(1)
-      .map((message) => message.text)
-      .join("\n");
-    if (role === "planner") return toModelPlan(scenario.plan);
-    if (role === "replanner") return toModelPlan(revise(scenario, readSteps(prompt).statuses, used));
-    if (role === "executor") {
-      const step = /Your step \(([^)]+)\): (.*)/.exec(prompt);
-      return `The offline model cannot carry out free-form steps; "${step?.[2] ?? "this step"}" was not done. Set OPENAI_API_KEY to use a real model.`;
+    switch (request.role) {
+      case "planner":
+        return toModelPlan(scenario.plan);
+      case "replanner":
+        return toModelPlan(revise(scenario, statusesOf(runState("replanner").plan), used));
+      case "executor":
+        return `The offline model cannot carry out free-form steps; step "${request.stepId ?? "?"}" was not done. Set OPENAI_API_KEY to use a real model.`;
+      case "answer": {
+        const state = runState("answer");
+        const answer = scenario.answer(state.results ?? {});
+        const ending = state.outcome?.status;
+        return ending === "completed"
+          ? answer
+          : `The run ended ${ending ?? "early"}. What is known:\n${answer}`;
+      }
+      default:
+        return "I am the offline demo model; I only know the built-in scenarios.";
     }
-    if (role === "answer") {
-      const { results } = readSteps(prompt);
-      const ending = /How the plan ended: ([a-z-]+)/.exec(prompt)?.[1];
-      const answer = scenario.answer(results);
-      return ending === "completed"
-        ? answer
-        : `The run ended ${ending ?? "early"}. What is known:\n${answer}`;
-    }
-    return "I am the offline demo model; I only know the built-in scenarios.";
   };
   return new ScriptedChatModel({ responses: respond, latencyMs });
 }

@@ -2,8 +2,8 @@
 // replanner's revision and the prompt reader.
 import type { Plan } from "@replan/core";
 import { describe, expect, it } from "vitest";
-import { readSteps, revise } from "./offline-model.js";
-import { findScenario, matchScenario } from "./scenarios.js";
+import { createOfflineModel, revise, statusesOf } from "./offline-model.js";
+import { findScenario, matchScenario } from "./scenario-choice.js";
 import { planTree } from "./plan-tree.js";
 import { shortError } from "./step-text.js";
 import { createView } from "./view.js";
@@ -191,9 +191,20 @@ describe("scenarios", () => {
     }
   });
 
-  it("reads statuses and results back from a prompt", () => {
-    const prompt =
-      'Goal: g\n- a [done] (tool t {}): A\n  result: {"x":1}\n- b [failed] (agent): B\n  error (e): no';
-    expect(readSteps(prompt)).toEqual({ statuses: { a: "done", b: "failed" }, results: { a: { x: 1 } } });
+  it("reads the steps' statuses from the plan in the graph's state", () => {
+    const plan = {
+      goal: "g",
+      revision: 0,
+      steps: [step("a"), { ...step("b"), status: "failed" }],
+    } as unknown as Plan;
+    expect(statusesOf(plan)).toEqual({ a: "pending", b: "failed" });
+    expect(statusesOf(null)).toEqual({});
+  });
+
+  it("the offline model plays the replanner and the answer only inside the graph (it reads the graph's state)", async () => {
+    const model = createOfflineModel({ scenario: findScenario("inventory")!, latencyMs: 0 });
+    await expect(model.invoke("replan", { metadata: { replan_role: "replanner" } })).rejects.toThrow(
+      "the offline model plays the replanner inside the plan-and-execute graph only",
+    );
   });
 });
