@@ -6,7 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { errorMessage, type Plan, type RunOutcome, toMermaid } from "@replan/core";
+import { type Plan, type RunOutcome, toMermaid } from "@replan/core";
+import { errorMessage } from "@replan/core/internal";
 import type { PlanExecuteStateType } from "@replan/langgraph";
 import { type CliOptions, EXIT } from "./args.js";
 import type { DemoRun } from "./start-run.js";

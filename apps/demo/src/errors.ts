@@ -4,10 +4,12 @@
  * They follow replan's error contract (a closed code union, a `Symbol.for` marker and an
  * `isInstance` of their own that no other class's instance passes) without extending core's
  * `ReplanError`: they never leave this process, and the CLI's entry answers `--help` and usage
- * errors before it loads `@replan/core` (and zod), which would double the time `--help` takes.
+ * errors before it loads `@replan/core`'s main entry (and zod), which would double the time
+ * `--help` takes (the markers come from `@replan/core/internal`, which loads no zod).
  *
  * @module
  */
+import { hasMarker, markError } from "@replan/core/internal";
 
 /** Codes of the demo's errors. */
 export type DemoErrorCode =
@@ -18,15 +20,6 @@ export type DemoErrorCode =
 
 const usageMarker = Symbol.for("@replan/demo/UsageError");
 const configMarker = Symbol.for("@replan/demo/ConfigError");
-
-/** Brands an instance with its class's marker (not enumerable, so it stays out of logs and JSON). */
-function mark(error: Error, marker: symbol): void {
-  Object.defineProperty(error, marker, { value: true, enumerable: false });
-}
-
-function hasMark(value: unknown, marker: symbol): boolean {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[marker] === true;
-}
 
 /**
  * A bad command line: the message says what and the demo exits with `EXIT.usage` (2).
@@ -49,12 +42,12 @@ export class UsageError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "UsageError";
-    mark(this, usageMarker);
+    markError(this, usageMarker);
   }
 
   /** Whether `value` is a UsageError (from any copy of the demo). */
   static isInstance(value: unknown): value is UsageError {
-    return hasMark(value, usageMarker);
+    return hasMarker(value, usageMarker);
   }
 }
 
@@ -79,11 +72,11 @@ export class ConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "ConfigError";
-    mark(this, configMarker);
+    markError(this, configMarker);
   }
 
   /** Whether `value` is a ConfigError (from any copy of the demo). */
   static isInstance(value: unknown): value is ConfigError {
-    return hasMark(value, configMarker);
+    return hasMarker(value, configMarker);
   }
 }

@@ -7,8 +7,9 @@
  * @module
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { readBody } from "@replan/core/internal";
 import { type Route, routes } from "./service-routes.js";
 
 /** Options of {@link startService}. */
@@ -35,6 +36,9 @@ export interface Service {
   /** Stops listening and drops open connections. Idempotent. */
   close(): Promise<void>;
 }
+
+/** The largest request body the service reads. */
+const MAX_BODY_BYTES = 1_000_000;
 
 /** The service's OpenAPI 3 document, served at `/openapi.json`. */
 function openApiDocument(url: string, table: Route[]): Record<string, unknown> {
@@ -83,19 +87,6 @@ function readHits(file: string): Record<string, number> {
   return {};
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= 1_000_000) chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
-}
-
 function send(response: ServerResponse, status: number, body: unknown): void {
   if (response.destroyed) return;
   const text = JSON.stringify(body);
@@ -135,7 +126,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const server = createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? "/", "http://localhost");
-      const raw = await readBody(request);
+      const raw = await readBody(request, { limitBytes: MAX_BODY_BYTES });
+      if (raw === undefined) return send(response, 413, { error: "the body is larger than 1 MB" });
       if (request.method === "GET" && url.pathname === "/openapi.json") return send(response, 200, document);
       for (const route of table) {
         if (route.method !== request.method) continue;

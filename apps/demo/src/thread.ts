@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { errorMessage } from "@replan/core";
+import { errorMessage } from "@replan/core/internal";
 import type { CliOptions } from "./args.js";
 import { ConfigError } from "./errors.js";
 import { SCENARIOS } from "./scenarios.js";
