@@ -10,7 +10,7 @@ import { type Plan, type RunOutcome, toMermaid } from "@replan/core";
 import { errorMessage } from "@replan/core/internal";
 import type { PlanExecuteStateType } from "@replan/langgraph";
 import { type CliOptions, EXIT } from "./args.js";
-import type { DemoRun } from "./start-run.js";
+import type { DemoRun } from "./prepare-run.js";
 import type { View } from "./view.js";
 import type { WebView } from "./web.js";
 

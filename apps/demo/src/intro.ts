@@ -8,7 +8,7 @@
 import { BUDGET } from "./agent.js";
 import type { CliOptions } from "./args.js";
 import { SCENARIOS } from "./scenarios.js";
-import type { DemoRun, Opened } from "./start-run.js";
+import type { DemoRun, Opened } from "./prepare-run.js";
 import type { View } from "./view.js";
 import { startWebView } from "./web.js";
 

@@ -4,7 +4,7 @@
  * shell confined to a workspace, in parallel as their dependencies allow, and replans only what is
  * left when a step fails. See `--help` and the README for the flags and exit codes.
  *
- * The parts, in the order a run meets them: `process-io.ts` (streams, Ctrl-C), `start-run.ts`
+ * The parts, in the order a run meets them: `process-io.ts` (streams, Ctrl-C), `prepare-run.ts`
  * (settings, workspace and thread, checkpointer, scenario, service, tools, model, agent),
  * `intro.ts` (the first lines), `run-loop.ts` (the stream, with `approver.ts` for approvals),
  * `end-run.ts` (summary, diagram, result) and `failure.ts` (errors and cancellation).
@@ -19,7 +19,7 @@ import { introduce } from "./intro.js";
 import { DEFAULT_MODEL } from "./model.js";
 import { guardOutput, type Io, stopOnCtrlC } from "./process-io.js";
 import { runToEnd } from "./run-loop.js";
-import { type Opened, prepareRun } from "./start-run.js";
+import { type Opened, prepareRun } from "./prepare-run.js";
 import { createView } from "./view.js";
 
 /**
