@@ -21,6 +21,24 @@ export type DemoErrorCode =
 const usageMarker = Symbol.for("@replan/demo/UsageError");
 const configMarker = Symbol.for("@replan/demo/ConfigError");
 
+/** What the demo's errors share: a code that names an exit code, and no retry (the input must change). */
+abstract class DemoError<Code extends DemoErrorCode> extends Error {
+  /** The stable code; `EXIT[code]` is the exit code. */
+  readonly code: Code;
+  /** Never: the same command line and environment fail the same way. */
+  readonly retryable = false;
+
+  /**
+   * @param code - the stable code.
+   * @param message - what is wrong, and what to change.
+   * @param options - `cause`, the underlying error.
+   */
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
 /**
  * A bad command line: the message says what and the demo exits with `EXIT.usage` (2).
  *
@@ -29,18 +47,13 @@ const configMarker = Symbol.for("@replan/demo/ConfigError");
  * throw new UsageError("--speed must be a number above 0 (got \"fast\")");
  * ```
  */
-export class UsageError extends Error {
-  /** Always `usage`. */
-  readonly code: "usage" = "usage";
-  /** Never: the same command line fails the same way. */
-  readonly retryable = false;
-
+export class UsageError extends DemoError<"usage"> {
   /**
    * @param message - what is wrong, in the words of the flags.
    * @param options - `cause`, the underlying error.
    */
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super("usage", message, options);
     this.name = "UsageError";
     markError(this, usageMarker);
   }
@@ -59,18 +72,13 @@ export class UsageError extends Error {
  * throw new ConfigError("cannot open the checkpoint database: SQLITE_CANTOPEN");
  * ```
  */
-export class ConfigError extends Error {
-  /** Always `config`. */
-  readonly code: "config" = "config";
-  /** Never: the configuration has to change first. */
-  readonly retryable = false;
-
+export class ConfigError extends DemoError<"config"> {
   /**
    * @param message - what is wrong and what to set.
    * @param options - `cause`, the underlying error.
    */
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super("config", message, options);
     this.name = "ConfigError";
     markError(this, configMarker);
   }
