@@ -77,7 +77,7 @@ export function createDemoAgent(agentOptions: DemoAgentOptions): PlanExecuteAgen
     model,
     tools,
     checker: httpChecker,
-    approvePlan: options.approve,
+    requireApproval: options.approve,
     budget: BUDGET,
     stepTimeoutMs: 60_000,
     resultPreviewChars: online ? 1000 : 4000,

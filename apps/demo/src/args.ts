@@ -6,6 +6,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { StructuredOutputMethod } from "@replan/langgraph";
 import { UsageError } from "./errors.js";
 
 /** Exit codes of the demo. */
@@ -24,8 +25,16 @@ export const EXIT = {
   cancelled: 130,
 } as const;
 
-/** Structured-output methods accepted by `--structured-output`. */
-export const STRUCTURED_OUTPUT_METHODS = ["functionCalling", "jsonSchema", "jsonMode"] as const;
+/**
+ * Structured-output methods accepted by `--structured-output`: the adapter's
+ * (`STRUCTURED_OUTPUT_METHODS` of `@replan/langgraph`), written out here so that the CLI answers
+ * usage errors before it loads LangChain; a test keeps the two lists equal.
+ */
+export const STRUCTURED_OUTPUT_METHODS: readonly StructuredOutputMethod[] = [
+  "functionCalling",
+  "jsonSchema",
+  "jsonMode",
+];
 
 /** The parsed command line. */
 export interface CliOptions {
@@ -41,7 +50,7 @@ export interface CliOptions {
   workspace: string | undefined;
   diagram: string | undefined;
   model: string | undefined;
-  structuredOutput: (typeof STRUCTURED_OUTPUT_METHODS)[number] | undefined;
+  structuredOutput: StructuredOutputMethod | undefined;
   /** Pace: 1 is watchable, 10 is ten times faster. */
   speed: number;
   /** `--web`: the run in the browser; the port of its server on 127.0.0.1 (0: a free one), or undefined. */

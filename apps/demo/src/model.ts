@@ -5,9 +5,10 @@
  * @module
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { planExecuteDefaults } from "@replan/langgraph";
 
-/** The model used when `--model` is not given. */
-export const DEFAULT_MODEL = "gpt-4.1-mini";
+/** The model used when `--model` is not given: the one replan's apps use (`planExecuteDefaults.modelName`). */
+export const DEFAULT_MODEL = planExecuteDefaults.modelName;
 
 /** Options of {@link createOnlineModel}. */
 export interface OnlineModelOptions {

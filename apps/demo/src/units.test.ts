@@ -1,7 +1,9 @@
 // Unit tests of the pure parts: plan tree layout, error summaries, scenario matching, the offline
 // replanner's revision and the prompt reader.
 import type { Plan } from "@replan/core";
+import { planExecuteDefaults, STRUCTURED_OUTPUT_METHODS as ADAPTER_METHODS } from "@replan/langgraph";
 import { describe, expect, it } from "vitest";
+import { STRUCTURED_OUTPUT_METHODS, USAGE } from "./args.js";
 import { createOfflineModel, revise, statusesOf } from "./offline-model.js";
 import { findScenario, matchScenario } from "./scenario-choice.js";
 import { planTree } from "./plan-tree.js";
@@ -206,5 +208,12 @@ describe("scenarios", () => {
     await expect(model.invoke("replan", { metadata: { replan_role: "replanner" } })).rejects.toThrow(
       "the offline model plays the replanner inside the plan-and-execute graph only",
     );
+  });
+});
+
+describe("the command line and the adapter", () => {
+  it("accept the same structured-output methods, and --help names the adapter's default model", () => {
+    expect(STRUCTURED_OUTPUT_METHODS).toEqual(ADAPTER_METHODS);
+    expect(USAGE).toContain(`(default ${planExecuteDefaults.modelName})`);
   });
 });
