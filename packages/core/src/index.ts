@@ -87,7 +87,5 @@ export { createRun, transition } from "./transition.js";
 export { acceptedInputs } from "./transition-table.js";
 export type { UnexpectedResult } from "./unexpected.js";
 export { unexpected } from "./unexpected.js";
-/** @deprecated moved to `@replan/core/internal`; removed from this entry before the first release. */
-export { sleep } from "./abort.js";
 export type { PlanCheck, ValidatePlanOptions } from "./validate.js";
 export { checkPlan, DEFAULT_MAX_STEPS, validatePlan } from "./validate.js";

@@ -77,7 +77,7 @@ function randomRunProperty(options: {
     fc.boolean(),
     (plan, choices, concurrency, maxReplans, maxAttempts, requireApproval) => {
       const config = { concurrency, maxReplans, maxAttempts, maxSteps: maxPlanSteps + 8, requireApproval };
-      let state = createRun({ runId: "r", goal: "g", config });
+      let state = createRun({ runId: "r", goal: "g", budget: config });
       const events: RunEvent[] = [];
       let at = 0;
       let replanCount = 0;

@@ -104,14 +104,15 @@ describe("createRun and resolveConfig options", () => {
     const run = createRun({ runId: "r", goal: "g", budget: { concurrency: 2 } });
     expect(run.config).toEqual(resolveConfig({ concurrency: 2 }));
     expect(run.config.concurrency).toBe(2);
-    // The former name still works until the first release, but not both at once.
-    expect(createRun({ runId: "r", goal: "g", config: { concurrency: 3 } }).config.concurrency).toBe(3);
-    expect(() => createRun({ runId: "r", goal: "g", budget: {}, config: {} })).toThrow(/"config"/);
+    // The former name is refused, with the name it now has.
+    expect(() => createRun({ runId: "r", goal: "g", config: {} } as never)).toThrow(
+      /Option "config" must be one of the options of createRun: runId, goal, budget/,
+    );
   });
 
   it("refuses unknown and bad options, naming them", async () => {
     expect(await refusal(() => createRun({ runId: "r", goal: "g", budgt: {} } as never))).toBe(
-      'Option "budgt" must be one of the options of createRun: runId, goal, budget, config (did you mean "budget"?), got an object',
+      'Option "budgt" must be one of the options of createRun: runId, goal, budget (did you mean "budget"?), got an object',
     );
     expect(await refusal(() => createRun({ runId: 7, goal: "g" } as never))).toBe(
       'Option "runId" must be a string, got 7',

@@ -157,7 +157,7 @@ export function resolveRunPlanOptions(options: unknown, where: string): Resolved
     : budget?.requireApproval === true;
   if (waitsForApproval) {
     throw invalidOptions(
-      'runPlan cannot wait for a plan approval ("requireApproval"): approve inside your planner, or drive transition() with "approve" inputs (the LangGraph adapter does, with approvePlan)',
+      'runPlan cannot wait for a plan approval ("requireApproval"): approve inside your planner, or drive transition() with "approve" inputs (the LangGraph adapter does, with requireApproval)',
     );
   }
   const run =

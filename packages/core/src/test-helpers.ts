@@ -4,7 +4,7 @@ import { createRun, type RunConfigInput, type TransitionResult, transition } fro
 
 /** A run that has been started and given `steps` as its plan, at time 0. */
 export function startedRun(steps: StepSpecInput[], config: RunConfigInput = {}): TransitionResult {
-  const started = transition(createRun({ runId: "r", goal: "g", config }), { type: "start", at: 0 });
+  const started = transition(createRun({ runId: "r", goal: "g", budget: config }), { type: "start", at: 0 });
   return transition(started.state, { type: "plan", at: 1, output: steps });
 }
 

@@ -176,7 +176,7 @@ describe("acceptedInputs", () => {
           let state = createRun({
             runId: "r",
             goal: "g",
-            config: { ...config, ...(maxLlmCalls === undefined ? {} : { maxLlmCalls }) },
+            budget: { ...config, ...(maxLlmCalls === undefined ? {} : { maxLlmCalls }) },
           });
           let at = 0;
           for (const choice of choices) {

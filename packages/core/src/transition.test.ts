@@ -45,7 +45,7 @@ describe("start and plan", () => {
   });
 
   it("retries a planner error, then fails with its code", () => {
-    const started = transition(createRun({ runId: "r", goal: "g", config: { maxPlanAttempts: 1 } }), {
+    const started = transition(createRun({ runId: "r", goal: "g", budget: { maxPlanAttempts: 1 } }), {
       type: "start",
       at: 0,
     });
@@ -472,7 +472,7 @@ describe("planner and replanner errors that cannot succeed", () => {
 
 describe("plan approval", () => {
   const approvalRun = () => {
-    const started = transition(createRun({ runId: "r", goal: "g", config: { requireApproval: true } }), {
+    const started = transition(createRun({ runId: "r", goal: "g", budget: { requireApproval: true } }), {
       type: "start",
       at: 0,
     });

@@ -37,8 +37,6 @@ export interface CreateRunOptions {
   goal: string;
   /** The run's limits; see {@link resolveConfig}. The state keeps them, resolved, as `config`. */
   budget?: RunConfigInput;
-  /** @deprecated The former name of `budget`; removed before the first release. */
-  config?: RunConfigInput;
 }
 
 const budgetRule = rules.object(budgetRules, "budget");
@@ -55,21 +53,15 @@ const budgetRule = rules.object(budgetRules, "budget");
  * ```
  */
 export function createRun(options: CreateRunOptions): RunState {
-  const { runId, goal, budget, config } = checkOptions(
+  const { runId, goal, budget } = checkOptions(
     options,
     {
       runId: rules.required(rules.string()),
       goal: rules.required(rules.string({ nonEmpty: true })),
       budget: budgetRule,
-      config: budgetRule,
     },
     { where: "createRun", error: invalidOptions },
   );
-  if (budget !== undefined && config !== undefined) {
-    throw invalidOptions(
-      'Option "config" must be absent when "budget" is given (it is budget\'s former name)',
-    );
-  }
   return {
     version: 1,
     runId,
@@ -78,7 +70,7 @@ export function createRun(options: CreateRunOptions): RunState {
     plan: null,
     history: [],
     replan: null,
-    config: withDefaults(budget ?? config ?? {}),
+    config: withDefaults(budget ?? {}),
     usage: noUsage(),
     planAttempts: 0,
     replans: 0,

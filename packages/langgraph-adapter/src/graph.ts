@@ -214,7 +214,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     generateId = () => crypto.randomUUID(),
   } = options;
   // The budget's limits with their defaults (checked above).
-  const config = createRun({ runId: "check", goal: "check", config: budget }).config;
+  const config = createRun({ runId: "check", goal: "check", budget }).config;
   const layer = {
     tools,
     prompts,

@@ -2,6 +2,7 @@
 // checked where they are given, with PlanExecuteError (`invalid-options`, `invalid-input`).
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import {
+  budgetRules,
   type CheckContext,
   checkOptions,
   describe,
@@ -75,22 +76,9 @@ const tools: Rule<StructuredToolInterface[]> = {
   },
 };
 
-/** The run's limits (`budget`); `requireApproval` and `hasReplanner` are set by the graph. */
-const budget = rules.object(
-  {
-    concurrency: rules.integer({ min: 1 }),
-    maxSteps: rules.integer({ min: 1 }),
-    maxReplans: rules.integer({ min: 0 }),
-    maxAttempts: rules.integer({ min: 1 }),
-    maxPlanAttempts: rules.integer({ min: 1 }),
-    maxLlmCalls: delay,
-    maxTokens: delay,
-    maxWallTimeMs: delay,
-    retryBackoffMs: delay,
-    maxRetryBackoffMs: delay,
-  },
-  "budget",
-);
+/** The run's limits (`budget`): core's rules; `requireApproval` and `hasReplanner` are set by the graph. */
+const { hasReplanner: _setByTheGraph, requireApproval: _anOptionOfItsOwn, ...budgetFields } = budgetRules;
+const budget = rules.object(budgetFields, "budget");
 
 /** The rules of {@link createPlanExecuteGraph}'s options. */
 export const graphOptionRules = {

@@ -52,7 +52,7 @@ export function createPlannerNode(settings: PlanNodeSettings) {
   return async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
     const goal = pickGoal(state);
     const config = { ...budget, hasReplanner, requireApproval: settings.requireApproval };
-    let current = transition(createRun({ runId: settings.generateId(), goal, config }), {
+    let current = transition(createRun({ runId: settings.generateId(), goal, budget: config }), {
       type: "start",
       at: now(),
     });

@@ -12,10 +12,10 @@ import {
   type RunInput,
   type RunState,
   type StepOutcome,
-  sleep,
   type ToolFunction,
   transition,
 } from "@replan/core";
+import { sleep } from "@replan/core/internal";
 import { type AgentStepHost, type AgentStepRunner, aborted, type Gate } from "./agent-step-host.js";
 import { deferred, type NodeControl } from "./node-control.js";
 import { publish } from "./publish.js";

@@ -8,7 +8,7 @@ import { applyEvent, applyEvents, emptyModel, type ViewStep } from "./model.js";
 /** A real run driven through core's transition: plan, a failure, a replan that keeps what ran. */
 function replannedRun(): { events: RunEvent[]; state: RunState } {
   const events: RunEvent[] = [];
-  let state = createRun({ runId: "run-1", goal: "Check stock", config: { concurrency: 4 } });
+  let state = createRun({ runId: "run-1", goal: "Check stock", budget: { concurrency: 4 } });
   const step = (input: Parameters<typeof transition>[1]) => {
     const result = transition(state, input);
     state = result.state;
