@@ -70,12 +70,8 @@ async function tokenTimeOnly() {
   );
 }
 
-async function main() {
-  const onlySpec = process.argv.find((arg) => arg.startsWith("--only="));
-  if (onlySpec) return only(onlySpec.slice("--only=".length));
-  if (args.has("--token-time")) return tokenTimeOnly();
-  log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "unknown"})`);
-
+/** Runs every system once at N = 4 (JIT, caches), without recording. */
+async function warmUp(): Promise<void> {
   log("warm-up (not recorded)");
   for (const name of SCENARIO_NAMES) {
     for (const system of SYSTEM_NAMES) await runSystem(system, makeScenario(name, 4), 0, { runs: 2 });
@@ -83,7 +79,10 @@ async function main() {
   for (const system of ["replan-langgraph", "baseline-tutorial"] as const) {
     await runSystem(system, makeScenario("fan-out", 4), 0, { runs: 2, checkpointer: true });
   }
+}
 
+/** Every scenario, size and system at each model latency. */
+async function latencySection(): Promise<void> {
   for (const latencyMs of LATENCIES) {
     for (const name of SCENARIO_NAMES) {
       for (const steps of SIZES) {
@@ -97,7 +96,10 @@ async function main() {
       }
     }
   }
+}
 
+/** The replanner prompt with 8x longer step outputs. */
+async function outputGrowthSection(): Promise<void> {
   log("replanner prompt with 8x longer step outputs");
   for (const steps of SIZES.filter((size) => size >= 16)) {
     const scenario = makeScenario("one-failure", steps, OUTPUT_CHARS * 8);
@@ -105,7 +107,10 @@ async function main() {
       emit(await runSystem(system, scenario, 0, { runs: 1, scenarioLabel: "one-failure-8x-output" }));
     }
   }
+}
 
+/** Bare LangGraph references, then the per-step overhead of core and the adapter at N = 100 and 1000. */
+async function overheadSection(): Promise<void> {
   for (const steps of OVERHEAD_SIZES) {
     log(`bare LangGraph reference N=${steps}`);
     references.push({ kind: "supersteps", steps, wallMs: await timeMedian(bareSupersteps(steps), 7) });
@@ -124,7 +129,10 @@ async function main() {
       }
     }
   }
+}
 
+/** Checkpoint sizes with MemorySaver. */
+async function checkpointSection(): Promise<void> {
   log("checkpoint sizes (MemorySaver)");
   for (const steps of [...SIZES, ...OVERHEAD_SIZES]) {
     const scenario = makeScenario("fan-out", steps);
@@ -140,6 +148,19 @@ async function main() {
       );
     }
   }
+}
+
+async function main() {
+  const onlySpec = process.argv.find((arg) => arg.startsWith("--only="));
+  if (onlySpec) return only(onlySpec.slice("--only=".length));
+  if (args.has("--token-time")) return tokenTimeOnly();
+  log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "unknown"})`);
+
+  await warmUp();
+  await latencySection();
+  await outputGrowthSection();
+  await overheadSection();
+  await checkpointSection();
 
   log("token-time clock");
   const tokenTime: TokenTimeSection = await runTokenTimeSection(emitTokenTime, log);

@@ -124,6 +124,12 @@ function alignTable(rows: string[][]): string {
     .join("\n");
 }
 
+/** Where the target checks write: a measured target, or one not measured in this run. */
+interface TargetSink {
+  add(target: string, measured: string, pass: boolean | null): void;
+  missing(target: string): void;
+}
+
 /**
  * Checks every target of issue #7 against the records.
  *
@@ -132,11 +138,35 @@ function alignTable(rows: string[][]): string {
  */
 export function evaluateTargets(records: RunRecord[], references: ReferenceRecord[]): TargetResult[] {
   const results: TargetResult[] = [];
-  const add = (target: string, measured: string, pass: boolean | null) =>
-    results.push({ target, measured, pass });
-  const missing = (target: string) => add(target, "not measured in this run", null);
+  const sink: TargetSink = {
+    add: (target, measured, pass) => results.push({ target, measured, pass }),
+    missing: (target) => results.push({ target, measured: "not measured in this run", pass: null }),
+  };
+  for (const check of [
+    fanOutTargets,
+    skewedDagTargets,
+    llmCallTargets,
+    promptTokenTargets,
+    replannerPromptTargets,
+    overheadTargets,
+    growthTargets,
+  ]) {
+    check(records, references, sink);
+  }
+  return results;
+}
 
-  // Fan-out of 16 at 100 ms.
+/** Overhead per step: wall time minus the time inside the scripted model's calls (its own work). */
+const perStep = (record: RunRecord) => (record.wallMs - record.modelMs) / record.steps;
+const explain = (record: RunRecord) =>
+  `${fixed(perStep(record), 4)} ms/step = (${ms(record.wallMs)} ms wall - ${ms(record.modelMs)} ms in model calls) / ${record.steps}`;
+
+/** Fan-out of 16 at 100 ms: wall against the critical path, and speed against the baseline. */
+function fanOutTargets(
+  records: RunRecord[],
+  _references: ReferenceRecord[],
+  { add, missing }: TargetSink,
+): void {
   const fanBaseline = find(records, "fan-out", BASELINE, 16, 100);
   for (const system of REPLAN) {
     const record = find(records, "fan-out", system, 16, 100);
@@ -161,8 +191,14 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
       );
     }
   }
+}
 
-  // Skewed DAG at 100 ms.
+/** Skewed DAG at 100 ms: wall against the critical path, at every N. */
+function skewedDagTargets(
+  records: RunRecord[],
+  _references: ReferenceRecord[],
+  { add, missing }: TargetSink,
+): void {
   for (const system of REPLAN) {
     const skewed = records.filter(
       (r) => r.scenario === "skewed-dag" && r.system === system && r.latencyMs === 100,
@@ -182,8 +218,14 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
       );
     }
   }
+}
 
-  // LLM calls on clean runs.
+/** LLM calls on clean runs: 2 for tool steps whatever N, at most N + 2 for agent steps. */
+function llmCallTargets(
+  records: RunRecord[],
+  _references: ReferenceRecord[],
+  { add, missing }: TargetSink,
+): void {
   for (const system of REPLAN) {
     const clean = records.filter(
       (r) => r.system === system && TOOL_SCENARIOS.includes(r.scenario) && r.checkpointBytes === undefined,
@@ -220,8 +262,14 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
       baselineTool.every((r) => r.llmCalls === 3 * r.steps + 1),
     );
   }
+}
 
-  // Prompt tokens on 16-step clean runs.
+/** Prompt tokens on 16-step clean runs: at most a third of the baseline's. */
+function promptTokenTargets(
+  records: RunRecord[],
+  _references: ReferenceRecord[],
+  { add, missing }: TargetSink,
+): void {
   for (const [system, kind, scenarios] of REPLAN.flatMap((system) => [
     [system, "tool-step", TOOL_SCENARIOS] as const,
     [system, "agent-step", ["agent-steps"]] as const,
@@ -248,8 +296,14 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
       );
     }
   }
+}
 
-  // Replanner prompt: linear in the plan, not in the outputs.
+/** The replanner's prompt: linear in the plan, not in the outputs. */
+function replannerPromptTargets(
+  records: RunRecord[],
+  _references: ReferenceRecord[],
+  { add, missing }: TargetSink,
+): void {
   for (const system of REPLAN) {
     const at = (steps: number, label = "one-failure") =>
       find(records, label, system, steps, 0) ?? find(records, label, system, steps, 100);
@@ -284,12 +338,14 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
       );
     }
   }
+}
 
-  // Overhead with a zero-latency model: wall time minus the time inside the scripted model's calls
-  // (its own work: building replies, counting words), per step. Wall time per step is shown too.
-  const perStep = (record: RunRecord) => (record.wallMs - record.modelMs) / record.steps;
-  const explain = (record: RunRecord) =>
-    `${fixed(perStep(record), 4)} ms/step = (${ms(record.wallMs)} ms wall - ${ms(record.modelMs)} ms in model calls) / ${record.steps}`;
+/** Overhead per step with a zero-latency model, against 0.1 ms (core) and bare LangGraph (adapter). */
+function overheadTargets(
+  records: RunRecord[],
+  references: ReferenceRecord[],
+  { add, missing }: TargetSink,
+): void {
   for (const scenario of ["fan-out", "chain"]) {
     const core = find(records, scenario, CORE, 1000, 0);
     const target = `replan-core: overhead @0ms < 0.1 ms/step (${scenario}, N=1000)`;
@@ -315,6 +371,14 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
       }
     }
   }
+}
+
+/** Growth of the overhead per step from N = 100 to N = 1000. */
+function growthTargets(
+  records: RunRecord[],
+  references: ReferenceRecord[],
+  { add, missing }: TargetSink,
+): void {
   for (const system of REPLAN) {
     for (const scenario of ["fan-out", "chain"]) {
       const big = find(records, scenario, system, 1000, 0);
@@ -349,7 +413,6 @@ export function evaluateTargets(records: RunRecord[], references: ReferenceRecor
       }
     }
   }
-  return results;
 }
 
 const REFERENCE_LABELS: Record<ReferenceRecord["kind"], string> = {
