@@ -9,7 +9,7 @@ import { llmCallRefusal } from "./budgets.js";
 import { errorMessage, ReplanError, type CoreErrorCode } from "./errors.js";
 import { executeStep } from "./execute-step.js";
 import { resultsOf } from "./results.js";
-import type { ModelCallReporter } from "./run-functions.js";
+import type { ModelCallReporter, PlannerOutput } from "./run-functions.js";
 import type { Effect, Feedback, RunEvent, RunInput } from "./run-messages.js";
 import { isTerminal } from "./run-end.js";
 import type { ResolvedRunPlanOptions, RunResult } from "./run-plan-options.js";
@@ -190,61 +190,45 @@ export class Interpreter {
   }
 
   /** Calls the planner and sends its answer (`plan`) or its failure (`plan-error`). */
-  private async callPlanner(attempt: number, feedback: Feedback | null): Promise<void> {
-    const { signal } = this.controller;
-    const { hooks, usage, release } = this.modelCallReporter();
-    try {
-      const output = await untilAborted(
-        Promise.resolve(this.options.planner({ goal: this.state.goal, attempt, feedback, signal, ...hooks })),
-        signal,
-      );
-      release();
-      this.send({ type: "plan", at: this.now(), output, usage: addUsage(usage, usageOf(output)) });
-    } catch (error) {
-      release();
-      if (signal.aborted) {
-        this.lateUsage.push(usage);
-        return;
-      }
-      this.send({
-        type: "plan-error",
-        at: this.now(),
-        error: toStepError(error, "planner-failed" satisfies CoreErrorCode),
-        retryable: isRetryable(error),
-        usage,
-      });
-    }
+  private callPlanner(attempt: number, feedback: Feedback | null): Promise<void> {
+    return this.askForPlan("plan", (hooks, signal) =>
+      this.options.planner({ goal: this.state.goal, attempt, feedback, signal, ...hooks }),
+    );
   }
 
   /** Calls the replanner and sends its answer (`replan`) or its failure (`replan-error`). */
-  private async callReplanner(
-    attempt: number,
-    reason: ReplanReason,
-    feedback: Feedback | null,
+  private callReplanner(attempt: number, reason: ReplanReason, feedback: Feedback | null): Promise<void> {
+    const plan = this.state.plan!;
+    return this.askForPlan("replan", (hooks, signal) =>
+      this.options.replanner!({
+        goal: this.state.goal,
+        plan,
+        reason,
+        history: this.state.history,
+        results: resultsOf(plan),
+        attempt,
+        feedback,
+        signal,
+        ...hooks,
+      }),
+    );
+  }
+
+  /**
+   * Makes one planner or replanner call, its model calls reported, and sends its answer (`plan` or
+   * `replan`) or its failure (`plan-error` or `replan-error`); a call the run's abort cut short
+   * sends nothing (its usage is kept for the end).
+   */
+  private async askForPlan(
+    kind: "plan" | "replan",
+    call: (hooks: ModelCallReporter, signal: AbortSignal) => PlannerOutput | Promise<PlannerOutput>,
   ): Promise<void> {
     const { signal } = this.controller;
-    const { replanner } = this.options;
-    const plan = this.state.plan!;
     const { hooks, usage, release } = this.modelCallReporter();
     try {
-      const output = await untilAborted(
-        Promise.resolve(
-          replanner!({
-            goal: this.state.goal,
-            plan,
-            reason,
-            history: this.state.history,
-            results: resultsOf(plan),
-            attempt,
-            feedback,
-            signal,
-            ...hooks,
-          }),
-        ),
-        signal,
-      );
+      const output = await untilAborted(Promise.resolve(call(hooks, signal)), signal);
       release();
-      this.send({ type: "replan", at: this.now(), output, usage: addUsage(usage, usageOf(output)) });
+      this.send({ type: kind, at: this.now(), output, usage: addUsage(usage, usageOf(output)) });
     } catch (error) {
       release();
       if (signal.aborted) {
@@ -252,7 +236,7 @@ export class Interpreter {
         return;
       }
       this.send({
-        type: "replan-error",
+        type: `${kind}-error`,
         at: this.now(),
         error: toStepError(error, "planner-failed" satisfies CoreErrorCode),
         retryable: isRetryable(error),

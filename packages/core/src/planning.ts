@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CoreErrorCode } from "./errors.js";
+import type { CoreErrorCode, PlanIssue } from "./errors.js";
 import { BUDGET_EXCEEDED, endIfNoCallLeft, llmCallRefusal } from "./budgets.js";
 import type { Draft } from "./draft.js";
 import type { InputOf } from "./run-messages.js";
@@ -27,18 +27,20 @@ export function takePlan(draft: Draft, input: InputOf<"plan">): void {
   const { state } = draft;
   const check = checkPlan(input.output, { maxSteps: state.config.maxSteps });
   if (!check.ok) {
-    refusePlan(draft, input.at, {
-      error: {
-        code: "invalid-plan" satisfies CoreErrorCode,
-        message: check.issues.map((issue) => issue.message).join("; "),
-      },
-      output: input.output,
-    });
+    refusePlan(draft, input.at, { error: invalidPlanError(check.issues), output: input.output });
     return;
   }
   const plan: Plan = { goal: state.goal, revision: 0, steps: check.steps.map((spec) => newStep(spec, 0)) };
   draft.set({ plan, status: state.config.requireApproval ? "approving" : "executing", feedback: null });
   draft.emit({ type: "plan-end", at: input.at, plan });
+}
+
+/** The error of a planner's or replanner's answer that broke the plan's rules: every issue, in one sentence. */
+export function invalidPlanError(issues: readonly PlanIssue[]): StepError {
+  return {
+    code: "invalid-plan" satisfies CoreErrorCode,
+    message: issues.map((issue) => issue.message).join("; "),
+  };
 }
 
 /** `plan-error`: the planner failed. */

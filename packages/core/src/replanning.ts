@@ -10,6 +10,7 @@ import type { Draft } from "./draft.js";
 import type { InputOf } from "./run-messages.js";
 import { endRun } from "./run-end.js";
 import type { Plan, ReplanReason, RunState, StepError } from "./schemas.js";
+import { invalidPlanError } from "./planning.js";
 import { newStep } from "./step-reports.js";
 import { checkPlan } from "./validate.js";
 
@@ -59,13 +60,7 @@ export function takeReplan(draft: Draft, input: InputOf<"replan">): void {
   const kept = current.steps.filter((step) => locked.has(step.id));
   const check = checkPlan(input.output, { maxSteps: state.config.maxSteps, locked: kept, allowEmpty: true });
   if (!check.ok) {
-    refuseReplan(draft, input.at, {
-      error: {
-        code: "invalid-plan" satisfies CoreErrorCode,
-        message: check.issues.map((issue) => issue.message).join("; "),
-      },
-      output: input.output,
-    });
+    refuseReplan(draft, input.at, { error: invalidPlanError(check.issues), output: input.output });
     return;
   }
   const failedIds = current.steps.filter((step) => step.status === "failed").map((step) => step.id);
