@@ -131,43 +131,27 @@ const skewedSteps = (n: number): StepDefinition[] => {
  */
 export function makeScenario(name: ScenarioName, n: number, outputChars = OUTPUT_CHARS): Scenario {
   if (!Number.isInteger(n) || n < 1) throw new Error(`a scenario needs n >= 1, got ${n}`);
+  const scenario = (goal: string, mode: Scenario["mode"], steps: StepDefinition[]): Scenario => ({
+    name,
+    n,
+    goal,
+    mode,
+    steps,
+    outputChars,
+  });
   switch (name) {
     case "chain":
-      return {
-        name,
-        n,
-        goal: `Fetch the ${n} records, each after the one before.`,
-        mode: "tool",
-        steps: chainSteps(n),
-        outputChars,
-      };
+      return scenario(`Fetch the ${n} records, each after the one before.`, "tool", chainSteps(n));
     case "fan-out":
-      return {
-        name,
-        n,
-        goal: `Fetch ${n - 1} records and combine them.`,
-        mode: "tool",
-        steps: fanOutSteps(n),
-        outputChars,
-      };
+      return scenario(`Fetch ${n - 1} records and combine them.`, "tool", fanOutSteps(n));
     case "agent-steps":
-      return {
-        name,
-        n,
-        goal: `Summarise ${n - 1} records and combine them.`,
-        mode: "agent",
-        steps: fanOutSteps(n),
-        outputChars,
-      };
+      return scenario(`Summarise ${n - 1} records and combine them.`, "agent", fanOutSteps(n));
     case "skewed-dag":
-      return {
-        name,
-        n,
-        goal: "Fetch the slow records and the chains of fast records, then combine them.",
-        mode: "tool",
-        steps: skewedSteps(n),
-        outputChars,
-      };
+      return scenario(
+        "Fetch the slow records and the chains of fast records, then combine them.",
+        "tool",
+        skewedSteps(n),
+      );
     case "one-failure": {
       if (n < 2) throw new Error("one-failure needs n >= 2");
       // A chain whose last-but-one step fails (its primary source answers 503): the replanner sees
@@ -179,13 +163,8 @@ export function makeScenario(name: ScenarioName, n: number, outputChars = OUTPUT
       const last = steps[n - 1]!;
       const replacement = [mirror, { ...fetchStep(last.id, [mirrorId]) }];
       return {
-        name,
-        n,
-        goal: `Fetch the ${n} records, each after the one before.`,
-        mode: "tool",
-        steps,
+        ...scenario(`Fetch the ${n} records, each after the one before.`, "tool", steps),
         failure: { stepId: failing.id, replacement },
-        outputChars,
       };
     }
   }
