@@ -1,12 +1,5 @@
 export type { CoreErrorCode, PlanIssue, ReplanErrorOptions } from "./errors.js";
-export {
-  errorMessage,
-  hasMarker,
-  IllegalTransitionError,
-  markError,
-  PlanValidationError,
-  ReplanError,
-} from "./errors.js";
+export { IllegalTransitionError, PlanValidationError, ReplanError } from "./errors.js";
 export type { MermaidOptions } from "./mermaid.js";
 export { toMermaid } from "./mermaid.js";
 export { BUDGET_EXCEEDED, llmCallRefusal } from "./budgets.js";
