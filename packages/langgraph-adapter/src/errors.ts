@@ -23,6 +23,12 @@ export type PlanExecuteErrorCode =
    */
   | "invalid-options"
   /**
+   * A run with `requireApproval` started without a checkpointer (none compiled in, none lent by a
+   * parent graph): the pause for approval could not be saved. Refused before any model call; pass
+   * `checkpointer` to `createPlanExecuteAgent` (or compile the graph with one) and a `thread_id`.
+   */
+  | "approval-needs-checkpointer"
+  /**
    * The checkpointer failed to save (or read) the run, e.g. the database went away; `cause` is the
    * saver's error. What was saved before stays saved: resume the thread with
    * `invoke(null, config)` once the database is back, and the run goes on from there.

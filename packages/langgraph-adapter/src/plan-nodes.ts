@@ -50,6 +50,7 @@ interface PlanOutcome {
 export function createPlannerNode(settings: PlanNodeSettings) {
   const { budget, hasReplanner, now } = settings;
   return async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
+    if (settings.requireApproval) refuseWithoutCheckpointer(runConfig);
     const goal = pickGoal(state);
     const config = { ...budget, hasReplanner, requireApproval: settings.requireApproval };
     let current = transition(createRun({ runId: settings.generateId(), goal, budget: config }), {
@@ -155,6 +156,22 @@ export function meterOf(run: RunState, runConfig: LangGraphRunnableConfig) {
     emit: (event) => publish(runConfig, [event]),
   };
   return { hooks, usage };
+}
+
+/** Where LangGraph puts a run's checkpointer (its own, or the one a parent graph lends it) in `configurable`. */
+const CHECKPOINTER_KEY = "__pregel_checkpointer";
+
+/**
+ * Refuses a run that requires approval but has no checkpointer: the approval pause (an interrupt)
+ * could not be saved, and LangGraph would fail only after the planner's model call.
+ */
+function refuseWithoutCheckpointer(runConfig: LangGraphRunnableConfig): void {
+  const checkpointer: unknown = runConfig.configurable?.[CHECKPOINTER_KEY];
+  if (typeof checkpointer === "object" && checkpointer !== null) return;
+  throw new PlanExecuteError(
+    "approval-needs-checkpointer",
+    "requireApproval pauses the run until the plan is approved, and the pause must be saved: pass a checkpointer (createPlanExecuteAgent({ ..., requireApproval: true, checkpointer: new MemorySaver() }), or compile the graph with one, or embed it in a graph that has one) and invoke with { configurable: { thread_id } }",
+  );
 }
 
 /** The goal: a new `goal`, else the last human message, else the previous `goal`. */
