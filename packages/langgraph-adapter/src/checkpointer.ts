@@ -4,8 +4,9 @@
 // settles (the node registers the value before the write, LangGraph hands the same object to
 // `putWrites`), and remembers which errors came from the saver (so that `invoke` can say so).
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { errorMessage } from "@replan/core/internal";
+import { checkOptions, errorMessage, rules } from "@replan/core/internal";
 import { PlanExecuteError } from "./errors.js";
+import { saver as saverRule } from "./options.js";
 
 const watched = new WeakSet<object>();
 const saverErrors = new WeakSet<object>();
@@ -20,6 +21,7 @@ const waiting = new WeakMap<object, (written: Promise<unknown>) => void>();
  * method is the saver's own; the wrapper only observes the promises they return.
  *
  * @param saver - any LangGraph checkpointer (`PostgresSaver`, `MemorySaver`, ...).
+ * @throws {PlanExecuteError} `invalid-options` when `saver` is not a checkpointer.
  * @returns the same saver, watched (a saver already watched is returned as is).
  * @example
  * ```ts
@@ -27,6 +29,14 @@ const waiting = new WeakMap<object, (written: Promise<unknown>) => void>();
  * ```
  */
 export function watchCheckpointer<Saver extends BaseCheckpointSaver>(saver: Saver): Saver {
+  checkOptions(
+    { saver },
+    { saver: rules.required(saverRule) },
+    {
+      where: "watchCheckpointer",
+      error: (message) => new PlanExecuteError("invalid-options", message),
+    },
+  );
   if (watched.has(saver)) return saver;
   const proxy = new Proxy(saver, {
     get(target, property) {

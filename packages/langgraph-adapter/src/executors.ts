@@ -3,20 +3,18 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { type BaseMessage, HumanMessage, isAIMessage, ToolMessage } from "@langchain/core/messages";
 import { type StructuredToolInterface, ToolInputParsingException } from "@langchain/core/tools";
 import type { Executor, StepContext, ToolFunction } from "@replan/core";
+import { checkOptions, rules } from "@replan/core/internal";
 import { PlanExecuteError } from "./errors.js";
 import { MODEL_ROLE_KEY, MODEL_STEP_KEY, messageUsage } from "./model-call.js";
 import { modelExecutor } from "./model-executor.js";
-import { isChatModel, type ModelExecutorOptions } from "./model-settings.js";
+import type { ModelExecutorOptions } from "./model-settings.js";
 import { addUsage } from "./models.js";
+import { tools as toolsRule } from "./options.js";
 import { executorMessage } from "./prompts.js";
+import { isChatModel, isMessagesGraph, type MessagesGraph } from "./runnable-kinds.js";
 
-/** Anything with LangGraph's compiled-graph `invoke` taking `{ messages }`. */
-export interface MessagesGraph {
-  invoke(
-    input: { messages: BaseMessage[] },
-    config?: { signal?: AbortSignal; metadata?: Record<string, unknown> },
-  ): Promise<unknown>;
-}
+export type { MessagesGraph } from "./runnable-kinds.js";
+export { isMessagesGraph } from "./runnable-kinds.js";
 
 /**
  * What carries out agent steps: a chat model (run in a tool-calling loop with the graph's tools),
@@ -26,16 +24,6 @@ export interface MessagesGraph {
 export type AgentStepExecutor = BaseChatModel | MessagesGraph | Executor;
 
 export type ExecutorSettings = ModelExecutorOptions & { resultPreviewChars: number };
-
-/** Whether a value is a compiled LangGraph graph (or an agent holding one as `.graph`). */
-export function isMessagesGraph(value: unknown): value is MessagesGraph {
-  if (typeof value !== "object" || value === null) return false;
-  const candidate = value as { invoke?: unknown; lg_is_pregel?: unknown; graph?: { lg_is_pregel?: unknown } };
-  return (
-    typeof candidate.invoke === "function" &&
-    (candidate.lg_is_pregel === true || candidate.graph?.lg_is_pregel === true)
-  );
-}
 
 /** Turns any accepted executor into a core {@link Executor}. */
 export function toExecutor(executor: AgentStepExecutor, settings: ExecutorSettings): Executor {
@@ -83,8 +71,19 @@ function graphExecutor(graph: MessagesGraph, settings: ExecutorSettings): Execut
  * LangChain tools as core tool functions for tool steps: called with no LLM, with the step's
  * idempotency key as the tool call id. Bad arguments fail the step without retry
  * (`invalid-tool-args`); a `ToolMessage` with `status: "error"` fails it (`tool-error`).
+ *
+ * @param tools - LangChain tools with distinct names.
+ * @throws {PlanExecuteError} `invalid-options` when `tools` is not an array of such tools.
  */
 export function toToolFunctions(tools: readonly StructuredToolInterface[]): Record<string, ToolFunction> {
+  checkOptions(
+    { tools },
+    { tools: rules.required(toolsRule) },
+    {
+      where: "toToolFunctions",
+      error: (message) => new PlanExecuteError("invalid-options", message),
+    },
+  );
   const functions: Record<string, ToolFunction> = {};
   for (const tool of tools) {
     functions[tool.name] = async (args: Record<string, unknown>, context: StepContext) => {

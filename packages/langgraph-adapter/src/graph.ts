@@ -10,7 +10,7 @@ import {
   type StateDefinition,
   StateGraph,
 } from "@langchain/langgraph";
-import { type Checker, createRun, isTerminal, type RunConfigInput } from "@replan/core";
+import { type Checker, coreDefaults, createRun, isTerminal, type RunConfigInput } from "@replan/core";
 import { createAnswerNode } from "./answer-node.js";
 import { createApproveNode } from "./approve-node.js";
 import { watchCheckpointer } from "./checkpointer.js";
@@ -20,7 +20,7 @@ import { createExecutorNode } from "./executor-node.js";
 import { type AgentStepExecutor, toExecutor, toToolFunctions } from "./executors.js";
 import type { RetryPolicy } from "./model-call.js";
 import { createPlanCallers, modelAnswer } from "./model-layer.js";
-import { checkPlanExecuteOptions } from "./options.js";
+import { checkBudget, checkPlanExecuteOptions } from "./options.js";
 import { createPlannerNode, createReplannerNode } from "./plan-nodes.js";
 import type { PlanExecutePrompts } from "./prompts.js";
 import { PlanExecuteState, type PlanExecuteStateType, type PlanExecuteUpdate } from "./state.js";
@@ -283,9 +283,11 @@ const routes = [NODES.executor, NODES.replanner, NODES.answer];
  * planner, approval, one executor pass per revision, one replanner pass per replan, answer.
  *
  * @param budget - the graph's budget (only `maxReplans` matters).
+ * @throws {PlanExecuteError} `invalid-options` for a budget `createPlanExecuteGraph` would refuse.
  */
 export function recursionLimitFor(budget: PlanExecuteBudget = {}): number {
-  const maxReplans = budget.maxReplans ?? 3;
+  checkBudget(budget, "recursionLimitFor");
+  const maxReplans = budget.maxReplans ?? coreDefaults.maxReplans;
   return Math.max(25, 2 * maxReplans + 10);
 }
 
@@ -297,6 +299,7 @@ export function recursionLimitFor(budget: PlanExecuteBudget = {}): number {
  * `recursionLimit: recursionLimitFor(budget)`.
  *
  * @param budget - the graph's budget.
+ * @throws {PlanExecuteError} `invalid-options` for a budget `createPlanExecuteGraph` would refuse.
  * @example
  * ```ts
  * const compiled = createPlanExecuteGraph({ model, budget }).compile().withConfig(planExecuteRunConfig(budget));
@@ -306,6 +309,7 @@ export function planExecuteRunConfig(budget: PlanExecuteBudget = {}): {
   durability: "sync";
   recursionLimit: number;
 } {
+  checkBudget(budget, "planExecuteRunConfig");
   return { durability: "sync", recursionLimit: recursionLimitFor(budget) };
 }
 

@@ -73,6 +73,7 @@ export interface ResolvedCallOptions {
 /** Longest delay `setTimeout` honours. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The call options with their defaults (checked by the entry point), timers bounded. */
 export function resolveCallOptions(options: ModelCallOptions): ResolvedCallOptions {
   const { timeoutMs = planExecuteDefaults.modelTimeoutMs, retry = {}, now = Date.now } = options;
   const {
@@ -80,26 +81,6 @@ export function resolveCallOptions(options: ModelCallOptions): ResolvedCallOptio
     initialDelayMs = planExecuteDefaults.modelRetry.initialDelayMs,
     maxDelayMs = planExecuteDefaults.modelRetry.maxDelayMs,
   } = retry;
-  const check = (option: string, value: number, integer: boolean, min: number) => {
-    if (
-      typeof value !== "number" ||
-      Number.isNaN(value) ||
-      value < min ||
-      (integer && !Number.isInteger(value))
-    ) {
-      throw new PlanExecuteError(
-        "invalid-options",
-        `Option "${option}" must be ${integer ? "an integer" : "a number"} >= ${min}, got ${String(value)}`,
-      );
-    }
-  };
-  check("timeoutMs", timeoutMs, false, 1);
-  check("retry.maxRetries", maxRetries, true, 0);
-  check("retry.initialDelayMs", initialDelayMs, false, 0);
-  check("retry.maxDelayMs", maxDelayMs, false, 0);
-  if (maxRetries > 100) {
-    throw new PlanExecuteError("invalid-options", 'Option "retry.maxRetries" must be at most 100');
-  }
   return {
     timeoutMs: Math.min(timeoutMs, MAX_TIMER_MS),
     maxRetries,

@@ -6,6 +6,7 @@ import type { Executor, StepContext } from "@replan/core";
 import { planExecuteDefaults } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
 import { callModel } from "./model-call.js";
+import { checkModelLayerArguments } from "./model-options.js";
 import { type ModelExecutorOptions, settingsOf, variablesOf } from "./model-settings.js";
 import { executorMessage, renderPrompt } from "./prompts.js";
 
@@ -25,11 +26,9 @@ import { executorMessage, renderPrompt } from "./prompts.js";
  * ```
  */
 export function modelExecutor(model: BaseChatModel, options: ModelExecutorOptions = {}): Executor {
-  const settings = settingsOf(model, options, "modelExecutor");
+  checkModelLayerArguments("modelExecutor", model, options);
+  const settings = settingsOf(model, options);
   const { maxToolIterations = planExecuteDefaults.maxToolIterations } = options;
-  if (!Number.isInteger(maxToolIterations) || maxToolIterations < 1) {
-    throw new PlanExecuteError("invalid-options", 'Option "maxToolIterations" must be a positive integer');
-  }
   const { tools, openAI, call, resultPreviewChars } = settings;
   const runnable = tools.length > 0 ? model.bindTools!([...tools]) : model;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));

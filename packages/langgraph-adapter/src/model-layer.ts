@@ -14,6 +14,7 @@ import type {
   Usage,
 } from "@replan/core";
 import { callModel } from "./model-call.js";
+import { checkModelLayerArguments } from "./model-options.js";
 import { type ModelLayerOptions, settingsOf, variablesOf } from "./model-settings.js";
 import { createPlanCaller, type PlanCaller } from "./plan-caller.js";
 import { answerMessage, renderPrompt } from "./prompts.js";
@@ -77,7 +78,8 @@ function forward(request: Partial<ModelCallReporter>): {
  * ```
  */
 export function modelPlanner(model: BaseChatModel, options: ModelLayerOptions = {}): Planner {
-  const ask = createPlanCaller(settingsOf(model, options, "modelPlanner"), "planner");
+  checkModelLayerArguments("modelPlanner", model, options);
+  const ask = createPlanCaller(settingsOf(model, options), "planner");
   return async (request: PlanRequest) => {
     const { reporter, usage } = forward(request);
     const answer = await ask(request, reporter);
@@ -98,7 +100,8 @@ export function modelPlanner(model: BaseChatModel, options: ModelLayerOptions = 
  * ```
  */
 export function modelReplanner(model: BaseChatModel, options: ModelLayerOptions = {}): Replanner {
-  const ask = createPlanCaller(settingsOf(model, options, "modelReplanner"), "replanner");
+  checkModelLayerArguments("modelReplanner", model, options);
+  const ask = createPlanCaller(settingsOf(model, options), "replanner");
   return async (request: ReplanRequest) => {
     const { reporter, usage } = forward(request);
     const answer = await ask(request, reporter);
@@ -123,7 +126,8 @@ export function modelAnswer(
   model: BaseChatModel,
   options: ModelLayerOptions = {},
 ): (request: AnswerRequest) => Promise<Answer> {
-  const settings = settingsOf(model, options, "modelAnswer");
+  checkModelLayerArguments("modelAnswer", model, options);
+  const settings = settingsOf(model, options);
   const system = renderPrompt(settings.prompts.answer, variablesOf(settings));
   return async (request) => {
     const { reporter, usage } = forward(request);
@@ -141,15 +145,18 @@ export function modelAnswer(
   };
 }
 
-/** The plan callers of the graph's planner and replanner nodes (the same as {@link modelPlanner}'s and {@link modelReplanner}'s, raw message kept). */
+/**
+ * The plan callers of the graph's planner and replanner nodes (the same as {@link modelPlanner}'s
+ * and {@link modelReplanner}'s, raw message kept); the graph has checked the models and options.
+ */
 export function createPlanCallers(
   model: BaseChatModel,
   replannerModel: BaseChatModel,
   options: ModelLayerOptions,
 ): { plan: PlanCaller<"planner">; replan: PlanCaller<"replanner"> } {
   return {
-    plan: createPlanCaller(settingsOf(model, options, "model"), "planner"),
-    replan: createPlanCaller(settingsOf(replannerModel, options, "replannerModel"), "replanner"),
+    plan: createPlanCaller(settingsOf(model, options), "planner"),
+    replan: createPlanCaller(settingsOf(replannerModel, options), "replanner"),
   };
 }
 

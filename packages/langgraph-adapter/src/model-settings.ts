@@ -2,8 +2,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { DEFAULT_MAX_STEPS } from "@replan/core";
-import { planExecuteDefaults, STRUCTURED_OUTPUT_METHODS, type StructuredOutputMethod } from "./defaults.js";
-import { PlanExecuteError } from "./errors.js";
+import { planExecuteDefaults, type StructuredOutputMethod } from "./defaults.js";
 import {
   isOpenAIFamily,
   type ModelCallOptions,
@@ -49,8 +48,6 @@ export interface ModelExecutorOptions extends ModelLayerOptions {
   maxToolIterations?: number;
 }
 
-/** What {@link modelAnswer}'s function is asked. */
-
 /** What a building block of the model layer works with, resolved from its options. */
 export interface Settings {
   model: BaseChatModel;
@@ -63,13 +60,8 @@ export interface Settings {
   resultPreviewChars: number;
 }
 
-export function settingsOf(model: BaseChatModel, options: ModelLayerOptions, name: string): Settings {
-  if (!isChatModel(model)) {
-    throw new PlanExecuteError(
-      "invalid-options",
-      `${name}: the model must be a chat model with bindTools (e.g. ChatOpenAI)`,
-    );
-  }
+/** The settings of a building block, from its options (checked by its entry point) and their defaults. */
+export function settingsOf(model: BaseChatModel, options: ModelLayerOptions): Settings {
   const {
     tools = [],
     prompts = {},
@@ -77,15 +69,6 @@ export function settingsOf(model: BaseChatModel, options: ModelLayerOptions, nam
     structuredOutputMethod = planExecuteDefaults.structuredOutputMethod,
     resultPreviewChars = planExecuteDefaults.resultPreviewChars,
   } = options;
-  if (!STRUCTURED_OUTPUT_METHODS.includes(structuredOutputMethod)) {
-    throw new PlanExecuteError(
-      "invalid-options",
-      `Option "structuredOutputMethod" must be "functionCalling", "jsonSchema" or "jsonMode", got ${String(structuredOutputMethod)}`,
-    );
-  }
-  if (!Number.isInteger(resultPreviewChars) || resultPreviewChars < 1) {
-    throw new PlanExecuteError("invalid-options", 'Option "resultPreviewChars" must be a positive integer');
-  }
   return {
     model,
     openAI: isOpenAIFamily(model),
@@ -103,12 +86,4 @@ export function variablesOf(settings: Settings) {
   return { tools: describeTools(settings.tools), maxSteps: settings.maxSteps };
 }
 
-/** Whether a value is a chat model that can bind tools. */
-export function isChatModel(value: unknown): value is BaseChatModel {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { bindTools?: unknown }).bindTools === "function" &&
-    typeof (value as { invoke?: unknown }).invoke === "function"
-  );
-}
+export { isChatModel } from "./runnable-kinds.js";

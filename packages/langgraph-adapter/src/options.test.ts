@@ -239,6 +239,10 @@ describe("the input of a run of createPlanExecuteAgent", () => {
     ["goal", { goal: null }],
     ["goal", { goal: ["Add"] }],
     ["messages", { messages: 5 }],
+    ["messages[0]", { messages: [5] }],
+    ["messages[1]", { messages: ["Add 1 and 2", null] }],
+    ["messages[0]", { messages: [{ text: "no role" }] }],
+    ["messages", { messages: { foo: 1 } }],
     ["results", { results: 5 }],
     ["answer", { answer: 5 }],
     ["gaol", { gaol: "Add" }],
@@ -257,5 +261,8 @@ describe("the input of a run of createPlanExecuteAgent", () => {
   it("runs a good input", async () => {
     const state = await agent.invoke({ goal: "Add 1 and 2" });
     expect(state.results).toEqual({ a: 3 });
+    for (const messages of ["Add", ["Add"], [{ role: "user", content: "Add" }], [["human", "Add"]]]) {
+      expect((await agent.invoke({ messages } as never)).results).toEqual({ a: 3 });
+    }
   });
 });

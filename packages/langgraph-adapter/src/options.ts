@@ -1,5 +1,6 @@
 // The options of createPlanExecuteGraph and createPlanExecuteAgent, and the input of a run,
 // checked where they are given, with PlanExecuteError (`invalid-options`, `invalid-input`).
+import { type BaseMessageLike, coerceMessageLikeToMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import {
   budgetRules,
@@ -12,8 +13,7 @@ import {
 } from "@replan/core/internal";
 import { STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
-import { isMessagesGraph } from "./executors.js";
-import { isChatModel } from "./model-settings.js";
+import { isChatModel, isMessagesGraph } from "./runnable-kinds.js";
 
 /** Longest delay `setTimeout` honours. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -27,10 +27,13 @@ const delay = rules.custom(
   (value): value is number => typeof value === "number" && value >= 0,
 );
 
-const chatModel = rules.custom("be a chat model with bindTools (e.g. ChatOpenAI)", (value): value is object =>
-  isChatModel(value),
+/** A chat model that can bind tools. */
+export const chatModel = rules.custom(
+  "be a chat model with bindTools (e.g. ChatOpenAI)",
+  (value): value is object => isChatModel(value),
 );
 
+/** One system prompt: a template or a function of the prompt variables. */
 const prompt = rules.custom(
   "be a string or a function of the prompt variables",
   (value): value is string | ((...args: never[]) => string) =>
@@ -61,7 +64,7 @@ const tool: Rule<StructuredToolInterface> = {
 };
 
 /** The tools: LangChain tools with distinct names. */
-const tools: Rule<StructuredToolInterface[]> = {
+export const tools: Rule<StructuredToolInterface[]> = {
   must: "be an array of LangChain tools with distinct names",
   required: false,
   check(value: unknown, path: string, context: CheckContext): StructuredToolInterface[] {
@@ -78,7 +81,47 @@ const tools: Rule<StructuredToolInterface[]> = {
 
 /** The run's limits (`budget`): core's rules; `requireApproval` and `hasReplanner` are set by the graph. */
 const { hasReplanner: _setByTheGraph, requireApproval: _anOptionOfItsOwn, ...budgetFields } = budgetRules;
-const budget = rules.object(budgetFields, "budget");
+export const budget = rules.object(budgetFields, "budget");
+
+/** Replacements for the system prompts. */
+export const prompts = rules.object(
+  { planner: prompt, replanner: prompt, executor: prompt, answer: prompt },
+  "prompts",
+);
+
+/** Time limit of one model request, in ms (`Infinity` is taken as the longest timer). */
+export const modelTimeout = rules.custom(
+  "be a number >= 1",
+  (value): value is number => typeof value === "number" && value >= 1,
+);
+
+/** Transport retries of a model call; `name` is the option's name. */
+export function retryPolicy(name: string) {
+  return rules.object(
+    { maxRetries: rules.integer({ min: 0, max: 100 }), initialDelayMs: delay, maxDelayMs: delay },
+    name,
+  );
+}
+
+/** Longest text of one result shown in a prompt. */
+export const resultPreviewChars = rules.integer({ min: 1 });
+
+/** Most model calls of the default executor for one attempt of one agent step. */
+export const maxToolIterations = rules.integer({ min: 1, max: 1000 });
+
+/** Whether a value is a LangGraph checkpointer: an object with `getTuple`, `put` and `putWrites`. */
+function isSaver(value: unknown): value is object {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    ["getTuple", "put", "putWrites"].every(
+      (method) => typeof (value as Record<string, unknown>)[method] === "function",
+    )
+  );
+}
+
+/** A LangGraph checkpointer. */
+export const saver = rules.custom("be a LangGraph checkpointer (e.g. MemorySaver, PostgresSaver)", isSaver);
 
 /** The rules of {@link createPlanExecuteGraph}'s options. */
 export const graphOptionRules = {
@@ -90,22 +133,16 @@ export const graphOptionRules = {
   ),
   replannerModel: chatModel,
   structuredOutputMethod: rules.oneOf(STRUCTURED_OUTPUT_METHODS),
-  modelTimeoutMs: rules.custom(
-    "be a number >= 1",
-    (value): value is number => typeof value === "number" && value >= 1,
-  ),
-  modelRetry: rules.object(
-    { maxRetries: rules.integer({ min: 0, max: 100 }), initialDelayMs: delay, maxDelayMs: delay },
-    "modelRetry",
-  ),
+  modelTimeoutMs: modelTimeout,
+  modelRetry: retryPolicy("modelRetry"),
   budget,
   stepTimeoutMs: milliseconds,
   requireApproval: rules.boolean(),
   checker: rules.func(),
-  prompts: rules.object({ planner: prompt, replanner: prompt, executor: prompt, answer: prompt }, "prompts"),
+  prompts,
   finalAnswer: rules.boolean(),
-  resultPreviewChars: rules.integer({ min: 1 }),
-  maxToolIterations: rules.integer({ min: 1, max: 1000 }),
+  resultPreviewChars,
+  maxToolIterations,
   now: rules.func(),
   generateId: rules.func(),
 } as const;
@@ -115,13 +152,7 @@ export const agentOptionRules = {
   ...graphOptionRules,
   checkpointer: rules.custom(
     "be true, false or a LangGraph checkpointer (e.g. MemorySaver, PostgresSaver)",
-    (value): value is object =>
-      typeof value === "boolean" ||
-      (typeof value === "object" &&
-        value !== null &&
-        ["getTuple", "put", "putWrites"].every(
-          (method) => typeof (value as Record<string, unknown>)[method] === "function",
-        )),
+    (value): value is object => typeof value === "boolean" || isSaver(value),
   ),
   store: rules.custom(
     "be a LangGraph store (e.g. InMemoryStore)",
@@ -157,13 +188,51 @@ export function checkPlanExecuteOptions<Options>(
   return options;
 }
 
+/**
+ * Checks a budget given on its own (to `recursionLimitFor`, `planExecuteRunConfig`) by the rules
+ * of the graph's `budget` option.
+ *
+ * @throws {PlanExecuteError} `invalid-options`, e.g. `Option "budget.maxReplans" must be an integer >= 0, got "10"`.
+ */
+export function checkBudget(value: unknown, where: string): void {
+  checkOptions(
+    { budget: value },
+    { budget },
+    {
+      where,
+      error: (message) => new PlanExecuteError("invalid-options", message),
+    },
+  );
+}
+
+/** What one message of a run's input must be. */
+const MESSAGE = 'be a message (a LangChain message, a string, { role, content } or ["human", "text"])';
+
+/** Whether LangChain can turn `value` into a message, as LangGraph's messages reducer does. */
+function isMessageLike(value: unknown): boolean {
+  if (typeof value !== "string" && (typeof value !== "object" || value === null)) return false;
+  try {
+    coerceMessageLikeToMessage(value as BaseMessageLike);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What a run may be invoked with (besides `null` to resume, and a `Command`). */
 const inputRules = {
   goal: rules.string(),
-  messages: rules.custom(
-    "be an array of messages, or one message",
-    (value): value is object => (typeof value === "object" && value !== null) || typeof value === "string",
-  ),
+  messages: {
+    must: "be an array of messages, or one message",
+    required: false,
+    check(value: unknown, path: string, context: CheckContext): unknown {
+      if (!Array.isArray(value)) return isMessageLike(value) ? value : context.fail(path, this.must, value);
+      value.forEach((item, index) => {
+        if (!isMessageLike(item)) context.fail(`${path}[${index}]`, MESSAGE, item);
+      });
+      return value;
+    },
+  } satisfies Rule<unknown>,
   plan: rules.custom("be a plan", (_value): _value is unknown => true),
   results: rules.custom("be an object", (value): value is object => typeof value === "object"),
   outcome: rules.custom("be a run outcome", (_value): _value is unknown => true),
