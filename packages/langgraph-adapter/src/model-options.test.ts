@@ -5,8 +5,10 @@ import { toToolFunctions } from "./executors.js";
 import { planExecuteRunConfig, recursionLimitFor } from "./graph.js";
 import { watchCheckpointer } from "./checkpointer.js";
 import { modelAnswer, modelExecutor, modelPlanner, modelReplanner } from "./model-layer.js";
+import { startScriptedOpenAIServer } from "./openai-server.js";
 import { handlePoolErrors } from "./pool-errors.js";
 import { addTool, scriptedModel } from "./test-helpers.js";
+import { ScriptedChatModel } from "./testing.js";
 
 const { model } = scriptedModel({ planner: [] });
 
@@ -181,5 +183,38 @@ describe("the arguments of the other functions", () => {
     const saver = new MemorySaver();
     const watched = watchCheckpointer(saver);
     expect(watchCheckpointer(watched)).toBe(watched);
+  });
+});
+
+describe("the arguments of the test doubles", () => {
+  it("ScriptedChatModel refuses a missing script, a bad latency and unknown options", () => {
+    expectRefused(
+      thrownBy(() => new ScriptedChatModel(null as never)),
+      "The options of ScriptedChatModel",
+    );
+    expectRefused(
+      thrownBy(() => new ScriptedChatModel({} as never)),
+      'Option "responses" must',
+    );
+    expectRefused(
+      thrownBy(() => new ScriptedChatModel({ responses: [], latencyMs: -1 })),
+      'Option "latencyMs" must',
+    );
+    expectRefused(
+      thrownBy(() => new ScriptedChatModel({ responses: [], latency: 5 } as never)),
+      'did you mean "latencyMs"?',
+    );
+  });
+
+  it("startScriptedOpenAIServer rejects bad and unknown options", async () => {
+    const refused = (options: unknown) =>
+      startScriptedOpenAIServer(options as never).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expectRefused(await refused({ responses: [], port: 70_000 }), 'Option "port" must');
+    expectRefused(await refused({ responses: [], hang: ["1"] }), 'Option "hang[0]" must');
+    expectRefused(await refused({ responses: [], latency: 5 }), 'did you mean "latencyMs"?');
+    expectRefused(await refused({ responses: 5 }), 'Option "responses" must');
   });
 });

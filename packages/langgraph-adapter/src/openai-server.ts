@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { readBody } from "@replan/core/internal";
+import { checkOptions, readBody, rules } from "@replan/core/internal";
 import { PlanExecuteError } from "./errors.js";
 
 import type {
@@ -45,6 +45,7 @@ const CLOSE_TIMEOUT_MS = 1000;
  * argument JSON.
  *
  * @param options - see {@link ScriptedOpenAIServerOptions}.
+ * @throws {PlanExecuteError} `invalid-options` (the promise rejects) for a bad or unknown option.
  * @returns the running server, once it listens.
  * @example
  * ```ts
@@ -115,7 +116,32 @@ export async function startScriptedOpenAIServer(
 }
 
 /** The server's options, checked, and its request handler. */
+/** A zero-based request index. */
+const requestIndexes = rules.array(rules.integer({ min: 0 }));
+
+/** The rules of {@link ScriptedOpenAIServerOptions}. */
+const serverOptionRules = {
+  responses: rules.required(
+    rules.custom(
+      "be an array of replies, a function, or replies by role",
+      (value): value is object =>
+        typeof value === "function" || (typeof value === "object" && value !== null),
+    ),
+  ),
+  hang: requestIndexes,
+  hangAfterHeaders: requestIndexes,
+  host: rules.string({ nonEmpty: true }),
+  port: rules.integer({ min: 0, max: 65_535 }),
+  apiKey: rules.string({ nonEmpty: true }),
+  latencyMs: rules.number({ min: 0 }),
+  models: rules.array(rules.string({ nonEmpty: true })),
+} as const;
+
 function scriptOf(options: ScriptedOpenAIServerOptions) {
+  checkOptions(options, serverOptionRules, {
+    where: "startScriptedOpenAIServer",
+    error: (message) => new PlanExecuteError("invalid-options", message),
+  });
   const {
     responses,
     host = "127.0.0.1",
@@ -124,21 +150,6 @@ function scriptOf(options: ScriptedOpenAIServerOptions) {
     latencyMs = 0,
     models = ["gpt-4.1-mini"],
   } = options;
-  if (typeof responses !== "function" && (typeof responses !== "object" || responses === null)) {
-    throw new PlanExecuteError(
-      "invalid-options",
-      'Option "responses" must be an array of replies, a function, or replies by role',
-    );
-  }
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) {
-    throw new PlanExecuteError("invalid-options", 'Option "latencyMs" must be a finite number >= 0');
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new PlanExecuteError("invalid-options", 'Option "port" must be an integer from 0 to 65535');
-  }
-  if (apiKey !== undefined && (typeof apiKey !== "string" || apiKey === "")) {
-    throw new PlanExecuteError("invalid-options", 'Option "apiKey" must be a non-empty string');
-  }
   const replies = replier(responses);
   const hanging = new Set(options.hang ?? []);
   const stalling = new Set(options.hangAfterHeaders ?? []);

@@ -9,7 +9,8 @@ import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/la
 import { AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import type { ModelRole } from "@replan/core";
-import { sleep } from "@replan/core/internal";
+import { checkOptions, rules, sleep } from "@replan/core/internal";
+import { PlanExecuteError } from "./errors.js";
 import { MODEL_ROLE_KEY, MODEL_STEP_KEY } from "./model-call.js";
 
 /** A tool as bound to the model (OpenAI function format). */
@@ -72,6 +73,18 @@ export interface ScriptedChatModelOptions {
   latencyMs?: number;
 }
 
+/** The rules of {@link ScriptedChatModelOptions}. */
+const scriptedModelRules = {
+  responses: rules.required(
+    rules.custom(
+      "be a list of answers, a function, or lists by role",
+      (value): value is object =>
+        typeof value === "function" || (typeof value === "object" && value !== null),
+    ),
+  ),
+  latencyMs: rules.number({ min: 0 }),
+} as const;
+
 /**
  * A chat model that answers from a script and records its calls. It supports `bindTools`,
  * `withStructuredOutput` (function calling), usage metadata (tokens counted as words) and
@@ -91,8 +104,15 @@ export class ScriptedChatModel extends BaseChatModel {
   private readonly latencyMs: number;
   private readonly roleCalls = new Map<string, number>();
 
-  /** @param options - the script and the latency. */
+  /**
+   * @param options - the script and the latency.
+   * @throws {PlanExecuteError} `invalid-options` for a missing script, a bad latency or an unknown option.
+   */
   constructor(options: ScriptedChatModelOptions) {
+    checkOptions(options, scriptedModelRules, {
+      where: "ScriptedChatModel",
+      error: (message) => new PlanExecuteError("invalid-options", message),
+    });
     // A handler, so that every call has a run manager, which carries the call's metadata (its role).
     super({ callbacks: [{ handleChatModelStart() {} }] });
     this.responses = options.responses;
