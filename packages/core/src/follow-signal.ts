@@ -5,6 +5,8 @@
  * @module
  */
 
+import { MAX_DELAY_MS } from "./options.js";
+
 /** Controllers that follow each run signal: one listener per signal, however many steps run. */
 const followers = new WeakMap<AbortSignal, Set<AbortController>>();
 
@@ -41,4 +43,4 @@ export function followSignal(signal: AbortSignal, controller: AbortController): 
 }
 
 /** Longest delay `setTimeout` honours (a longer one fires at once); longer limits mean no limit. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = MAX_DELAY_MS;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { MAX_TIMER_MS } from "./follow-signal.js";
 import { sleep, untilAborted } from "./abort.js";
 import { llmCallRefusal } from "./budgets.js";
 import { errorMessage, ReplanError, type CoreErrorCode } from "./errors.js";
@@ -82,7 +83,7 @@ export class Interpreter {
         this.send({ type: "tick", at: this.now() });
         this.armWallTimer();
       },
-      Math.max(0, maxWallTimeMs - elapsed) + 1,
+      Math.min(Math.max(0, maxWallTimeMs - elapsed) + 1, MAX_TIMER_MS),
     );
   }
 
@@ -291,7 +292,10 @@ export class Interpreter {
     const settled = Promise.allSettled([...this.tasks]);
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => {
-      graceTimer = setTimeout(resolve, this.tasks.size > 0 ? this.options.cancelGraceMs : 0);
+      graceTimer = setTimeout(
+        resolve,
+        this.tasks.size > 0 ? Math.min(this.options.cancelGraceMs, MAX_TIMER_MS) : 0,
+      );
     });
     void Promise.race([settled, grace]).then(() => {
       clearTimeout(graceTimer);

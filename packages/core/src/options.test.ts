@@ -119,3 +119,48 @@ describe("checkOptions", () => {
     expect(() => checkOptions({ x: 1 }, throwing, settings)).toThrow(boom);
   });
 });
+
+describe("rules.secret", () => {
+  const secretShape = {
+    token: rules.secret(rules.string({ nonEmpty: true })),
+    env: rules.secret(rules.record(rules.string())),
+    auth: rules.secret(rules.object({ bearer: rules.string() }, "auth")),
+    list: rules.secret(rules.array(rules.object({ value: rules.string() }, "entry"))),
+  };
+  function secretMessage(options: unknown): string {
+    try {
+      checkOptions(options, secretShape, settings);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error("accepted");
+  }
+
+  test("a bad secret option's message names the kind of the value, never the value, at any depth", () => {
+    const cases: [unknown, string][] = [
+      [
+        { env: "sk-ENVSECRET-42" },
+        'Option "env" must be an object whose values are a string, got a string (not shown: secret)',
+      ],
+      [{ token: 4242 }, 'Option "token" must be a non-empty string, got a number'],
+      [{ env: { KEY: { nested: "sk-ENVSECRET-42" } } }, 'Option "env.KEY"'],
+      [{ auth: { bearer: 42, extra: "sk-ENVSECRET-42" } }, 'Option "auth.extra"'],
+      [{ auth: { bearer: 4242 } }, 'Option "auth.bearer" must be a string, got a number'],
+      [{ list: [{ value: "ok" }, { value: ["sk-ENVSECRET-42"] }] }, 'Option "list[1].value"'],
+    ];
+    for (const [options, start] of cases) {
+      const message = secretMessage(options);
+      expect(message).toContain(start);
+      expect(message).not.toContain("ENVSECRET");
+      expect(message).not.toContain("4242");
+      expect(message).toContain("not shown: secret");
+    }
+  });
+
+  test("a secret rule accepts what its rule accepts", () => {
+    expect(checkOptions({ env: { A: "b" }, token: "t" }, secretShape, settings)).toEqual({
+      env: { A: "b" },
+      token: "t",
+    });
+  });
+});

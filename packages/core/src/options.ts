@@ -25,6 +25,9 @@ export interface CheckContext {
   fail(path: string, must: string, value: unknown): never;
 }
 
+/** The longest delay a timer waits (`setTimeout`, `AbortSignal.timeout`): 2_147_483_647 ms, about 24.8 days. */
+export const MAX_DELAY_MS = 2_147_483_647;
+
 /** Rules by option name. */
 export type Shape = Readonly<Record<string, Rule<unknown, boolean>>>;
 
@@ -54,6 +57,11 @@ class Problem {
     readonly must: string,
     readonly value: unknown,
   ) {}
+}
+
+/** A value a message must not show: {@link describe} names its kind only. */
+class Hidden {
+  constructor(readonly value: unknown) {}
 }
 
 const context: CheckContext = {
@@ -162,6 +170,26 @@ export const rules = Object.freeze({
         (bounds.min === undefined || value >= bounds.min) &&
         (bounds.above === undefined || value > bounds.above) &&
         (bounds.max === undefined || value <= bounds.max);
+      return ok ? (value as number) : context.fail(path, must, value);
+    });
+  },
+  /**
+   * A delay or time limit in ms that a timer can wait: a number from `min` (0 by default; `above`
+   * excludes its bound) to {@link MAX_DELAY_MS}, or `Infinity` when `infinite` says it means
+   * "no limit" (the package then waits without a timer, or clamps the timer).
+   */
+  delay(options: { min?: number; above?: number; infinite?: boolean } = {}): Rule<number> {
+    const { min = 0, above, infinite = false } = options;
+    const must = `be a number ${above !== undefined ? `> ${above}` : `>= ${min}`} and <= ${MAX_DELAY_MS}${
+      infinite ? ", or Infinity (no limit)" : ""
+    }`;
+    return rule(must, (value, path, context) => {
+      if (infinite && value === Number.POSITIVE_INFINITY) return value;
+      const ok =
+        typeof value === "number" &&
+        Number.isFinite(value) &&
+        (above === undefined ? value >= min : value > above) &&
+        value <= MAX_DELAY_MS;
       return ok ? (value as number) : context.fail(path, must, value);
     });
   },
@@ -279,6 +307,25 @@ export const rules = Object.freeze({
   custom<T>(must: string, accepts: (value: unknown) => value is T): Rule<T> {
     return rule(must, (value, path, context) => (accepts(value) ? value : context.fail(path, must, value)));
   },
+  /**
+   * The same rule, for an option that may hold a secret (a token, a header, an environment): a
+   * message about it, or about anything under it, names the kind of the bad value
+   * (`a string`, `an object`), never the value.
+   */
+  secret<T, Required extends boolean>(inner: Rule<T, Required>): Rule<T, Required> {
+    return {
+      must: inner.must,
+      required: inner.required,
+      check(value, path, context) {
+        try {
+          return inner.check(value, path, context);
+        } catch (error) {
+          if (!(error instanceof Problem) || error.value instanceof Hidden) throw error;
+          throw new Problem(error.path, error.must, new Hidden(error.value));
+        }
+      },
+    };
+  },
   /** The same rule, for an option that must be present. */
   required<T>(inner: Rule<T, boolean>): Rule<T, true> {
     return { must: inner.must, required: true, check: inner.check };
@@ -295,6 +342,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** A short, safe description of a value for a message: `"lots"`, `NaN`, `null`, `a function`. */
 export function describe(value: unknown): string {
+  if (value instanceof Hidden) return kindOf(value.value);
   if (typeof value === "string")
     return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
@@ -305,6 +353,14 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   const name = Object.getPrototypeOf(value)?.constructor?.name;
   return name && name !== "Object" ? `a ${name}` : "an object";
+}
+
+/** The kind of a value, never the value: `a string`, `a number`, `an object`, `null`. */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return "an array (not shown: secret)";
+  const kind = typeof value === "object" ? "an object" : `a ${typeof value}`;
+  return `${kind} (not shown: secret)`;
 }
 
 function closest(key: string, known: string[]): string | undefined {

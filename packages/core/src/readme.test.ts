@@ -13,6 +13,7 @@ describe("README examples run as written", () => {
       "transition",
       "accepted-inputs",
       "find-and-count",
+      "errors",
     ]);
   });
 
@@ -61,5 +62,10 @@ describe("README examples run as written", () => {
     expect(output.trim()).toBe(
       `42 ${JSON.stringify({ pending: 0, running: 1, done: 1, failed: 0, skipped: 0, cancelled: 0 })}`,
     );
+  });
+
+  it("errors: a self-dependency is reported as such", async () => {
+    const output = await runReadmeExample(packageDir, examples[5]!);
+    expect(output.trim()).toBe('["self-dependency"]');
   });
 });

@@ -40,15 +40,16 @@ export interface RunConfigInput {
   maxLlmCalls?: number;
   /** Most prompt + completion tokens in the run, as reported. Unlimited when unset. */
   maxTokens?: number;
-  /** Most wall-clock time for the whole run, in ms. Unlimited when unset. */
+  /** Most wall-clock time for the whole run, in ms (at most 2_147_483_647). Unlimited when unset or `Infinity`. */
   maxWallTimeMs?: number;
   /**
-   * Delay before the first retry of a step, in ms; doubled for each further retry.
+   * Delay before the first retry of a step, in ms (at most 2_147_483_647); doubled for each further retry.
    * @default 250
    */
   retryBackoffMs?: number;
   /**
-   * Longest delay between retries, in ms.
+   * Longest delay between retries, in ms (at most 2_147_483_647, or `Infinity`: no cap but the
+   * longest delay a timer waits).
    * @default 10000
    */
   maxRetryBackoffMs?: number;
@@ -79,9 +80,9 @@ export const budgetRules = {
   maxPlanAttempts: rules.integer({ min: 1 }),
   maxLlmCalls: limit,
   maxTokens: limit,
-  maxWallTimeMs: limit,
-  retryBackoffMs: limit,
-  maxRetryBackoffMs: limit,
+  maxWallTimeMs: rules.delay({ infinite: true }),
+  retryBackoffMs: rules.delay(),
+  maxRetryBackoffMs: rules.delay({ infinite: true }),
   hasReplanner: rules.boolean(),
   requireApproval: rules.boolean(),
 } as const satisfies Shape;

@@ -33,8 +33,14 @@ describe("runPlan and streamPlan options", () => {
     [{ planner: "yes" }, 'Option "planner" must be a function, got "yes"'],
     [{ goal: 5 }, 'Option "goal" must be a non-empty string, got 5'],
     [{ goal: " " }, 'Option "goal" must be a non-empty string, got " "'],
-    [{ stepTimeoutMs: 0 }, 'Option "stepTimeoutMs" must be a number > 0, got 0'],
-    [{ stepTimeoutMs: Number.NaN }, 'Option "stepTimeoutMs" must be a number > 0, got NaN'],
+    [
+      { stepTimeoutMs: 0 },
+      'Option "stepTimeoutMs" must be a number > 0 and <= 2147483647, or Infinity (no limit), got 0',
+    ],
+    [
+      { stepTimeoutMs: Number.NaN },
+      'Option "stepTimeoutMs" must be a number > 0 and <= 2147483647, or Infinity (no limit), got NaN',
+    ],
     [{ cancelGraceMs: -1 }, 'Option "cancelGraceMs" must be a number > 0 and <= 2147483647, got -1'],
     [{ tools: "echo" }, 'Option "tools" must be an object whose values are a function, got "echo"'],
     [{ tools: { echo: {} } }, 'Option "tools.echo" must be a function, got an object'],
@@ -138,5 +144,72 @@ describe("coreDefaults", () => {
     const { stepTimeoutMs, cancelGraceMs, ...budget } = coreDefaults;
     expect(resolveConfig({})).toEqual(budget);
     expect([stepTimeoutMs, cancelGraceMs]).toEqual([300_000, 5_000]);
+  });
+});
+
+describe("streamPlan and ms delays (issue #17, outside tester)", () => {
+  it("streamPlan throws bad options at once, as runPlan rejects them", async () => {
+    expect(() => streamPlan({ goal: "g", planner, budget: "lots" as never })).toThrow(
+      'Option "budget" must be an object, got "lots"',
+    );
+    await expect(runPlan({ goal: "g", planner, budget: "lots" as never })).rejects.toThrow(
+      'Option "budget" must be an object, got "lots"',
+    );
+  });
+
+  it("iterating events throws when the run cannot start", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("stopped early"));
+    const run = streamPlan({ goal: "g", planner, executor: () => "x", signal: controller.signal });
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const event of run.events) seen.push(event.type);
+      })(),
+    ).rejects.toThrow("stopped early");
+    await expect(run.result).rejects.toThrow("stopped early");
+  });
+
+  it("ms delays longer than a timer can wait are refused; Infinity means no limit", async () => {
+    const bad: [Record<string, unknown>, string][] = [
+      [{ budget: { retryBackoffMs: 3e9 } }, "budget.retryBackoffMs"],
+      [{ budget: { maxRetryBackoffMs: 3e9 } }, "budget.maxRetryBackoffMs"],
+      [{ budget: { maxWallTimeMs: 3e9 } }, "budget.maxWallTimeMs"],
+      [{ budget: { retryBackoffMs: Number.POSITIVE_INFINITY } }, "budget.retryBackoffMs"],
+      [{ stepTimeoutMs: 3e9 }, "stepTimeoutMs"],
+      [{ cancelGraceMs: 3e9 }, "cancelGraceMs"],
+    ];
+    for (const [options, name] of bad) {
+      expect(() => streamPlan({ goal: "g", planner, executor: () => "x", ...options })).toThrow(
+        `Option "${name}" must be a number `,
+      );
+    }
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      let calls = 0;
+      const result = await runPlan({
+        goal: "g",
+        planner,
+        executor: () => {
+          calls += 1;
+          if (calls === 1) throw new ReplanError("flaky", "once", { retryable: true });
+          return "ok";
+        },
+        stepTimeoutMs: Number.POSITIVE_INFINITY,
+        budget: {
+          maxAttempts: 2,
+          retryBackoffMs: 0,
+          maxRetryBackoffMs: Number.POSITIVE_INFINITY,
+          maxWallTimeMs: Number.POSITIVE_INFINITY,
+        },
+      });
+      expect(result.status).toBe("completed");
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain("TimeoutOverflowWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 });

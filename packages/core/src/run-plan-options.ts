@@ -5,7 +5,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { coreDefaults } from "./defaults.js";
-import { MAX_TIMER_MS } from "./follow-signal.js";
 import { checkOptions, rules } from "./options.js";
 import { budgetRules, invalidOptions, type RunConfigInput } from "./run-config.js";
 import type { Checker, Executor, Planner, Replanner, ToolFunction } from "./run-functions.js";
@@ -36,12 +35,14 @@ export interface RunPlanOptions {
    */
   budget?: Omit<RunConfigInput, "hasReplanner">;
   /**
-   * Time limit of one attempt of one step, in ms. The step's signal is aborted when it passes.
+   * Time limit of one attempt of one step, in ms (at most 2_147_483_647, or `Infinity`: no limit).
+   * The step's signal is aborted when it passes.
    * @default 300000 (`coreDefaults.stepTimeoutMs`)
    */
   stepTimeoutMs?: number;
   /**
-   * How long to wait, once the run has ended, for in-flight work that ignores its abort signal.
+   * How long to wait, once the run has ended, for in-flight work that ignores its abort signal, in
+   * ms (at most 2_147_483_647).
    * @default 5000 (`coreDefaults.cancelGraceMs`)
    */
   cancelGraceMs?: number;
@@ -112,12 +113,8 @@ const runPlanRules = {
   replanner: rules.func<Replanner>(),
   checker: rules.func<Checker>(),
   budget: rules.object(runPlanBudgetRules, "budget"),
-  // Longer than a timer can wait (about 24.8 days, Infinity included) means no time limit.
-  stepTimeoutMs: rules.custom(
-    "be a number > 0",
-    (value): value is number => typeof value === "number" && value > 0,
-  ),
-  cancelGraceMs: rules.number({ above: 0, max: MAX_TIMER_MS }),
+  stepTimeoutMs: rules.delay({ above: 0, infinite: true }),
+  cancelGraceMs: rules.delay({ above: 0 }),
   signal: rules.signal(),
   onEvent: rules.func<(event: RunEvent) => void>(),
   onState: rules.func<(state: RunState) => void>(),

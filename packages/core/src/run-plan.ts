@@ -32,20 +32,15 @@ import type { RunEvent } from "./run-messages.js";
  * result.results; // { a: "HELLO", b: "HELLO!" }
  * ```
  */
-export function runPlan(options: RunPlanOptions): Promise<RunResult> {
-  return drive(options, "runPlan");
+export async function runPlan(options: RunPlanOptions): Promise<RunResult> {
+  return drive(resolveRunPlanOptions(options, "runPlan"));
 }
 
-/**
- * Checks the options, then runs the plan with an {@link Interpreter}; `listener` also receives
- * every event. Bad options reject the promise, they never throw.
- */
+/** Runs the plan of checked options with an {@link Interpreter}; `listener` also receives every event. */
 async function drive(
-  options: unknown,
-  where: string,
+  resolved: ReturnType<typeof resolveRunPlanOptions>,
   listener?: (event: RunEvent) => void,
 ): Promise<RunResult> {
-  const resolved = resolveRunPlanOptions(options, where);
   resolved.signal?.throwIfAborted();
   return new Interpreter(resolved, listener).run();
 }
@@ -54,6 +49,8 @@ async function drive(
  * Like {@link runPlan}, as a stream of progress events; `result` resolves when the run ends.
  *
  * @param options - see {@link RunPlanOptions} (`onEvent` is still called).
+ * @throws {ReplanError} `invalid-options` at once (not through `result`) when an option is bad.
+ *   When `result` rejects (a signal aborted before the start), iterating `events` throws the same error.
  * @example
  * ```ts
  * const run = streamPlan({ goal, planner, executor });
@@ -65,22 +62,30 @@ export function streamPlan(options: RunPlanOptions): {
   events: AsyncIterable<RunEvent>;
   result: Promise<RunResult>;
 } {
+  const resolved = resolveRunPlanOptions(options, "streamPlan");
   const buffer: RunEvent[] = [];
   let wake: (() => void) | undefined;
   let finished = false;
-  const result = drive(options, "streamPlan", (event) => {
+  let failure: { error: unknown } | undefined;
+  const result = drive(resolved, (event) => {
     buffer.push(event);
     wake?.();
-  }).finally(() => {
-    finished = true;
-    wake?.();
-  });
+  })
+    .catch((error: unknown) => {
+      failure = { error };
+      throw error;
+    })
+    .finally(() => {
+      finished = true;
+      wake?.();
+    });
   result.catch(() => {}); // the caller observes the rejection through `result`
   const events: AsyncIterable<RunEvent> = {
     async *[Symbol.asyncIterator]() {
       let position = 0;
       while (true) {
         while (position < buffer.length) yield buffer[position++]!;
+        if (failure) throw failure.error;
         if (finished) return;
         await new Promise<void>((resolve) => {
           wake = resolve;

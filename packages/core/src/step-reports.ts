@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { MAX_TIMER_MS } from "./follow-signal.js";
 import type { CoreErrorCode } from "./errors.js";
 import type { Draft } from "./draft.js";
 import type { InputOf } from "./run-messages.js";
@@ -71,7 +72,7 @@ export function failStep(draft: Draft, input: InputOf<"step-fail">): void {
   if (retryable && step.attempts < state.config.maxAttempts) {
     const attempt = step.attempts + 1;
     const { retryBackoffMs, maxRetryBackoffMs } = state.config;
-    const delayMs = Math.min(retryBackoffMs * 2 ** (step.attempts - 1), maxRetryBackoffMs);
+    const delayMs = Math.min(retryBackoffMs * 2 ** (step.attempts - 1), maxRetryBackoffMs, MAX_TIMER_MS);
     const updated = draft.updateStep(step.id, { attempts: attempt, error: input.error });
     draft.effect({ type: "execute-step", stepId: step.id, attempt, key: stepKey(state, updated), delayMs });
     draft.emit({ type: "step-retry", at: input.at, step: updated, error: input.error, delayMs });
