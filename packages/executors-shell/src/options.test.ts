@@ -66,6 +66,8 @@ const badOptions: ["createShellTool" | "runCommand", unknown, string][] = [
   ["createShellTool", { description: "" }, "description"],
   ["runCommand", { signal: "stop" }, "signal"],
   ["runCommand", { name: "shell" }, "name"],
+  ["createShellTool", { programs: { "/bin/ls": {} } }, "programs./bin/ls"],
+  ["runCommand", { programs: { "./ls": {} } }, "programs../ls"],
 ];
 
 describe("bad options", () => {
@@ -84,6 +86,29 @@ describe("bad options", () => {
       expect((error as ShellToolError).code).toBe("invalid-options");
       expect((error as ShellToolError).message).toContain("createShellTool");
     }
+  });
+
+  test("never shows a bad env, whatever it is, nor any value under it", async () => {
+    const secret = "sk-ENVSECRET-42";
+    for (const env of [
+      secret,
+      [secret],
+      { TOKEN: secret, OTHER: 42 },
+      { TOKEN: { value: secret } },
+      { PATH: `.:${secret}` },
+    ]) {
+      for (const entry of ["runCommand", "createShellTool"] as const) {
+        const error = (await errorOf(entry, { root, env })) as Error;
+        expect(ShellToolError.isInstance(error), String(error)).toBe(true);
+        expect(error.message).toMatch(/^Option "env/);
+        expect(error.message).not.toContain("ENVSECRET");
+      }
+    }
+  });
+
+  test("a program rule named by a path is refused, naming it", async () => {
+    const error = (await errorOf("createShellTool", { root, programs: { "/bin/ls": {} } })) as Error;
+    expect(error.message).toMatch(/^Option "programs\.\/bin\/ls" must be named by a bare program name/);
   });
 
   test("never shows an env value in the message", async () => {

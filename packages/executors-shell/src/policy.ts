@@ -71,8 +71,8 @@ export interface ProgramRule {
  */
 export type ProgramRules = Readonly<Record<string, ProgramRule>>;
 
-/** Bare program names: no slash, no leading dot or dash. */
-const programName = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
+/** Bare program names: no slash, no leading dot or dash. The keys of `programs` must match it too. */
+export const programName = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
 
 /**
  * Returns the rule for `program`, or throws `program-not-allowed`.

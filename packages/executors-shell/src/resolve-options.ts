@@ -18,7 +18,7 @@ import {
   type Shape,
 } from "@replan/core/internal";
 import type { ApproveCommand, ShellOptions } from "./options.js";
-import type { ProgramRule, ProgramRules } from "./policy.js";
+import { type ProgramRule, type ProgramRules, programName } from "./policy.js";
 import { defaultPrograms } from "./program-rules.js";
 import { type ResolvedSandbox, resolveSandbox, sandboxRule } from "./sandbox-options.js";
 
@@ -68,15 +68,11 @@ function isVariableName(value: unknown): value is string {
   return typeof value === "string" && value !== "" && !value.includes("=") && !value.includes("\0");
 }
 
-/** The rule of `env`'s values, whose refusals never show the value (it may be a secret). */
-const variableValue: Rule<string> = {
-  must: "be a string without NUL bytes",
-  required: false,
-  check(value, path) {
-    if (typeof value === "string" && !value.includes("\0")) return value;
-    throw new ShellToolError("invalid-options", `Option "${path}" must be a string without NUL bytes`);
-  },
-};
+/** The rule of `env`'s values (inside `rules.secret`: refusals never show the value). */
+const variableValue = rules.custom(
+  "be a string without NUL bytes",
+  (value): value is string => typeof value === "string" && !value.includes("\0"),
+);
 
 const timer = rules.integer({ min: 1, max: maxTimerMs });
 
@@ -92,7 +88,13 @@ const programRule = rules.object({
 /** The rules of {@link ShellOptions}, which each entry point extends with its own. */
 export const shellOptionRules = {
   root: rootRule,
-  programs: rules.record(programRule),
+  programs: rules.record(
+    programRule,
+    rules.custom(
+      "be named by a bare program name (no path: a rule matches the program as the command names it)",
+      (value): value is string => typeof value === "string" && programName.test(value),
+    ),
+  ),
   sandbox: sandboxRule,
   allowShell: rules.boolean(),
   timeoutMs: timer,
@@ -100,9 +102,8 @@ export const shellOptionRules = {
   maxOutputBytes: rules.integer({ min: 1, max: maxOutputCap }),
   onOutputLimit: rules.oneOf(["kill", "truncate"]),
   inheritEnv: rules.array(rules.string()),
-  env: rules.record(
-    variableValue,
-    rules.custom('be a variable name without "=" or NUL bytes', isVariableName),
+  env: rules.secret(
+    rules.record(variableValue, rules.custom('be a variable name without "=" or NUL bytes', isVariableName)),
   ),
   approve: rules.func<ApproveCommand>(),
   approvalTimeoutMs: timer,
@@ -130,7 +131,7 @@ function resolveEnvironment(
   if (pathEntries.some((entry) => !entry.startsWith("/"))) {
     throw new ShellToolError(
       "invalid-options",
-      `Option "env" must leave a PATH of absolute directories only, got ${JSON.stringify(result.PATH)}`,
+      `Option "env" must leave a PATH of absolute directories only, got a PATH with a relative entry (not shown: env values are never shown)`,
     );
   }
   return result;
