@@ -164,3 +164,13 @@ describe("rules.secret", () => {
     });
   });
 });
+
+describe("rules.toolName", () => {
+  const nameShape = { name: rules.toolName() };
+  test("accepts chat-model function names, refuses the names every object has", () => {
+    expect(checkOptions({ name: "http_request-2" }, nameShape, settings)).toEqual({ name: "http_request-2" });
+    for (const name of ["__proto__", "constructor", "prototype", "my tool", "", "x".repeat(65), 5]) {
+      expect(() => checkOptions({ name }, nameShape, settings)).toThrow(/^Option "name" must be a tool name/);
+    }
+  });
+});

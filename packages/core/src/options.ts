@@ -6,6 +6,8 @@
  * @module
  */
 
+import { TOOL_NAME_PATTERN } from "./step-errors.js";
+
 /** One option's rule: what a valid value is, and the check. */
 export interface Rule<T, Required extends boolean = false> {
   /** What a valid value is, as it ends the sentence `Option "x" must ...`, e.g. `be an integer >= 1`. */
@@ -24,6 +26,9 @@ export interface CheckContext {
   /** Ends the check: the value at `path` does not satisfy `must`. */
   fail(path: string, must: string, value: unknown): never;
 }
+
+/** Names every object has: refused as tool names. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 /** The longest delay a timer waits (`setTimeout`, `AbortSignal.timeout`): 2_147_483_647 ms, about 24.8 days. */
 export const MAX_DELAY_MS = 2_147_483_647;
@@ -192,6 +197,19 @@ export const rules = Object.freeze({
         value <= MAX_DELAY_MS;
       return ok ? (value as number) : context.fail(path, must, value);
     });
+  },
+  /**
+   * A tool's name: {@link TOOL_NAME_PATTERN} (what the chat-model APIs accept), and not one of
+   * the names every object has (`__proto__`, `constructor`, `prototype`), which would clash when
+   * tools are looked up by name.
+   */
+  toolName(): Rule<string> {
+    const must = "be a tool name (1 to 64 letters, digits, _ or -; not __proto__, constructor or prototype)";
+    return rule(must, (value, path, context) =>
+      typeof value === "string" && TOOL_NAME_PATTERN.test(value) && !RESERVED_NAMES.has(value)
+        ? value
+        : context.fail(path, must, value),
+    );
   },
   /** `true` or `false`. */
   boolean(): Rule<boolean> {

@@ -122,13 +122,17 @@ function argumentsOf(
   return { schema: z.object(shape), parameters };
 }
 
-/** Sanitizes to the tool-name pattern `^[a-zA-Z0-9_-]{1,64}$`. */
+/** Names every object has, which a tool may not take (`constructor` becomes `constructor_operation`). */
+const reservedNames: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Sanitizes to the tool-name pattern `^[a-zA-Z0-9_-]{1,64}$`, away from the reserved names. */
 function sanitizeName(text: string): string {
   const name = text
     .replace(/[^a-zA-Z0-9_-]+/g, "_")
     .replace(/^_+|_+$/g, "")
     .slice(0, 64);
-  return name === "" ? "operation" : name;
+  if (name === "") return "operation";
+  return reservedNames.has(name) ? `${name}_operation` : name;
 }
 
 /** A unique name from the `operationId` (or method and path); reserves it in `used`. */

@@ -38,7 +38,7 @@ export interface OpenApiOptions extends HttpRequestOptions {
 /** The rules of {@link OpenApiOptions}: the request options, `baseUrl` and `operations`. */
 const openApiOptionRules = {
   ...requestOptionRules,
-  baseUrl: rules.string(),
+  baseUrl: rules.secret(rules.string()),
   operations: rules.array(rules.string()),
 };
 
@@ -65,12 +65,15 @@ function baseUrlOf(document: Json, option: string | undefined): URL {
   } catch (error) {
     throw new HttpToolError(
       "invalid-options",
-      `Option "baseUrl" is required: ${base === undefined ? "the document has no servers" : `"${base}" is not an absolute URL`}`,
+      `Option "baseUrl" is required: ${base === undefined ? "the document has no servers" : "the one given is not an absolute URL (not shown: it may hold a credential)"}`,
       { cause: error },
     );
   }
   if (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:") {
-    throw new HttpToolError("invalid-options", `Option "baseUrl" must be an http(s) URL, got "${base}"`);
+    throw new HttpToolError(
+      "invalid-options",
+      `Option "baseUrl" must be an http(s) URL, got a ${baseUrl.protocol} URL (not shown: it may hold a credential)`,
+    );
   }
   return baseUrl;
 }
@@ -103,6 +106,7 @@ function operationsOf(document: unknown, options: OpenApiOptions, where: string)
   };
   const allowedMethods = new Set<string>(requestOptions.methods ?? httpDefaults.methods);
   const result: OpenApiOperation[] = [];
+  const known: string[] = [];
   for (const [path, rawItem] of Object.entries(document.paths)) {
     const item = context.resolver.deref(rawItem).value;
     if (!isObject(item)) fail(`paths["${path}"] is not an object`);
@@ -113,11 +117,25 @@ function operationsOf(document: unknown, options: OpenApiOptions, where: string)
       const built = buildOperation({ path, method, item, operation }, context);
       if (built === undefined) continue;
       const { name, operationId } = built;
+      known.push(operationId && operationId !== name ? `${name} (${operationId})` : name);
       if (only && !only.includes(name) && !(operationId && only.includes(operationId))) continue;
       result.push(built);
     }
   }
+  if (only) refuseUnknownOperations(only, result, known);
   return result;
+}
+
+/** Refuses the names in `only` that no operation has, naming the operations there are. */
+function refuseUnknownOperations(only: readonly string[], kept: OpenApiOperation[], known: string[]): void {
+  only.forEach((wanted, index) => {
+    if (kept.some(({ name, operationId }) => name === wanted || operationId === wanted)) return;
+    throw new HttpToolError(
+      "invalid-options",
+      `Option "operations[${index}]" must name an operation of the document whose method is allowed ` +
+        `(by tool name or operationId): ${known.join(", ") || "none"}; got ${JSON.stringify(wanted)}`,
+    );
+  });
 }
 
 /**

@@ -68,6 +68,28 @@ const badOptions: [string, unknown, string][] = [
   ["openApiOperations", { baseUrl: "ftp://api.example.com" }, "baseUrl"],
   ["openApiOperations", { operations: "findPets" }, "operations"],
   ["openApiOperations", { baseUrl: "https://api.example.com", name: "petstore" }, "name"],
+  [
+    "createHttpTool",
+    { secretHeaders: [{ hosts: ["api.example.com"], header: { authorization: "x" } }] },
+    "secretHeaders[0].header",
+  ],
+  [
+    "createHttpTool",
+    { secretHeaders: [{ hosts: ["api.example.com"], headers: {}, note: "x" }] },
+    "secretHeaders[0].note",
+  ],
+  ["createHttpTool", { secretHeaders: [{ hosts: ["api.example.com"] }] }, "secretHeaders[0].headers"],
+  ["openApiOperations", { baseUrl: "https://api.example.com", operations: ["getAA"] }, "operations[0]"],
+  [
+    "openApiOperations",
+    { baseUrl: "https://api.example.com", operations: ["findPets", "getAA"] },
+    "operations[1]",
+  ],
+  ["createHttpTool", { name: "__proto__" }, "name"],
+  ["createHttpTool", { name: "constructor" }, "name"],
+  ["createHttpTool", { name: "prototype" }, "name"],
+  ["createRequester", { retryDelayMs: 3e9 }, "retryDelayMs"],
+  ["createRequester", { maxRetryDelayMs: 3e9 }, "maxRetryDelayMs"],
 ];
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -100,6 +122,37 @@ describe("bad options", () => {
       const error = (await errorOf("createRequester", { secretHeaders })) as Error;
       expect(error.message).not.toContain(secret);
     }
+  });
+
+  it("never shows a bad secret option's value, at any depth", async () => {
+    const secret = "sk-HTTPSECRET-42";
+    const cases: [string, unknown][] = [
+      ["createHttpTool", { secretHeaders: secret }],
+      ["createHttpTool", { secretHeaders: [secret] }],
+      ["createHttpTool", { secretHeaders: [{ hosts: ["a.example"], header: { authorization: secret } }] }],
+      ["createHttpTool", { secretHeaders: [{ hosts: [`${secret} x`], headers: {} }] }],
+      ["createRequester", { secretHeaders: { authorization: [secret] } }],
+      ["httpRequest", { secretHeaders: { authorization: { token: secret } } }],
+      ["openApiOperations", { baseUrl: `https://user:${secret}@` }],
+      ["openApiOperations", { baseUrl: `ftp://user:${secret}@api.example.com` }],
+      ["openApiOperations", { baseUrl: [secret] }],
+    ];
+    for (const [entry, options] of cases) {
+      const error = (await errorOf(entry, options)) as Error;
+      expect(HttpToolError.isInstance(error), `${entry} ${JSON.stringify(options)}`).toBe(true);
+      expect(error.message).toMatch(/^Option "(secretHeaders|baseUrl)/);
+      expect(error.message).not.toContain("HTTPSECRET");
+    }
+  });
+
+  it("refuses an unknown operation, naming the known ones", async () => {
+    const error = (await errorOf("openApiOperations", {
+      baseUrl: "https://api.example.com",
+      operations: ["getAA"],
+    })) as Error;
+    expect(error.message).toContain("findPets");
+    expect(error.message).toContain("deletePet");
+    expect(error.message).toContain('got "getAA"');
   });
 
   it("accepts absent options and leaves them to the defaults", async () => {

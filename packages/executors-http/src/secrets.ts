@@ -33,6 +33,12 @@ function readRule(rule: unknown, index: number): CompiledSecrets["rules"][number
     refuser(option)("must be { hosts: string[], headers: {...} }");
   }
   const { hosts, headers } = rule as SecretHeaderRule;
+  for (const key of Object.keys(rule as object)) {
+    if (key === "hosts" || key === "headers") continue;
+    const hint = key.toLowerCase().startsWith("header") ? ' (did you mean "headers"?)' : "";
+    refuser(`${option}.${key}`)(`must be one of the fields of a secret header rule: hosts, headers${hint}`);
+  }
+  if (headers === undefined) refuser(`${option}.headers`)("is required: the headers to send to these hosts");
   return {
     hosts: hosts.map((host, at) => {
       const pattern = typeof host === "string" ? HostPattern.tryParse(host) : undefined;

@@ -8,7 +8,7 @@ import { type DynamicStructuredTool, tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { httpDefaults } from "./defaults.js";
 import type { HttpMethod } from "./http-types.js";
-import { checkOptions, rules, TOOL_NAME_PATTERN } from "@replan/core/internal";
+import { checkOptions, rules } from "@replan/core/internal";
 import { checkSettings, type HttpRequestOptions, requestOptionRules } from "./options.js";
 import { requesterOf } from "./request.js";
 import { type ToolCallContext, toToolOutput } from "./tool-output.js";
@@ -30,7 +30,7 @@ export interface HttpToolOptions extends HttpRequestOptions {
 /** The rules of {@link HttpToolOptions}: the request options, the tool's name and its description. */
 const toolOptionRules = {
   ...requestOptionRules,
-  name: rules.string({ pattern: TOOL_NAME_PATTERN }),
+  name: rules.toolName(),
   description: rules.string(),
 };
 

@@ -10,7 +10,7 @@ import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { shellDefaults } from "./defaults.js";
 import { ShellToolError } from "./errors.js";
-import { rules, TOOL_NAME_PATTERN } from "@replan/core/internal";
+import { rules } from "@replan/core/internal";
 import type { ShellOptions } from "./options.js";
 import { type ResolvedOptions, resolveOptions } from "./resolve-options.js";
 import { type CommandResult, execute } from "./run-command.js";
@@ -93,7 +93,7 @@ function describe(options: ResolvedOptions): string {
 
 /** The rules of {@link ShellToolOptions}' own options. */
 const toolRules = {
-  name: rules.string({ pattern: TOOL_NAME_PATTERN }),
+  name: rules.toolName(),
   description: rules.string({ nonEmpty: true }),
 };
 
