@@ -63,6 +63,8 @@ const badOptions: ["createShellTool" | "runCommand", unknown, string][] = [
   ["createShellTool", { approvalTimeoutMs: Number.NaN }, "approvalTimeoutMs"],
   ["createShellTool", { dryRun: 1 }, "dryRun"],
   ["createShellTool", { name: "my shell" }, "name"],
+  ["createShellTool", { name: "__proto__" }, "name"],
+  ["createShellTool", { name: "constructor" }, "name"],
   ["createShellTool", { description: "" }, "description"],
   ["runCommand", { signal: "stop" }, "signal"],
   ["runCommand", { name: "shell" }, "name"],
