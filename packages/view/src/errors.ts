@@ -14,6 +14,8 @@ export type ViewErrorCode =
   | "invalid-options"
   /** The element's browser bundle is not where the server looks for it (the package is not built). */
   | "asset-missing"
+  /** `startViewServer` could not listen on its host and port (unknown host, port in use, no permission); `cause` is the system error. */
+  | "listen-failed"
   /** An approval answer came when the thread waited for none (shown in the page, not thrown to you). */
   | "invalid-answer"
   /** A LangGraph server call made by the SDK bridge failed (`serveThread`'s `done` rejects with it). */

@@ -8,7 +8,7 @@
  */
 import type { Client } from "@langchain/langgraph-sdk";
 import type { ApprovalAnswer } from "./approval.js";
-import { checkOptions, rules } from "@replan/core/internal";
+import { checkOptions, describe, rules } from "@replan/core/internal";
 import { viewDefaults } from "./defaults.js";
 import { ViewError } from "./errors.js";
 import type { ViewEvent } from "./model.js";
@@ -66,11 +66,14 @@ const threadOptionRules = {
   ),
   threadId: rules.required(rules.string({ nonEmpty: true })),
   assistantId: rules.required(rules.string({ nonEmpty: true })),
-  input: rules.custom("be an object", isPlainObject),
-  config: rules.custom(
-    "be an object (with an object `configurable`)",
-    (value): value is { configurable?: Record<string, unknown> } =>
-      isPlainObject(value) && (value.configurable === undefined || isPlainObject(value.configurable)),
+  // The input and the config may carry keys (a `configurable` API key): never shown in a message.
+  input: rules.secret(rules.custom("be an object", isPlainObject)),
+  config: rules.secret(
+    rules.custom(
+      "be an object (with an object `configurable`)",
+      (value): value is { configurable?: Record<string, unknown> } =>
+        isPlainObject(value) && (value.configurable === undefined || isPlainObject(value.configurable)),
+    ),
   ),
   id: runIdRule,
   title: rules.string(),
@@ -78,6 +81,16 @@ const threadOptionRules = {
   signal: rules.signal(),
   maxRounds: rules.integer({ min: 0, max: 10_000 }),
 };
+
+/** Whether `value` looks like a {@link ViewServer}: what `serveThread` calls on it is there. */
+function isViewServer(value: unknown): value is ViewServer {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as ViewServer).createRun === "function" &&
+    typeof (value as ViewServer).url === "string"
+  );
+}
 
 /** What {@link serveThread} returns. */
 export interface ServedThread {
@@ -132,7 +145,8 @@ export function approvalRequestOf(state: ThreadStateLike): Record<string, unknow
  * @param options - the client, the thread, the assistant, and optionally a first input.
  * @returns the feed (its page is `feed.url`) and a promise of the end.
  * @throws {ViewError} `invalid-options` for an unknown option or a bad value (`Option "threadId" must
- *   be a non-empty string, got 5`), before anything is asked of the server.
+ *   be a non-empty string, got 5`) or when `server` is not a {@link ViewServer}, before anything is
+ *   asked of the server. Messages never show `input` or `config` (they may hold keys).
  * @example
  * ```ts
  * import { Client } from "@langchain/langgraph-sdk";
@@ -154,6 +168,12 @@ export function approvalRequestOf(state: ThreadStateLike): Record<string, unknow
  * ```
  */
 export function serveThread(server: ViewServer, options: ServeThreadOptions): ServedThread {
+  if (!isViewServer(server)) {
+    throw new ViewError(
+      "invalid-options",
+      `The server of serveThread must be a ViewServer (what startViewServer resolves with), got ${describe(server)}`,
+    );
+  }
   const checked = checkOptions(options, threadOptionRules, checking("serveThread"));
   const { threadId } = checked;
   const answers = new AnswerGate();

@@ -131,6 +131,51 @@ describe("bad options", () => {
   });
 });
 
+describe("issue #17: what an outside tester found", () => {
+  test("a host that cannot be listened on rejects with ViewError listen-failed, not a raw system error", async () => {
+    const error = await startViewServer({ host: "not a host!" }).catch((caught: unknown) => caught);
+    expect(ViewError.isInstance(error), String(error)).toBe(true);
+    expect((error as ViewError).code).toBe("listen-failed");
+    expect((error as ViewError).message).toContain("not a host!");
+    expect((error as ViewError).cause).toBeInstanceOf(Error);
+  });
+
+  test("a port in use rejects with listen-failed", async () => {
+    const port = Number(new URL(server.url).port);
+    const error = await startViewServer({ port }).catch((caught: unknown) => caught);
+    expect((error as ViewError).code).toBe("listen-failed");
+    expect((error as ViewError).message).toContain("EADDRINUSE");
+  });
+
+  test("serveThread refuses a server that is not a ViewServer", () => {
+    for (const bad of [5, null, {}, { createRun: "no" }]) {
+      expect(() => serveThread(bad as never, thread)).toThrow(
+        /^The server of serveThread must be a ViewServer/,
+      );
+      try {
+        serveThread(bad as never, thread);
+      } catch (error) {
+        expect(ViewError.isInstance(error)).toBe(true);
+        expect((error as ViewError).code).toBe("invalid-options");
+      }
+    }
+  });
+
+  test("serveThread never shows a bad input or config", () => {
+    const secret = "sk-VIEWSECRET-42";
+    for (const bad of [{ input: secret }, { config: secret }, { config: { configurable: secret } }]) {
+      let message = "";
+      try {
+        serveThread(server, { ...thread, ...(bad as object) });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^Option "(input|config)" must/);
+      expect(message).not.toContain("VIEWSECRET");
+    }
+  });
+});
+
 describe("viewDefaults", () => {
   test("is frozen, and the defaults are what the entry points use", async () => {
     expect(Object.isFrozen(viewDefaults)).toBe(true);

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { answerApproval } from "./approval-route.js";
 import { ASSET_NAME, findAsset } from "./asset.js";
-import { checkOptions, rules } from "@replan/core/internal";
+import { checkOptions, errorMessage, rules } from "@replan/core/internal";
 import { viewDefaults } from "./defaults.js";
 import { ViewError } from "./errors.js";
 import { type HostCheck, hostCheck } from "./host-check.js";
@@ -93,7 +93,8 @@ interface Site {
  * @param options - port, host, signal.
  * @returns the server; add runs with `createRun`.
  * @throws {ViewError} `invalid-options` for an unknown option or a bad value (`Option "port" must be
- *   an integer from 0 to 65535, got 70000`), `asset-missing` when the element's bundle is not built.
+ *   an integer from 0 to 65535, got 70000`), `asset-missing` when the element's bundle is not built,
+ *   `listen-failed` when the host and port cannot be listened on (`cause`: the system error).
  * @example
  * ```ts
  * const server = await startViewServer();
@@ -174,9 +175,15 @@ async function listen(site: Site, port: number, host: string): Promise<Server> {
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.headersTimeout = REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (error: Error & { code?: string }) => {
+      const reason = error.code ?? errorMessage(error);
+      reject(
+        new ViewError("listen-failed", `Could not listen on ${host}:${port}: ${reason}`, { cause: error }),
+      );
+    };
+    server.once("error", fail);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       resolve();
     });
   });
