@@ -425,9 +425,10 @@ describe("runPlan", () => {
           message: expect.stringContaining("budget"),
         },
       );
-      await expect(
-        streamPlan({ goal: "g", planner, executor: () => 1, budget } as never).result,
-      ).rejects.toMatchObject({ code: "invalid-options" });
+      // streamPlan throws them at once (issue #17): its events would otherwise end silently.
+      expect(() => streamPlan({ goal: "g", planner, executor: () => 1, budget } as never)).toThrow(
+        expect.objectContaining({ code: "invalid-options" }),
+      );
     }
   });
 
