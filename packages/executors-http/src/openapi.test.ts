@@ -290,3 +290,23 @@ describe("document errors", () => {
     expect(code(document, { baseUrl: "ftp://api.example.com" })).toBe("invalid-options");
   });
 });
+
+describe("tool names from operationIds", () => {
+  it("never names a tool __proto__, constructor or prototype", () => {
+    const document = {
+      openapi: "3.0.3",
+      paths: {
+        "/a": { get: { operationId: "constructor" } },
+        "/b": { get: { operationId: "prototype" } },
+        "/c": { get: { operationId: "__proto__" } },
+      },
+    };
+    const names = openApiOperations(document, { baseUrl: "https://api.example.com" }).map(({ name }) => name);
+    expect(names).toEqual(["constructor_operation", "prototype_operation", "proto"]);
+    const kept = openApiOperations(document, {
+      baseUrl: "https://api.example.com",
+      operations: ["constructor"],
+    });
+    expect(kept.map(({ name }) => name)).toEqual(["constructor_operation"]);
+  });
+});
