@@ -6,7 +6,7 @@
  */
 import { coreDefaults } from "./defaults.js";
 import { ReplanError } from "./errors.js";
-import { checkOptions, rules, type Shape } from "./options.js";
+import { checkOptions, MAX_DELAY_MS, rules, type Shape } from "./options.js";
 import type { RunConfig } from "./schemas.js";
 
 /** Limits and policies of a run; every field is optional and has a bounded default. */
@@ -134,7 +134,8 @@ export function withDefaults(input: RunConfigInput): RunConfig {
     ...(maxTokens !== undefined && Number.isFinite(maxTokens) ? { maxTokens } : {}),
     ...(maxWallTimeMs !== undefined && Number.isFinite(maxWallTimeMs) ? { maxWallTimeMs } : {}),
     retryBackoffMs,
-    maxRetryBackoffMs,
+    // Infinity (no cap) is kept as the longest delay a timer waits: a state stays plain JSON.
+    maxRetryBackoffMs: Math.min(maxRetryBackoffMs, MAX_DELAY_MS),
     hasReplanner,
     requireApproval,
   };

@@ -206,6 +206,8 @@ describe("streamPlan and ms delays (issue #17, outside tester)", () => {
         },
       });
       expect(result.status).toBe("completed");
+      expect(result.state.config.maxRetryBackoffMs).toBe(2_147_483_647);
+      expect(result.state.config.maxWallTimeMs).toBeUndefined();
       await new Promise((resolve) => setImmediate(resolve));
       expect(warnings).not.toContain("TimeoutOverflowWarning");
     } finally {
