@@ -1,7 +1,8 @@
 // A quick check of the benchmark's code (CI runs this, never the full benchmark): every system once
 // on tiny scenarios at 0 ms, the record's shape, and the LLM-call counts the targets rely on.
 import { describe, expect, it } from "vitest";
-import { evaluateTargets, formatTable, formatTargets } from "./report.js";
+import { formatTable, formatTargets } from "./report.js";
+import { evaluateTargets } from "./targets.js";
 import { criticalPathMs, makeScenario } from "./scenarios.js";
 import { type RunRecord, runSystem, SYSTEM_NAMES } from "./systems.js";
 import { countTokens, promptTokensOf } from "./tokens.js";

@@ -13,7 +13,8 @@
 //            node --cpu-prof dist/bench.mjs --only=replan-core:fan-out:1000
 import { availableParallelism, cpus } from "node:os";
 import { bareFunctionalTasks, bareSupersteps, bareTasks, timeMedian } from "./reference.js";
-import { evaluateTargets, formatTable, formatTargets, type ReferenceRecord } from "./report.js";
+import { formatTable, formatTargets, type ReferenceRecord } from "./report.js";
+import { evaluateTargets } from "./targets.js";
 import { formatSandboxCost, measureSandboxCost } from "./sandbox-cost.js";
 import { makeScenario, OUTPUT_CHARS, SCENARIO_NAMES, type ScenarioName } from "./scenarios.js";
 import { type RunRecord, runSystem, SYSTEM_NAMES, type SystemName } from "./systems.js";

@@ -25,12 +25,12 @@ export {
 } from "./model.js";
 export { bareSupersteps, bareTasks, timeMedian } from "./reference.js";
 export {
-  evaluateTargets,
   formatTable,
   formatTargets,
   type ReferenceRecord,
   type TargetResult,
 } from "./report.js";
+export { evaluateTargets } from "./targets.js";
 export {
   criticalPathMs,
   makeScenario,
