@@ -9,6 +9,8 @@
 export { sleep, untilAborted } from "./abort.js";
 export { readBody } from "./body.js";
 export { errorMessage, hasMarker, markError } from "./errors.js";
+export type { MarkedClass } from "./marker-check.js";
+export { markerMismatches } from "./marker-check.js";
 export type { CheckContext, CheckOptionsSettings, Checked, Rule, Shape, ValueOf } from "./options.js";
 export { checkOptions, describe, MAX_DELAY_MS, rules } from "./options.js";
 export { isRetryable, TOOL_NAME_PATTERN, toStepError, usageOf } from "./step-errors.js";

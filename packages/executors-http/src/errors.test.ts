@@ -1,6 +1,6 @@
 import * as core from "@replan/core";
 import { IllegalTransitionError, PlanValidationError, ReplanError } from "@replan/core";
-import { isRetryable, toStepError } from "@replan/core/internal";
+import { isRetryable, markerMismatches, toStepError } from "@replan/core/internal";
 import { describe, expect, it } from "vitest";
 import { HttpToolError } from "./errors.js";
 import { httpRequest } from "./request.js";
@@ -23,18 +23,8 @@ describe("error markers", () => {
   });
 
   it("each class's isInstance accepts its own instances and no other class's; the base accepts all", () => {
-    for (const [className, errorClass] of Object.entries(classes)) {
-      for (const [instanceName, instance] of Object.entries(instances)) {
-        const expected = className === "ReplanError" || className === instanceName;
-        expect([className, instanceName, errorClass.isInstance(instance)]).toEqual([
-          className,
-          instanceName,
-          expected,
-        ]);
-      }
-      expect(errorClass.isInstance(new Error("plain"))).toBe(false);
-      expect(errorClass.isInstance({ code: "host-not-allowed", name: "HttpToolError" })).toBe(false);
-    }
+    const lookalike = { code: "host-not-allowed", name: "HttpToolError" };
+    expect(markerMismatches(classes, instances, [new Error("plain"), lookalike])).toEqual([]);
   });
 });
 

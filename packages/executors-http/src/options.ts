@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type CheckOptionsSettings, rules } from "@replan/core/internal";
+import { type CheckOptionsSettings, rules, MAX_DELAY_MS } from "@replan/core/internal";
 import { HttpToolError } from "./errors.js";
 import { type HttpMethod, httpMethods } from "./http-types.js";
 import { isAddressOrNetwork } from "./address.js";
@@ -128,9 +128,6 @@ export interface HttpRequestOptions {
   random?: (() => number) | undefined;
 }
 
-/** The longest delay a timer accepts (`setTimeout`, `AbortSignal.timeout`): about 24.8 days. */
-const maxTimerMs = 2_147_483_647;
-
 function isHostPattern(value: unknown): value is string {
   return typeof value === "string" && HostPattern.tryParse(value) !== undefined;
 }
@@ -154,14 +151,14 @@ export const requestOptionRules = {
   lookup: rules.func<Resolver>(),
   methods: rules.array(rules.oneOf(httpMethods), { minLength: 1 }),
   secretHeaders: rules.secret(secretHeadersRule),
-  timeoutMs: rules.integer({ min: 1, max: maxTimerMs }),
-  connectTimeoutMs: rules.integer({ min: 1, max: maxTimerMs }),
+  timeoutMs: rules.integer({ min: 1, max: MAX_DELAY_MS }),
+  connectTimeoutMs: rules.integer({ min: 1, max: MAX_DELAY_MS }),
   maxResponseBytes: rules.integer({ min: 1 }),
   maxRequestBytes: rules.integer({ min: 0 }),
   maxRedirects: rules.integer({ min: 0 }),
   retries: rules.integer({ min: 0 }),
-  retryDelayMs: rules.integer({ min: 0, max: maxTimerMs }),
-  maxRetryDelayMs: rules.integer({ min: 0, max: maxTimerMs }),
+  retryDelayMs: rules.integer({ min: 0, max: MAX_DELAY_MS }),
+  maxRetryDelayMs: rules.integer({ min: 0, max: MAX_DELAY_MS }),
   responseHeaders: rules.array(rules.string()),
   now: rules.func<() => number>(),
   sleep: rules.func<(ms: number, signal: AbortSignal) => Promise<void>>(),

@@ -16,6 +16,7 @@ import {
   type Rule,
   rules,
   type Shape,
+  MAX_DELAY_MS,
 } from "@replan/core/internal";
 import type { ApproveCommand, ShellOptions } from "./options.js";
 import { type ProgramRule, type ProgramRules, programName } from "./policy.js";
@@ -37,9 +38,6 @@ export interface ResolvedOptions {
   approvalTimeoutMs: number;
   dryRun: boolean;
 }
-
-/** The longest delay a timer accepts (`setTimeout`): about 24.8 days. */
-const maxTimerMs = 2_147_483_647;
 
 /** The largest `maxOutputBytes`: 256 MiB per stream. */
 const maxOutputCap = 256 * 1024 * 1024;
@@ -74,7 +72,7 @@ const variableValue = rules.custom(
   (value): value is string => typeof value === "string" && !value.includes("\0"),
 );
 
-const timer = rules.integer({ min: 1, max: maxTimerMs });
+const timer = rules.integer({ min: 1, max: MAX_DELAY_MS });
 
 /** The rules of a {@link ProgramRule}. */
 const programRule = rules.object({

@@ -1,5 +1,5 @@
 import { IllegalTransitionError, PlanValidationError, ReplanError } from "@replan/core";
-import { isRetryable } from "@replan/core/internal";
+import { isRetryable, markerMismatches } from "@replan/core/internal";
 import { describe, expect, it } from "vitest";
 import { PlanExecuteError } from "./errors.js";
 
@@ -14,19 +14,8 @@ describe("error markers", () => {
   const classes = { ReplanError, PlanValidationError, IllegalTransitionError, PlanExecuteError };
 
   it("each class's isInstance accepts its own instances and no other class's; ReplanError accepts all", () => {
-    for (const [className, errorClass] of Object.entries(classes)) {
-      for (const [instanceName, instance] of Object.entries(instances)) {
-        const expected = className === "ReplanError" || className === instanceName;
-        expect([className, instanceName, errorClass.isInstance(instance)]).toEqual([
-          className,
-          instanceName,
-          expected,
-        ]);
-      }
-      expect(errorClass.isInstance(new Error("plain"))).toBe(false);
-      expect(errorClass.isInstance({ code: "invalid-plan", name: "PlanExecuteError" })).toBe(false);
-      expect(errorClass.isInstance(null)).toBe(false);
-    }
+    const lookalike = { code: "invalid-plan", name: "PlanExecuteError" };
+    expect(markerMismatches(classes, instances, [new Error("plain"), lookalike, null])).toEqual([]);
   });
 
   it("recognises a PlanExecuteError from another copy of the package (the marker is global)", () => {

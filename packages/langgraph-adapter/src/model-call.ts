@@ -6,7 +6,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { Runnable } from "@langchain/core/runnables";
 import type { ModelCallReporter, ModelRole, Usage } from "@replan/core";
-import { sleep, untilAborted } from "@replan/core/internal";
+import { sleep, untilAborted, MAX_DELAY_MS } from "@replan/core/internal";
 import { planExecuteDefaults } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
 import { classify, retryDelay } from "./model-errors.js";
@@ -70,9 +70,6 @@ export interface ResolvedCallOptions {
   now: () => number;
 }
 
-/** Longest delay `setTimeout` honours. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** The call options with their defaults (checked by the entry point), timers bounded. */
 export function resolveCallOptions(options: ModelCallOptions): ResolvedCallOptions {
   const { timeoutMs = planExecuteDefaults.modelTimeoutMs, retry = {}, now = Date.now } = options;
@@ -82,10 +79,10 @@ export function resolveCallOptions(options: ModelCallOptions): ResolvedCallOptio
     maxDelayMs = planExecuteDefaults.modelRetry.maxDelayMs,
   } = retry;
   return {
-    timeoutMs: Math.min(timeoutMs, MAX_TIMER_MS),
+    timeoutMs: Math.min(timeoutMs, MAX_DELAY_MS),
     maxRetries,
     initialDelayMs,
-    maxDelayMs: Math.min(maxDelayMs, MAX_TIMER_MS),
+    maxDelayMs: Math.min(maxDelayMs, MAX_DELAY_MS),
     now,
   };
 }

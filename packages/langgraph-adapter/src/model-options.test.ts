@@ -7,19 +7,10 @@ import { watchCheckpointer } from "./checkpointer.js";
 import { modelAnswer, modelExecutor, modelPlanner, modelReplanner } from "./model-layer.js";
 import { startScriptedOpenAIServer } from "./openai-server.js";
 import { handlePoolErrors } from "./pool-errors.js";
-import { addTool, scriptedModel } from "./test-helpers.js";
+import { addTool, scriptedModel, thrownBy } from "./test-helpers.js";
 import { ScriptedChatModel } from "./testing.js";
 
 const { model } = scriptedModel({ planner: [] });
-
-function thrownBy(make: () => unknown): unknown {
-  try {
-    make();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 /** Expects `invalid-options` naming `path` as `Option "path" must ...` (or the options themselves). */
 function expectRefused(error: unknown, path: string) {

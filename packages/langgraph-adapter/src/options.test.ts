@@ -3,7 +3,7 @@ import { ReplanError } from "@replan/core";
 import { describe, expect, it } from "vitest";
 import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent, createPlanExecuteGraph } from "./graph.js";
-import { addTool, planReply, scriptedModel, toolStep } from "./test-helpers.js";
+import { addTool, planReply, scriptedModel, thrownBy, toolStep } from "./test-helpers.js";
 
 const { model } = scriptedModel({ planner: [planReply([toolStep("a", "add", { a: 1, b: 2 })])] });
 const invoke = async () => "result";
@@ -132,15 +132,6 @@ const badAgentOptions: Bad[] = [
   ["name", { name: "" }],
   ["name", { name: 5 }],
 ];
-
-function thrownBy(make: () => unknown): unknown {
-  try {
-    make();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 function expectRefused(error: unknown, code: string, path: string) {
   expect(PlanExecuteError.isInstance(error), String(error)).toBe(true);

@@ -10,16 +10,14 @@ import {
   type Rule,
   rules,
   TOOL_NAME_PATTERN,
+  MAX_DELAY_MS,
 } from "@replan/core/internal";
 import { STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
 import { isChatModel, isMessagesGraph } from "./runnable-kinds.js";
 
-/** Longest delay `setTimeout` honours. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** A time limit in ms: a number from 1 to the longest timer. */
-const milliseconds = rules.number({ min: 1, max: MAX_TIMER_MS });
+const milliseconds = rules.number({ min: 1, max: MAX_DELAY_MS });
 
 /** A delay in ms that may be 0 (`Infinity` is taken as the longest timer). */
 const delay = rules.custom(

@@ -117,3 +117,13 @@ export const addTool = tool(async ({ a, b }) => a + b, {
   description: "Adds two numbers",
   schema: z.object({ a: z.number(), b: z.number() }),
 });
+
+/** What `make` throws, or undefined when it returns. */
+export function thrownBy(make: () => unknown): unknown {
+  try {
+    make();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { answerApproval } from "./approval-route.js";
 import { ASSET_NAME, findAsset } from "./asset.js";
-import { checkOptions, errorMessage, rules } from "@replan/core/internal";
+import { checkOptions, errorMessage, MAX_DELAY_MS, rules } from "@replan/core/internal";
 import { viewDefaults } from "./defaults.js";
 import { ViewError } from "./errors.js";
 import { type HostCheck, hostCheck } from "./host-check.js";
@@ -64,7 +64,7 @@ const serverOptions = {
   host: rules.string({ nonEmpty: true }),
   signal: rules.signal(),
   assetDir: rules.string({ nonEmpty: true }),
-  slowClientTimeoutMs: rules.integer({ min: 1, max: 2_147_483_647 }),
+  slowClientTimeoutMs: rules.integer({ min: 1, max: MAX_DELAY_MS }),
 };
 
 /** The rules of {@link RunFeedOptions}. */
