@@ -5,6 +5,7 @@ export { toMermaid } from "./mermaid.js";
 export { BUDGET_EXCEEDED, llmCallRefusal } from "./budgets.js";
 export { findReferences, resolveReferences } from "./references.js";
 export { coreDefaults } from "./defaults.js";
+export { EFFECT_CLASSES, effectOf, isRepeatable } from "./effects.js";
 export type { ExecuteStepOptions, StepOutcome } from "./execute-step.js";
 export { executeStep } from "./execute-step.js";
 export { resultsOf } from "./results.js";
@@ -40,6 +41,8 @@ export type {
   AgentStep,
   AgentStepSpec,
   BudgetName,
+  EffectClass,
+  EffectDeclarations,
   Plan,
   PlanRevision,
   ReplanReason,
@@ -59,6 +62,8 @@ export type {
 export {
   AgentStepSchema,
   AgentStepSpecSchema,
+  EffectClassSchema,
+  EffectDeclarationsSchema,
   PlanSchema,
   PlanSpecSchema,
   RunOutcomeSchema,

@@ -30,7 +30,11 @@ export function takePlan(draft: Draft, input: InputOf<"plan">): void {
     refusePlan(draft, input.at, { error: invalidPlanError(check.issues), output: input.output });
     return;
   }
-  const plan: Plan = { goal: state.goal, revision: 0, steps: check.steps.map((spec) => newStep(spec, 0)) };
+  const plan: Plan = {
+    goal: state.goal,
+    revision: 0,
+    steps: check.steps.map((spec) => newStep(spec, 0, state.config.effects)),
+  };
   draft.set({ plan, status: state.config.requireApproval ? "approving" : "executing", feedback: null });
   draft.emit({ type: "plan-end", at: input.at, plan });
 }
@@ -90,7 +94,11 @@ export function approvePlan(draft: Draft, input: InputOf<"approve">): void {
   const { state } = draft;
   if (input.steps !== undefined) {
     const steps = validatePlan(input.steps, { maxSteps: state.config.maxSteps });
-    const plan: Plan = { goal: state.goal, revision: 0, steps: steps.map((spec) => newStep(spec, 0)) };
+    const plan: Plan = {
+      goal: state.goal,
+      revision: 0,
+      steps: steps.map((spec) => newStep(spec, 0, state.config.effects)),
+    };
     draft.set({ plan });
     draft.emit({ type: "plan-end", at: input.at, plan });
   }

@@ -13,6 +13,7 @@ describe("README examples run as written", () => {
       "transition",
       "accepted-inputs",
       "find-and-count",
+      "effect-classes",
       "errors",
     ]);
   });
@@ -64,8 +65,17 @@ describe("README examples run as written", () => {
     );
   });
 
+  it("effect classes: declared ones recorded on the steps, undeclared ones write", async () => {
+    const example = examples.find((candidate) => candidate.name === "effect-classes")!;
+    const output = await runReadmeExample(packageDir, example);
+    expect(output.trim()).toBe("find:read pay:write mail:write");
+  });
+
   it("errors: a self-dependency is reported as such", async () => {
-    const output = await runReadmeExample(packageDir, examples[5]!);
+    const output = await runReadmeExample(
+      packageDir,
+      examples.find((candidate) => candidate.name === "errors")!,
+    );
     expect(output.trim()).toBe('["self-dependency"]');
   });
 });

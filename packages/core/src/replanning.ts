@@ -81,7 +81,7 @@ export function takeReplan(draft: Draft, input: InputOf<"replan">): void {
   const plan: Plan = {
     goal: state.goal,
     revision,
-    steps: [...kept, ...check.steps.map((spec) => newStep(spec, revision))],
+    steps: [...kept, ...check.steps.map((spec) => newStep(spec, revision, state.config.effects))],
   };
   const added = check.steps.map((step) => step.id);
   const addedIds = new Set(added);

@@ -7,7 +7,8 @@
 import { coreDefaults } from "./defaults.js";
 import { ReplanError } from "./errors.js";
 import { checkOptions, MAX_DELAY_MS, rules, type Shape } from "./options.js";
-import type { RunConfig } from "./schemas.js";
+import { EFFECT_CLASSES } from "./effects.js";
+import type { EffectDeclarations, RunConfig } from "./schemas.js";
 
 /** Limits and policies of a run; every field is optional and has a bounded default. */
 export interface RunConfigInput {
@@ -63,6 +64,14 @@ export interface RunConfigInput {
    * @default false
    */
   requireApproval?: boolean;
+  /**
+   * The effect class of each tool (`tools`, by name) and of the executor of agent steps (`agent`):
+   * `read`, `idempotent` or `write`. Each new step records its class (`step.effect`); a resumed run
+   * re-runs an interrupted step only when it is `read` or `idempotent`. Undeclared tools, and the
+   * executor when `agent` is absent, are `write`. `runPlan` fills this from its tools' declarations.
+   * @default {} (everything `write`)
+   */
+  effects?: EffectDeclarations;
 }
 
 /** A limit that may be absent: a number >= 0 (`Infinity` means no limit). */
@@ -85,6 +94,13 @@ export const budgetRules = {
   maxRetryBackoffMs: rules.delay({ infinite: true }),
   hasReplanner: rules.boolean(),
   requireApproval: rules.boolean(),
+  effects: rules.object(
+    {
+      tools: rules.record(rules.oneOf(EFFECT_CLASSES)),
+      agent: rules.oneOf(EFFECT_CLASSES),
+    },
+    "effects",
+  ),
 } as const satisfies Shape;
 
 /** Makes core's error for a bad option. */
@@ -123,6 +139,7 @@ export function withDefaults(input: RunConfigInput): RunConfig {
     maxRetryBackoffMs = coreDefaults.maxRetryBackoffMs,
     hasReplanner = coreDefaults.hasReplanner,
     requireApproval = coreDefaults.requireApproval,
+    effects,
   } = input;
   return {
     concurrency,
@@ -138,5 +155,15 @@ export function withDefaults(input: RunConfigInput): RunConfig {
     maxRetryBackoffMs: Math.min(maxRetryBackoffMs, MAX_DELAY_MS),
     hasReplanner,
     requireApproval,
+    ...(effects === undefined ? {} : { effects: copyEffects(effects) }),
+  };
+}
+
+/** A plain copy of checked declarations (the state never shares the caller's objects). */
+function copyEffects(effects: EffectDeclarations): EffectDeclarations {
+  const { tools, agent } = effects;
+  return {
+    ...(tools === undefined ? {} : { tools: Object.fromEntries(Object.entries(tools)) }),
+    ...(agent === undefined ? {} : { agent }),
   };
 }

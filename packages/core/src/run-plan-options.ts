@@ -33,7 +33,7 @@ export interface RunPlanOptions {
    * Limits of the run: concurrency, steps, replans, attempts, LLM calls, tokens, wall time.
    * `requireApproval` is refused (`invalid-options`): runPlan has no approval step.
    */
-  budget?: Omit<RunConfigInput, "hasReplanner">;
+  budget?: Omit<RunConfigInput, "hasReplanner" | "effects">;
   /**
    * Time limit of one attempt of one step, in ms (at most 2_147_483_647, or `Infinity`: no limit).
    * The step's signal is aborted when it passes.
@@ -102,7 +102,8 @@ export interface ResolvedRunPlanOptions {
   now: () => number;
 }
 
-const { hasReplanner: _setFromReplanner, ...runPlanBudgetRules } = budgetRules;
+// runPlan sets these itself: hasReplanner from `replanner`, effects from its tools' declarations.
+const { hasReplanner: _setFromReplanner, effects: _setFromTools, ...runPlanBudgetRules } = budgetRules;
 
 /** The rule of every option of {@link RunPlanOptions}. */
 const runPlanRules = {

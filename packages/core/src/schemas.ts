@@ -61,8 +61,28 @@ export const StepErrorSchema = z.object({
   message: z.string(),
 });
 
+/**
+ * What running a step does to the world: `read` changes nothing, `idempotent` is safe to repeat
+ * with the same idempotency key, `write` is an effect that must not repeat. See `effectOf`.
+ */
+export const EffectClassSchema = z.enum(["read", "idempotent", "write"]);
+
+/**
+ * The effect class of each tool, by name, and of the executor of agent steps. A tool that is not
+ * named, and the executor when `agent` is absent, count as `write`.
+ */
+export const EffectDeclarationsSchema = z.object({
+  tools: z.record(z.string(), EffectClassSchema).optional(),
+  agent: EffectClassSchema.optional(),
+});
+
 const stepRuntime = {
   status: StepStatusSchema,
+  /**
+   * The step's effect class, recorded when the step is made (from the run's `config.effects`).
+   * Absent only in states saved before effect classes existed: `effectOf` then reads the declarations.
+   */
+  effect: EffectClassSchema.optional(),
   /** The executor's or tool's result (JSON-serializable), also kept for unexpected results. */
   result: z.unknown().optional(),
   /** Set when the step failed. */
@@ -132,6 +152,8 @@ export const RunConfigSchema = z.object({
   hasReplanner: z.boolean(),
   /** Whether a new plan waits (status `approving`) for an `approve` input before any step starts. */
   requireApproval: z.boolean().default(false),
+  /** The effect class of each tool and of the executor; undeclared ones are `write`. See `effectOf`. */
+  effects: EffectDeclarationsSchema.optional(),
 });
 
 /** Which budget ran out. */
@@ -196,6 +218,10 @@ export type AgentStepSpec = z.infer<typeof AgentStepSpecSchema>;
 export type ToolStepSpec = z.infer<typeof ToolStepSpecSchema>;
 /** A step as a planner may write it before defaults are applied (`dependsOn`, `args` optional). */
 export type StepSpecInput = z.input<typeof StepSpecSchema>;
+/** What running a step does to the world: `read`, `idempotent` or `write`. */
+export type EffectClass = z.infer<typeof EffectClassSchema>;
+/** The effect class of each tool, by name, and of the executor of agent steps. */
+export type EffectDeclarations = z.infer<typeof EffectDeclarationsSchema>;
 /** A step's status. */
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 /** A failed step's error. */

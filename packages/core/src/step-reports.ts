@@ -8,7 +8,8 @@ import { MAX_TIMER_MS } from "./follow-signal.js";
 import type { CoreErrorCode } from "./errors.js";
 import type { Draft } from "./draft.js";
 import type { InputOf } from "./run-messages.js";
-import type { RunState, Step, StepSpec } from "./schemas.js";
+import { effectOf } from "./effects.js";
+import type { EffectDeclarations, RunState, Step, StepSpec } from "./schemas.js";
 import { findStep } from "./step-index.js";
 
 /**
@@ -25,9 +26,12 @@ export function stepKey(state: Pick<RunState, "runId">, step: Pick<Step, "id" | 
   return `${state.runId}:${step.revision}:${step.id}`;
 }
 
-/** A pending step, not yet attempted, from a planner's spec and the plan revision it comes with. */
-export function newStep(spec: StepSpec, revision: number): Step {
-  return { ...spec, status: "pending", attempts: 0, revision };
+/**
+ * A pending step, not yet attempted, from a planner's spec and the plan revision it comes with,
+ * with its effect class from the run's declarations (`state.config.effects`).
+ */
+export function newStep(spec: StepSpec, revision: number, effects: EffectDeclarations | undefined): Step {
+  return { ...spec, status: "pending", attempts: 0, revision, effect: effectOf(spec, effects) };
 }
 
 /**
