@@ -38,4 +38,14 @@ export const coreDefaults = Object.freeze({
   stepTimeoutMs: 300_000,
   /** How long a run that ended waits for work that ignores its abort signal, in ms (`cancelGraceMs`). */
   cancelGraceMs: 5_000,
+  /** What `forecastPlan` assumes when not told: model calls per agent step, per check, for the answer, and the token estimate's sizes. */
+  forecast: Object.freeze({
+    agentStepCalls: 1,
+    checkCalls: 0,
+    answerCalls: 0,
+    charsPerToken: 4,
+    promptChars: 0,
+    resultChars: 500,
+    outputTokens: 256,
+  }),
 } as const);

@@ -3,7 +3,11 @@ export { IllegalTransitionError, PlanValidationError, ReplanError } from "./erro
 export type { MermaidOptions } from "./mermaid.js";
 export { toMermaid } from "./mermaid.js";
 export { BUDGET_EXCEEDED, llmCallRefusal } from "./budgets.js";
+export type { CallRange, ForecastOptions, PlanForecast, TokenAssumptions } from "./forecast.js";
+export { forecastPlan } from "./forecast.js";
 export { findReferences, resolveReferences } from "./references.js";
+export type { CriticalPath } from "./critical-path.js";
+export { criticalPath } from "./critical-path.js";
 export { coreDefaults } from "./defaults.js";
 export { EFFECT_CLASSES, effectOf, isRepeatable } from "./effects.js";
 export type { ExecuteStepOptions, StepOutcome } from "./execute-step.js";

@@ -13,6 +13,7 @@ describe("README examples run as written", () => {
       "transition",
       "accepted-inputs",
       "find-and-count",
+      "forecast",
       "effect-classes",
       "errors",
     ]);
@@ -77,5 +78,16 @@ describe("README examples run as written", () => {
       examples.find((candidate) => candidate.name === "errors")!,
     );
     expect(output.trim()).toBe('["self-dependency"]');
+  });
+
+  it("forecast: the critical path and the model calls, equal to the run's", async () => {
+    const output = await runReadmeExample(
+      packageDir,
+      examples.find((example) => example.name === "forecast")!,
+    );
+    expect(output.split("\n")).toEqual([
+      `${JSON.stringify({ steps: ["eu", "compare", "write"], depth: 3 })} 3 906`,
+      "3",
+    ]);
   });
 });

@@ -141,9 +141,10 @@ describe("coreDefaults", () => {
     expect(() => {
       (coreDefaults as { concurrency: number }).concurrency = 100;
     }).toThrow(TypeError);
-    const { stepTimeoutMs, cancelGraceMs, ...budget } = coreDefaults;
+    const { stepTimeoutMs, cancelGraceMs, forecast, ...budget } = coreDefaults;
     expect(resolveConfig({})).toEqual(budget);
     expect([stepTimeoutMs, cancelGraceMs]).toEqual([300_000, 5_000]);
+    expect(Object.isFrozen(forecast)).toBe(true);
   });
 });
 
