@@ -44,6 +44,8 @@ export const planExecuteDefaults = Object.freeze({
   /** Time limit of one attempt of one step, in ms. */
   stepTimeoutMs: 300_000,
   requireApproval: false,
+  /** When a replan waits for a person's approval again: never (`reapprove`). */
+  reapprove: "never",
   finalAnswer: true,
   /** Longest text of one result shown in a prompt. */
   resultPreviewChars: 1000,

@@ -54,7 +54,12 @@ export type PlanExecuteErrorCode =
   /** Step error: a tool step's tool rejected its arguments (its schema); not retried. */
   | "invalid-tool-args"
   /** Step error: a tool step's tool answered with a `ToolMessage` of `status: "error"`. */
-  | "tool-error";
+  | "tool-error"
+  /**
+   * A plan-approval request's `errorCode`: the previous resume value was not an answer of
+   * `PlanApprovalSchema` (asked again; after 5 such answers the run is cancelled).
+   */
+  | "invalid-approval";
 
 /**
  * An error thrown by the plan-and-execute graph. Failed steps are never thrown: they are recorded

@@ -12,6 +12,7 @@ import {
 } from "@langchain/langgraph";
 import { type Checker, coreDefaults, createRun, isTerminal, type RunConfigInput } from "@replan/core";
 import { createAnswerNode } from "./answer-node.js";
+import { graphForecastOptions } from "./approval-forecast.js";
 import { createApproveNode } from "./approve-node.js";
 import { watchCheckpointer } from "./checkpointer.js";
 import { planExecuteDefaults, type StructuredOutputMethod } from "./defaults.js";
@@ -23,10 +24,12 @@ import { createPlanCallers, modelAnswer } from "./model-layer.js";
 import { checkBudget, checkPlanExecuteOptions } from "./options.js";
 import { createPlannerNode, createReplannerNode } from "./plan-nodes.js";
 import type { PlanExecutePrompts } from "./prompts.js";
+import type { ReapproveMode } from "./reapproval.js";
 import { PlanExecuteState, type PlanExecuteStateType, type PlanExecuteUpdate } from "./state.js";
 
 export type { PlanApproval, PlanApprovalRequest } from "./approve-node.js";
 export { PlanApprovalSchema } from "./approve-node.js";
+export type { PendingReplan, PlanChange, ReapproveMode } from "./reapproval.js";
 
 /** Limits of a run; see `@replan/core`'s `RunConfigInput` for each. */
 export type PlanExecuteBudget = Omit<RunConfigInput, "hasReplanner" | "requireApproval">;
@@ -86,6 +89,13 @@ export interface PlanExecuteOptions {
    * @default false
    */
   requireApproval?: boolean;
+  /**
+   * Pause again, before a replan is applied, for a person to approve, edit or reject it, with what
+   * it changes: `"never"`, `"writes"` (when the new revision holds a `write` step that was added or
+   * replaced) or `"always"` (every replan). Needs a checkpointer, as `requireApproval` does.
+   * @default "never"
+   */
+  reapprove?: ReapproveMode;
   /** Judges each step's result; `{ expected: false, reason }` triggers a replan. */
   checker?: Checker;
   /** Replacements for the system prompts of the planner, replanner, executor and final answer. */
@@ -180,7 +190,7 @@ export const EXECUTOR_TASKS = ["steps", "step", "record"] as const;
  * interrupts and name, add it as a node of a parent graph, or extend it.
  *
  * Nodes: `planner` (one structured-output call, validated, repaired once), `approve` (only with
- * `requireApproval`), `executor` (ready steps concurrently, each as a durable task, each started as
+ * `requireApproval`, and before a replan with `reapprove`), `executor` (ready steps concurrently, each as a durable task, each started as
  * soon as its own dependencies are done), `replanner` (only after a failure or an unexpected
  * result) and `answer` (the final answer as an `AIMessage`).
  *
@@ -205,6 +215,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     budget = {},
     stepTimeoutMs = planExecuteDefaults.stepTimeoutMs,
     requireApproval = planExecuteDefaults.requireApproval,
+    reapprove = planExecuteDefaults.reapprove,
     checker,
     prompts = {},
     finalAnswer = planExecuteDefaults.finalAnswer,
@@ -229,13 +240,29 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     ...createPlanCallers(model, replannerModel, layer),
     budget,
     requireApproval,
+    reapprove,
     hasReplanner: config.maxReplans > 0,
     now,
     generateId,
   };
   return new StateGraph(PlanExecuteState)
     .addNode(NODES.planner, createPlannerNode(planNodes))
-    .addNode(NODES.approve, createApproveNode(now))
+    .addNode(
+      NODES.approve,
+      createApproveNode(
+        now,
+        graphForecastOptions({
+          executor,
+          tools,
+          prompts,
+          checker,
+          finalAnswer,
+          maxToolIterations,
+          resultPreviewChars,
+          maxSteps: config.maxSteps,
+        }),
+      ),
+    )
     .addNode(
       NODES.executor,
       createExecutorNode({
@@ -264,7 +291,11 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     )
     .addConditionalEdges(NODES.approve, afterRun, routes)
     .addConditionalEdges(NODES.executor, afterRun, routes)
-    .addConditionalEdges(NODES.replanner, afterRun, routes)
+    .addConditionalEdges(
+      NODES.replanner,
+      (state) => (state.pendingReplan ? NODES.approve : afterRun(state)),
+      [NODES.approve, ...routes],
+    )
     .addEdge(NODES.answer, END);
 }
 

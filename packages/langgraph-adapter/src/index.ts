@@ -6,14 +6,17 @@ export { PlanExecuteError } from "./errors.js";
 export type { AgentStepExecutor, MessagesGraph } from "./executors.js";
 export { toToolFunctions } from "./executors.js";
 export type {
+  PendingReplan,
   PlanApproval,
   PlanApprovalRequest,
+  PlanChange,
   PlanExecuteAgent,
   PlanExecuteAgentOptions,
   PlanExecuteBudget,
   PlanExecuteGraph,
   PlanExecuteNode,
   PlanExecuteOptions,
+  ReapproveMode,
 } from "./graph.js";
 export {
   createPlanExecuteAgent,

@@ -13,6 +13,7 @@ import {
   MAX_DELAY_MS,
 } from "@replan/core/internal";
 import { STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
+import { REAPPROVE_MODES } from "./reapproval.js";
 import { PlanExecuteError } from "./errors.js";
 import { isChatModel, isMessagesGraph } from "./runnable-kinds.js";
 
@@ -136,6 +137,7 @@ export const graphOptionRules = {
   budget,
   stepTimeoutMs: milliseconds,
   requireApproval: rules.boolean(),
+  reapprove: rules.oneOf(REAPPROVE_MODES),
   checker: rules.func(),
   prompts,
   finalAnswer: rules.boolean(),
@@ -239,6 +241,7 @@ const inputRules = {
     (value): value is string | null => value === null || typeof value === "string",
   ),
   run: rules.custom("be a run state", (_value): _value is unknown => true),
+  pendingReplan: rules.custom("be a held replan or null", (_value): _value is unknown => true),
 } as const;
 
 /**

@@ -8,6 +8,7 @@ import {
   llmCallRefusal,
   type ModelCallReporter,
   type RunConfigInput,
+  type RunInput,
   type RunState,
   transition,
   type Usage,
@@ -17,6 +18,7 @@ import { PlanExecuteError } from "./errors.js";
 import type { PlanAnswer, PlanCaller } from "./plan-caller.js";
 import { rawText } from "./parse.js";
 import { publish } from "./publish.js";
+import { type ReapproveMode, replanToHold, writeSteps } from "./reapproval.js";
 import { RUN_GUARD, type RunGuard } from "./run-guard.js";
 import { assembleRun, type PlanExecuteStateType, runUpdate } from "./state.js";
 
@@ -27,14 +29,17 @@ export interface PlanNodeSettings {
   /** The run's limits, as given (the run is created by the planner node). */
   budget: Omit<RunConfigInput, "hasReplanner">;
   requireApproval: boolean;
+  /** When a replan waits for a person's approval before it is applied. */
+  reapprove: ReapproveMode;
   /** Whether the budget allows replans (`maxReplans` > 0). */
   hasReplanner: boolean;
   now: () => number;
   generateId: () => string;
 }
 
-/** One request for a plan, applied: the next transition, and what the model answered (for errors). */
+/** One request for a plan, applied: the input, the next transition, and what the model answered (for errors). */
 interface PlanOutcome {
+  input: RunInput;
   next: ReturnType<typeof transition>;
   raw: string | undefined;
   error?: unknown;
@@ -50,7 +55,7 @@ interface PlanOutcome {
 export function createPlannerNode(settings: PlanNodeSettings) {
   const { budget, hasReplanner, now } = settings;
   return async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
-    if (settings.requireApproval) refuseWithoutCheckpointer(runConfig);
+    if (settings.requireApproval || settings.reapprove !== "never") refuseWithoutCheckpointer(runConfig);
     const goal = pickGoal(state);
     const config = { ...budget, hasReplanner, requireApproval: settings.requireApproval };
     let current = transition(createRun({ runId: settings.generateId(), goal, budget: config }), {
@@ -95,12 +100,15 @@ export function createReplannerNode(settings: PlanNodeSettings) {
     const run = assembleRun(state)!;
     if (run.status !== "replanning" || !run.replan || !run.plan) return {};
     const { plan, replan } = run;
-    const { next } = await askForPlan("replanner", run, runConfig, settings, (reporter) =>
+    const { next, input } = await askForPlan("replanner", run, runConfig, settings, (reporter) =>
       settings.replan(
         { goal: run.goal, plan, reason: replan.reason, feedback: run.feedback, signal: runConfig.signal },
         reporter,
       ),
     );
+    // A replan that needs a person's approval is held, unapplied: nothing of it starts (or is shown).
+    const held = replanToHold(run, next, input, settings.reapprove, writeSteps(run));
+    if (held) return { pendingReplan: held };
     publish(runConfig, next.events);
     return runUpdate(next.state);
   };
@@ -118,19 +126,19 @@ async function askForPlan(
   const type = role === "planner" ? "plan" : "replan";
   try {
     const answer = await call(meter.hooks);
-    const next = transition(run, { type, at: settings.now(), output: answer.steps, usage: meter.usage });
-    return { next, raw: rawText(answer.message) };
+    const input: RunInput = { type, at: settings.now(), output: answer.steps, usage: meter.usage };
+    return { input, next: transition(run, input), raw: rawText(answer.message) };
   } catch (error) {
     if (runConfig.signal?.aborted) throw error;
     const raw = PlanExecuteError.isInstance(error) ? error.rawOutput : undefined;
-    const next = transition(run, {
+    const input: RunInput = {
       type: `${type}-error`,
       at: settings.now(),
       error: toStepError(error, "planner-failed"),
       retryable: isRetryable(error),
       usage: meter.usage,
-    });
-    return { next, raw, error };
+    };
+    return { input, next: transition(run, input), raw, error };
   }
 }
 
@@ -170,7 +178,7 @@ function refuseWithoutCheckpointer(runConfig: LangGraphRunnableConfig): void {
   if (typeof checkpointer === "object" && checkpointer !== null) return;
   throw new PlanExecuteError(
     "approval-needs-checkpointer",
-    "requireApproval pauses the run until the plan is approved, and the pause must be saved: pass a checkpointer (createPlanExecuteAgent({ ..., requireApproval: true, checkpointer: new MemorySaver() }), or compile the graph with one, or embed it in a graph that has one) and invoke with { configurable: { thread_id } }",
+    "requireApproval (and reapprove) pauses the run until the plan is approved, and the pause must be saved: pass a checkpointer (createPlanExecuteAgent({ ..., requireApproval: true, checkpointer: new MemorySaver() }), or compile the graph with one, or embed it in a graph that has one) and invoke with { configurable: { thread_id } }",
   );
 }
 

@@ -16,6 +16,7 @@ const examples = new Map(readmeExamples(packageDir).map((example) => [example.na
 /** Answers by role: planner, replanner, final answer, or step executor (agents included). */
 let script: {
   plan: ModelStep[];
+  replan?: ModelStep[];
   answer: string;
   step?: (request: ScriptedOpenAIRequest) => ScriptedOpenAIReply;
 };
@@ -29,6 +30,7 @@ beforeAll(async () => {
     // not the layer's, so its calls come without a role.
     responses: (request) => {
       if (request.role === "planner") return planReply(script.plan) as ScriptedOpenAIReply;
+      if (request.role === "replanner") return planReply(script.replan ?? []) as ScriptedOpenAIReply;
       if (request.role === "answer") return script.answer;
       return script.step?.(request) ?? "step done";
     },
@@ -54,13 +56,14 @@ const lastToolResult = (request: ScriptedOpenAIRequest) =>
   request.messages.findLast((message) => message.role === "tool")?.content;
 
 describe("README examples run as written", () => {
-  it("has the six examples", () => {
+  it("has the seven examples", () => {
     expect([...examples.keys()]).toEqual([
       "quickstart",
       "model-layer",
       "subgraph",
       "agent-executor",
       "approval",
+      "reapproval",
       "streaming",
     ]);
   });
@@ -132,6 +135,21 @@ describe("README examples run as written", () => {
       'proposed: ["Delete every object"]',
       '{"status":"cancelled","reason":"plan rejected: not today"}',
     ]);
+  });
+
+  it("reapproval: the plan's forecast, then a replan that adds a write step, approved", async () => {
+    script = {
+      plan: [toolStep("pay", "charge", { provider: "primary" })],
+      replan: [toolStep("pay-backup", "charge", { provider: "backup" })],
+      answer: "Invoice 42 charged via backup.",
+    };
+    const before = server.requests.length;
+    expect((await run("reapproval")).split("\n")).toEqual([
+      "plan pay: 2 model calls in all",
+      "replan adds pay-backup: 3 model calls in all",
+      "completed",
+    ]);
+    expect(server.requests.length - before).toBe(3);
   });
 
   it("streaming: progress events as the steps run", async () => {

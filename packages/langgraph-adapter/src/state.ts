@@ -8,6 +8,7 @@ import {
   resultsOf,
 } from "@replan/core";
 import { z } from "zod";
+import { PendingReplanSchema } from "./reapproval.js";
 
 /**
  * The graph's state, as a LangGraph `StateSchema` (zod v4). Extend it, or share its `messages` key
@@ -21,6 +22,7 @@ import { z } from "zod";
  * - `answer`: the final answer's text.
  * - `run`: the state machine's bookkeeping (status, usage, replan count, earlier revisions);
  *   its `plan` field is null, the plan being kept in `plan`.
+ * - `pendingReplan`: a replan held until a person approves it (`reapprove`), else null.
  */
 export const PlanExecuteState = new StateSchema({
   messages: MessagesValue,
@@ -30,6 +32,7 @@ export const PlanExecuteState = new StateSchema({
   outcome: RunOutcomeSchema.nullable().default(null),
   answer: z.string().nullable().default(null),
   run: RunStateSchema.nullable().default(null),
+  pendingReplan: PendingReplanSchema.nullable().default(null),
 });
 
 /** The state's value type. */

@@ -1,0 +1,233 @@
+// Re-approval (`reapprove`): a replan that needs a person waits, unapplied, for approve, edit or
+// reject; what fires it, in a table; hostile answers.
+import { tool } from "@langchain/core/tools";
+import { Command, isInterrupted, MemorySaver } from "@langchain/langgraph";
+import type { Plan, Step } from "@replan/core";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { PlanApprovalRequest } from "./approve-node.js";
+import { planExecuteDefaults } from "./defaults.js";
+import { PlanExecuteError } from "./errors.js";
+import { createPlanExecuteAgent, type ReapproveMode } from "./graph.js";
+import { changeOf, needsReapproval } from "./reapproval.js";
+import { planReply, scriptedModel, thrownBy, toolStep } from "./test-helpers.js";
+
+const thread = (id: string) => ({ configurable: { thread_id: id } });
+
+/** A payment tool whose primary provider is down; every call is recorded. */
+function paymentTool() {
+  const calls: string[] = [];
+  const charge = tool(
+    async ({ provider }) => {
+      calls.push(provider);
+      if (provider === "primary") throw new Error("primary provider answered 503");
+      return `charged via ${provider}`;
+    },
+    { name: "charge", description: "Charges the card", schema: z.object({ provider: z.string() }) },
+  );
+  return { charge, calls };
+}
+
+/** A run whose `pay` step fails and whose replanner swaps in `pay-backup`. */
+function setup(reapprove?: ReapproveMode) {
+  const { charge, calls } = paymentTool();
+  const { model, counters } = scriptedModel({
+    planner: [planReply([toolStep("pay", "charge", { provider: "primary" })])],
+    replanner: [planReply([toolStep("pay-backup", "charge", { provider: "backup" })])],
+  });
+  const agent = createPlanExecuteAgent({
+    model,
+    tools: [charge],
+    checkpointer: new MemorySaver(),
+    ...(reapprove ? { reapprove } : {}),
+  });
+  return { agent, calls, counters };
+}
+
+async function pausedAt(run: Promise<unknown>): Promise<PlanApprovalRequest> {
+  const state = await run;
+  if (!isInterrupted(state)) throw new Error("expected a re-approval interrupt");
+  return state.__interrupt__[0]!.value as PlanApprovalRequest;
+}
+
+describe("reapprove", () => {
+  it('is "never" by default: a replan runs at once, as before', async () => {
+    expect(planExecuteDefaults.reapprove).toBe("never");
+    const { agent, calls } = setup();
+    const done = await agent.invoke({ goal: "Pay the invoice" }, thread("never"));
+    expect(isInterrupted(done)).toBe(false);
+    expect(done.outcome?.status).toBe("completed");
+    expect(calls).toEqual(["primary", "backup"]);
+  });
+
+  it("holds the replan, unapplied, until it is approved, with what it changes", async () => {
+    const { agent, calls } = setup("always");
+    const request = await pausedAt(agent.invoke({ goal: "Pay the invoice" }, thread("always")));
+    expect(request.type).toBe("plan-approval");
+    expect(request.change).toEqual({ removed: ["pay"], added: ["pay-backup"], replaced: [], kept: [] });
+    expect(request.plan.revision).toBe(1);
+    expect(request.plan.steps).toMatchObject([{ id: "pay-backup", status: "pending", attempts: 0 }]);
+    expect(request.forecast.modelCalls).toMatchObject({ made: 2, answer: 1, total: 3 });
+    // nothing of the replan started, and the state still holds the failed revision
+    expect(calls).toEqual(["primary"]);
+    const state = await agent.getState(thread("always"));
+    expect(state.values.plan?.revision).toBe(0);
+    expect(state.values.run?.status).toBe("replanning");
+    expect(state.values.pendingReplan?.change.added).toEqual(["pay-backup"]);
+
+    const done = await agent.invoke(new Command({ resume: { action: "approve" } }), thread("always"));
+    expect(done.outcome?.status).toBe("completed");
+    expect(calls).toEqual(["primary", "backup"]);
+    expect(done.pendingReplan).toBeNull();
+    expect(done.plan?.revision).toBe(1);
+    expect(done.run?.usage.llmCalls).toBe(3); // planner, replanner, answer
+  });
+
+  it("runs the person's steps on an edit, and cancels on a rejection (the replanner's call counted)", async () => {
+    const edited = setup("always");
+    await pausedAt(edited.agent.invoke({ goal: "Pay the invoice" }, thread("edit")));
+    const steps = [
+      { id: "pay-manual", kind: "tool", tool: "charge", args: { provider: "manual" }, description: "d" },
+    ];
+    const done = await edited.agent.invoke(
+      new Command({ resume: { action: "edit", steps } }),
+      thread("edit"),
+    );
+    expect(done.outcome?.status).toBe("completed");
+    expect(edited.calls).toEqual(["primary", "manual"]);
+
+    const rejected = setup("always");
+    await pausedAt(rejected.agent.invoke({ goal: "Pay the invoice" }, thread("reject")));
+    const end = await rejected.agent.invoke(
+      new Command({ resume: { action: "reject", reason: "call the bank first" } }),
+      thread("reject"),
+    );
+    expect(end.outcome).toMatchObject({ status: "cancelled", reason: "plan rejected: call the bank first" });
+    expect(rejected.calls).toEqual(["primary"]);
+    expect(end.run?.usage.llmCalls).toBe(2); // planner and replanner; a cancelled run writes no answer
+  });
+
+  it("answers a hostile resume value with a typed error, then cancels after 5", async () => {
+    const { agent, calls } = setup("always");
+    await pausedAt(agent.invoke({ goal: "Pay the invoice" }, thread("hostile")));
+    const hostile: unknown[] = [
+      "approve",
+      { action: "edit", steps: "everything" },
+      { action: "edit", steps: [{ id: "bad id!", kind: "agent", description: "x" }] },
+      { action: "edit", steps: [{ id: "a", kind: "agent", description: "x", dependsOn: ["a"] }] },
+    ];
+    const codes: unknown[] = [];
+    for (const value of hostile) {
+      const request = await pausedAt(agent.invoke(new Command({ resume: value }), thread("hostile")));
+      codes.push(request.errorCode);
+      expect(request.error).toBeTruthy();
+      expect(request.change?.added).toEqual(["pay-backup"]);
+    }
+    expect(codes).toEqual(["invalid-approval", "invalid-approval", "invalid-plan", "invalid-plan"]);
+    const end = await agent.invoke(new Command({ resume: { action: "maybe" } }), thread("hostile"));
+    expect(end.outcome).toMatchObject({ status: "cancelled", reason: "no valid approval after 5 answers" });
+    expect(calls).toEqual(["primary"]);
+  });
+
+  it("is checked, and needs a checkpointer", async () => {
+    const { model } = scriptedModel({ planner: [planReply([])] });
+    const bad = thrownBy(() => createPlanExecuteAgent({ model, reapprove: "sometimes" as never }));
+    expect(PlanExecuteError.isInstance(bad) && bad.code).toBe("invalid-options");
+    expect((bad as Error).message).toBe(
+      'Option "reapprove" must be "never", "writes" or "always", got "sometimes"',
+    );
+    const agent = createPlanExecuteAgent({ model, reapprove: "writes" });
+    const refused = await agent.invoke({ goal: "g" }).catch((error: unknown) => error);
+    expect(PlanExecuteError.isInstance(refused) && refused.code).toBe("approval-needs-checkpointer");
+  });
+});
+
+describe("what fires a re-approval", () => {
+  const step = (id: string, tool: string, args: Record<string, unknown> = {}, status = "pending"): Step =>
+    ({
+      id,
+      kind: "tool",
+      tool,
+      args,
+      description: id,
+      dependsOn: [],
+      status,
+      attempts: 0,
+      revision: 0,
+    }) as Step;
+  const plan = (revision: number, steps: Step[]): Plan => ({ goal: "g", revision, steps });
+  /** `charge` writes; `lookup` reads. */
+  const isWrite = (candidate: Step) => candidate.kind === "tool" && candidate.tool === "charge";
+  const before = plan(0, [
+    step("find", "lookup", {}, "done"),
+    step("pay", "charge", { amount: 5 }),
+    step("log", "lookup"),
+  ]);
+
+  it.each([
+    [
+      "adds a read step",
+      false,
+      [
+        step("find", "lookup", {}, "done"),
+        step("pay", "charge", { amount: 5 }),
+        step("log", "lookup"),
+        step("more", "lookup"),
+      ],
+    ],
+    [
+      "adds a write step",
+      true,
+      [
+        step("find", "lookup", {}, "done"),
+        step("pay", "charge", { amount: 5 }),
+        step("log", "lookup"),
+        step("refund", "charge"),
+      ],
+    ],
+    [
+      "replaces a write step's args",
+      true,
+      [step("find", "lookup", {}, "done"), step("pay", "charge", { amount: 50 }), step("log", "lookup")],
+    ],
+    [
+      "turns a read step into a write step",
+      true,
+      [step("find", "lookup", {}, "done"), step("pay", "charge", { amount: 5 }), step("log", "charge")],
+    ],
+    [
+      "removes only (a write step included)",
+      false,
+      [step("find", "lookup", {}, "done"), step("log", "lookup")],
+    ],
+    [
+      "gives the write step again unchanged",
+      false,
+      [
+        step("find", "lookup", {}, "done"),
+        step("pay", "charge", { amount: 5 }),
+        step("log", "lookup", { verbose: true }),
+      ],
+    ],
+  ])("a replan that %s: writes → %s; always → true; never → false", (_case, expected, steps) => {
+    const after = plan(1, steps as Step[]);
+    const change = changeOf(before, after);
+    expect(needsReapproval(change, after, "writes", isWrite)).toBe(expected);
+    expect(needsReapproval(change, after, "always", isWrite)).toBe(true);
+    expect(needsReapproval(change, after, "never", isWrite)).toBe(false);
+  });
+
+  it("names what changed by id", () => {
+    const after = plan(1, [
+      step("find", "lookup", {}, "done"),
+      step("pay", "charge", { amount: 50 }),
+      step("new", "lookup"),
+    ]);
+    expect(changeOf(before, after)).toEqual({
+      removed: ["log"],
+      added: ["new"],
+      replaced: ["pay"],
+      kept: ["find"],
+    });
+  });
+});
