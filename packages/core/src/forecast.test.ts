@@ -215,6 +215,53 @@ describe("forecastPlan", () => {
     expect(forecast.criticalPath).toEqual({ steps: ["sum"], depth: 1 });
   });
 
+  it("flags the write steps still to run: recorded class first, else the declarations, else write", () => {
+    const steps: Step[] = [
+      { ...plan.steps[0]!, status: "done", result: 1 }, // a write that ended: nothing more to flag
+      plan.steps[1]!, // an agent step, executor declared idempotent
+      {
+        id: "pay",
+        kind: "tool",
+        tool: "pay",
+        args: {},
+        description: "Pay",
+        dependsOn: [],
+        status: "pending",
+        attempts: 0,
+        revision: 0,
+      },
+      {
+        id: "mail",
+        kind: "tool",
+        tool: "mail",
+        args: {},
+        description: "Mail",
+        dependsOn: [],
+        status: "pending",
+        attempts: 0,
+        revision: 0,
+      },
+      {
+        id: "look",
+        kind: "tool",
+        tool: "pay",
+        args: {},
+        description: "Recorded",
+        dependsOn: [],
+        status: "pending",
+        attempts: 0,
+        revision: 0,
+        effect: "read",
+      },
+    ];
+    const effects = { tools: { get: "read", pay: "write" }, agent: "idempotent" } as const;
+    expect(forecastPlan({ ...plan, steps }, { effects }).writes).toEqual(["pay", "mail"]);
+    expect(forecastPlan({ ...plan, steps }).writes).toEqual(["sum", "pay", "mail"]);
+    expect(() => forecastPlan(plan, { effects: { tools: { get: "delete" } } } as never)).toThrow(
+      'Option "effects.tools.get" must be',
+    );
+  });
+
   it.each([
     [null, 'Option "plan" must be a plan'],
     [{ goal: "g", steps: [{ id: "x" }] }, 'Option "plan" must be a plan'],

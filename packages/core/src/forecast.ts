@@ -7,9 +7,10 @@
  */
 import { type CriticalPath, criticalPath, isToCome } from "./critical-path.js";
 import { coreDefaults } from "./defaults.js";
+import { EFFECT_CLASSES, effectOf } from "./effects.js";
 import { checkOptions, rules } from "./options.js";
 import { invalidOptions } from "./run-config.js";
-import { type Plan, PlanSchema, type Step, type Usage } from "./schemas.js";
+import { type EffectDeclarations, type Plan, PlanSchema, type Step, type Usage } from "./schemas.js";
 import { noUsage } from "./usage.js";
 
 /** How many model calls one unit of work makes: at least `least`, at most `most` (absent: no known bound). */
@@ -68,6 +69,12 @@ export interface ForecastOptions {
   answerCalls?: number;
   /** The assumptions behind the token estimate. */
   tokens?: TokenAssumptions;
+  /**
+   * The run's effect declarations (`state.config.effects`), for steps that recorded no class of
+   * their own (see `effectOf`): an undeclared tool or executor is `write`.
+   * @default {}
+   */
+  effects?: EffectDeclarations;
 }
 
 /** What a plan will cost if nothing fails; see {@link forecastPlan}. */
@@ -94,6 +101,8 @@ export interface PlanForecast {
    * and their sum. An estimate from the plan's text size, not a count.
    */
   tokens: { made: number; estimate: number; total: number };
+  /** The steps still to run whose effect class is `write` (an effect that must not repeat), in plan order. */
+  writes: string[];
 }
 
 const callCount = rules.integer({ min: 0, max: 1_000_000 });
@@ -116,6 +125,10 @@ const optionRules = {
     resultChars: rules.integer({ min: 0 }),
     outputTokens: rules.integer({ min: 0 }),
   }),
+  effects: rules.object({
+    tools: rules.record(rules.oneOf(EFFECT_CLASSES), rules.toolName()),
+    agent: rules.oneOf(EFFECT_CLASSES),
+  }),
 };
 
 /** A plan as `forecastPlan` accepts it (any revision, with its steps' progress). */
@@ -133,7 +146,8 @@ const planRule = rules.required(
  * `promptChars` + its text / `charsPerToken`, where the text is: for an agent step, the goal, its
  * description and `resultChars` per dependency; for a check, the description and `resultChars`;
  * for the answer, the goal and each step's description plus `resultChars`. Retries, repairs,
- * replans and the growth of a tool-calling conversation are not forecast.
+ * replans and the growth of a tool-calling conversation are not forecast. `writes` flags the steps
+ * still to run whose effect class (`effectOf(step, effects)`) is `write`.
  *
  * @param plan - a plan (e.g. `state.plan`, or the `plan-end` event's).
  * @param options - the calls each kind of work makes, the usage so far, the token assumptions.
@@ -181,6 +195,7 @@ export function forecastPlan(plan: Plan, options: ForecastOptions = {}): PlanFor
     criticalPath: criticalPath(checked.plan.steps),
     modelCalls: { made, agentSteps, checks, answer, total: made + agentSteps + checks + answer, most },
     tokens: { made: tokensMade, estimate, total: tokensMade + estimate },
+    writes: toCome.filter((step) => effectOf(step, checked.effects) === "write").map((step) => step.id),
   };
 }
 

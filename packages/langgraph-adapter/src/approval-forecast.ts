@@ -4,6 +4,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import {
   type CallRange,
   type Checker,
+  type EffectDeclarations,
   type ForecastOptions,
   forecastPlan,
   type Plan,
@@ -26,8 +27,8 @@ export interface ForecastSources {
   maxSteps: number;
 }
 
-/** The forecast's options of a graph, but for the usage so far (read from the run when asking). */
-export type GraphForecastOptions = Omit<ForecastOptions, "usage">;
+/** The forecast's options of a graph, but for what the run knows (its usage so far, its effect declarations). */
+export type GraphForecastOptions = Omit<ForecastOptions, "usage" | "effects">;
 
 /**
  * The model calls of one agent step by executor: the default executor (a chat model) makes at
@@ -66,12 +67,20 @@ export function graphForecastOptions(sources: ForecastSources): GraphForecastOpt
 }
 
 /**
- * The forecast of `plan` in this graph, with what the run spent so far.
+ * The forecast of `plan` in this graph, with what the run spent so far and its effect declarations.
  *
  * @param plan - the plan to approve.
- * @param usage - the run's usage so far (the planner's or replanner's calls included).
+ * @param run - the run's usage so far (the planner's or replanner's calls included) and its declarations.
  * @param options - from {@link graphForecastOptions}.
  */
-export function graphForecast(plan: Plan, usage: Usage, options: GraphForecastOptions): PlanForecast {
-  return forecastPlan(plan, { ...options, usage });
+export function graphForecast(
+  plan: Plan,
+  run: { usage: Usage; effects: EffectDeclarations | undefined },
+  options: GraphForecastOptions,
+): PlanForecast {
+  return forecastPlan(plan, {
+    ...options,
+    usage: run.usage,
+    ...(run.effects ? { effects: run.effects } : {}),
+  });
 }

@@ -132,7 +132,7 @@ function planQuestion(run: RunState, now: () => number, forecast: GraphForecastO
       type: "plan-approval",
       goal: run.goal,
       plan,
-      forecast: graphForecast(plan, run.usage, forecast),
+      forecast: graphForecast(plan, { usage: run.usage, effects: run.config.effects }, forecast),
     },
     decide: (answer) => {
       if (answer.action === "reject") return { next: transition(run, rejection(answer, now)) };
@@ -168,7 +168,7 @@ function replanQuestion(
       type: "plan-approval",
       goal: run.goal,
       plan,
-      forecast: graphForecast(plan, held.state.usage, forecast),
+      forecast: graphForecast(plan, { usage: held.state.usage, effects: run.config.effects }, forecast),
       change: pending.change,
     },
     decide: (answer) => {

@@ -7,6 +7,7 @@ import {
   type CheckContext,
   checkOptions,
   describe,
+  errorMessage,
   type Rule,
   rules,
   TOOL_NAME_PATTERN,
@@ -205,6 +206,22 @@ export function checkBudget(value: unknown, where: string): void {
   );
 }
 
+/**
+ * Refuses a resume value the checkpointer could not save (a cycle, a BigInt, a getter or `toJSON`
+ * that throws): LangGraph would fail inside the saver, and the answer read as a database fault.
+ */
+function checkResume(resume: unknown): void {
+  try {
+    JSON.stringify(resume);
+  } catch (error) {
+    throw new PlanExecuteError(
+      "invalid-input",
+      `Input "resume" must be a value the checkpointer can save (plain JSON): ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+}
+
 /** What one message of a run's input must be. */
 const MESSAGE = 'be a message (a LangChain message, a string, { role, content } or ["human", "text"])';
 
@@ -246,13 +263,17 @@ const inputRules = {
 
 /**
  * Checks what a run of the agent is invoked with: `null` (resume the thread), a LangGraph
- * `Command`, or the state's keys (`goal` a string, `messages` a message or an array of them).
+ * `Command` (whose `resume` value the checkpointer must be able to save), or the state's keys
+ * (`goal` a string, `messages` a message or an array of them).
  *
  * @throws {PlanExecuteError} `invalid-input`, naming the key.
  */
 export function checkRunInput(input: unknown): void {
   if (input === null || input === undefined) return;
-  if (typeof input === "object" && (input as { lg_name?: unknown }).lg_name === "Command") return;
+  if (typeof input === "object" && (input as { lg_name?: unknown }).lg_name === "Command") {
+    checkResume((input as { resume?: unknown }).resume);
+    return;
+  }
   checkOptions(input, inputRules, {
     where: "invoke",
     error: (message) => new PlanExecuteError("invalid-input", message.replace(/^Option /, "Input ")),

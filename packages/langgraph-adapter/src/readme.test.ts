@@ -145,8 +145,8 @@ describe("README examples run as written", () => {
     };
     const before = server.requests.length;
     expect((await run("reapproval")).split("\n")).toEqual([
-      "plan pay: 2 model calls in all",
-      "replan adds pay-backup: 3 model calls in all",
+      "plan pay: 2 model calls in all, writes pay",
+      "replan adds pay-backup: 3 model calls in all, writes pay-backup",
       "completed",
     ]);
     expect(server.requests.length - before).toBe(3);

@@ -114,7 +114,6 @@ describe("reapprove", () => {
       "approve",
       { action: "edit", steps: "everything" },
       { action: "edit", steps: [{ id: "bad id!", kind: "agent", description: "x" }] },
-      { action: "edit", steps: [{ id: "a", kind: "agent", description: "x", dependsOn: ["a"] }] },
     ];
     const codes: unknown[] = [];
     for (const value of hostile) {
@@ -123,8 +122,31 @@ describe("reapprove", () => {
       expect(request.error).toBeTruthy();
       expect(request.change?.added).toEqual(["pay-backup"]);
     }
-    expect(codes).toEqual(["invalid-approval", "invalid-approval", "invalid-plan", "invalid-plan"]);
+    expect(codes).toEqual(["invalid-approval", "invalid-approval", "invalid-plan"]);
+    const trap = {
+      get action(): string {
+        throw new Error("a getter that throws");
+      },
+    };
+    // a value the checkpointer cannot save is refused before the graph runs; the request stands
+    const refused = await agent
+      .invoke(new Command({ resume: trap }), thread("hostile"))
+      .catch((error: unknown) => error);
+    expect(PlanExecuteError.isInstance(refused) && refused.code).toBe("invalid-input");
+    expect((refused as Error).message).toContain('Input "resume" must be a value the checkpointer can save');
+    const cyclic: Record<string, unknown> = { action: "approve" };
+    cyclic.self = cyclic;
+    const alsoRefused = await agent
+      .invoke(new Command({ resume: cyclic }), thread("hostile"))
+      .catch((error: unknown) => error);
+    expect(PlanExecuteError.isInstance(alsoRefused) && alsoRefused.code).toBe("invalid-input");
+    expect((await agent.getState(thread("hostile"))).values.pendingReplan?.change.added).toEqual([
+      "pay-backup",
+    ]);
+    const again = await pausedAt(agent.invoke(new Command({ resume: "approve please" }), thread("hostile")));
+    expect(again.errorCode).toBe("invalid-approval");
     const end = await agent.invoke(new Command({ resume: { action: "maybe" } }), thread("hostile"));
+    expect(end.outcome?.reason).toBe("no valid approval after 5 answers");
     expect(end.outcome).toMatchObject({ status: "cancelled", reason: "no valid approval after 5 answers" });
     expect(calls).toEqual(["primary"]);
   });
@@ -229,5 +251,72 @@ describe("what fires a re-approval", () => {
       replaced: ["pay"],
       kept: ["find"],
     });
+  });
+});
+
+describe("re-approval in the graph, by the declared effect classes", () => {
+  /** `probe` reads (and its primary source is down); `charge` writes. */
+  function run(mode: ReapproveMode, replan: ReturnType<typeof toolStep>[]) {
+    const calls: string[] = [];
+    const probe = tool(
+      async ({ source }) => {
+        calls.push(`probe:${source}`);
+        if (source === "primary") throw new Error("primary answered 503");
+        return "ok";
+      },
+      { name: "probe", description: "Reads a status", schema: z.object({ source: z.string() }) },
+    );
+    const { charge } = paymentTool();
+    const { model } = scriptedModel({
+      planner: [
+        planReply([
+          toolStep("check", "probe", { source: "primary" }),
+          toolStep("pay", "charge", { provider: "card" }),
+        ]),
+      ],
+      replanner: [planReply(replan)],
+    });
+    const agent = createPlanExecuteAgent({
+      model,
+      tools: [probe, charge],
+      reapprove: mode,
+      checkpointer: new MemorySaver(),
+      // one step at a time: `check` fails before `pay` starts, so the replan decides `pay`'s fate
+      budget: { concurrency: 1, effects: { tools: { probe: "read", charge: "write" } } },
+    });
+    return agent.invoke(
+      { goal: "Check, then pay" },
+      thread(`${mode}-${replan.map((step) => step.id).join("-")}`),
+    );
+  }
+  const check2 = toolStep("check2", "probe", { source: "mirror" });
+  const pay = toolStep("pay", "charge", { provider: "card" });
+  const cases = [
+    ["adds a read step", [check2, pay], { writes: false, always: true, never: false }],
+    [
+      "adds a write step",
+      [check2, pay, toolStep("tip", "charge", { provider: "tip" })],
+      { writes: true, always: true, never: false },
+    ],
+    [
+      "replaces a write step's args",
+      [check2, toolStep("pay", "charge", { provider: "other" })],
+      { writes: true, always: true, never: false },
+    ],
+    ["removes only (the write step)", [check2], { writes: false, always: true, never: false }],
+  ] as const;
+
+  it.each(cases)("a replan that %s", async (_case, replan, expected) => {
+    for (const mode of ["writes", "always", "never"] as const) {
+      const state = await run(mode, [...replan]);
+      expect(isInterrupted(state), mode).toBe(expected[mode]);
+      if (isInterrupted(state)) {
+        const request = state.__interrupt__[0]!.value as PlanApprovalRequest;
+        expect(request.change?.removed).toContain("check");
+        // the forecast flags the write steps the new revision would run
+        const writes = replan.filter((step) => step.tool === "charge").map((step) => step.id);
+        expect(request.forecast.writes).toEqual(writes);
+      } else expect(state.outcome?.status).toBe("completed");
+    }
   });
 });

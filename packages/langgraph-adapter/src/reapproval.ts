@@ -1,6 +1,14 @@
 // Re-approval after a replan (the `reapprove` option): what a replan changed, whether a person must
 // see it before it runs, and the replan held in the state meanwhile.
-import type { Plan, RunInput, RunState, Step, TransitionResult, Usage } from "@replan/core";
+import {
+  effectOf,
+  type Plan,
+  type RunInput,
+  type RunState,
+  type Step,
+  type TransitionResult,
+  type Usage,
+} from "@replan/core";
 import { z } from "zod";
 
 /**
@@ -139,9 +147,9 @@ export function proposedPlan(after: Plan): Plan {
 }
 
 /**
- * Which steps of `run` are `write` steps. Until effect classes are declared, every step is: an
- * effect nobody vouched for is treated as one that must not repeat.
+ * Which steps of `run` are `write` steps: by `effectOf` (the class a step recorded, else the run's
+ * declarations `budget.effects`); an undeclared tool or executor is `write`.
  */
-export function writeSteps(_run: RunState): (step: Step) => boolean {
-  return () => true;
+export function writeSteps(run: RunState): (step: Step) => boolean {
+  return (step) => effectOf(step, run.config.effects) === "write";
 }
