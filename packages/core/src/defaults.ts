@@ -48,4 +48,6 @@ export const coreDefaults = Object.freeze({
     resultChars: 500,
     outputTokens: 256,
   }),
+  /** Whether a planner's stream of steps runs as it is written (`runPlan`'s `planStreaming`). */
+  planStreaming: true,
 } as const);

@@ -133,7 +133,17 @@ export interface PlanIssue {
     | "cycle"
     | "invalid-reference"
     | "replaces-locked-step"
-    | "invalid-shape";
+    | "invalid-shape"
+    /** A streamed plan's final text disagrees with the steps streamed from it. */
+    | "stream-mismatch"
+    /** A plan's text could not be read (see `createPlanParser`). */
+    | "syntax-error"
+    /** A step's text is longer than the parser's `maxStepChars`. */
+    | "step-too-long"
+    /** A step's arguments nest deeper than the parser allows. */
+    | "too-deep"
+    /** The text holds no plan at all. */
+    | "no-plan";
   /** The step ids involved (empty when the issue is about the plan as a whole). */
   stepIds: string[];
   /** A sentence for people (and for a model asked to repair the plan). */

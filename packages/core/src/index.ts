@@ -24,6 +24,7 @@ export type {
   Planner,
   PlannerOutput,
   PlanRequest,
+  PlanStepStream,
   Replanner,
   ReplanRequest,
   StepContext,
@@ -40,6 +41,12 @@ export type {
   TransitionResult,
 } from "./run-messages.js";
 export { runPlan, streamPlan } from "./run-plan.js";
+export type { PlanParser, PlanParserOptions } from "./plan-parser.js";
+export { createPlanParser, formatPlan } from "./plan-parser.js";
+export type { PlanFormat, PlanTextLimits } from "./plan-text.js";
+export { planTextDefaults } from "./plan-text.js";
+export type { ReadPlanStepStreamOptions } from "./plan-stream-reader.js";
+export { isPlanStepStream, readPlanStepStream } from "./plan-stream-reader.js";
 export type { RunPlanOptions, RunResult } from "./run-plan-options.js";
 export type {
   AgentStep,
@@ -49,6 +56,7 @@ export type {
   EffectDeclarations,
   Plan,
   PlanRevision,
+  PlanStream,
   ReplanReason,
   RunConfig,
   RunOutcome,

@@ -10,7 +10,8 @@ import { llmCallRefusal } from "./budgets.js";
 import { errorMessage, ReplanError, type CoreErrorCode } from "./errors.js";
 import { executeStep } from "./execute-step.js";
 import { resultsOf } from "./results.js";
-import type { ModelCallReporter, PlannerOutput } from "./run-functions.js";
+import { isPlanStepStream, readPlanStepStream } from "./plan-stream-reader.js";
+import type { ModelCallReporter, PlannerOutput, PlanStepStream } from "./run-functions.js";
 import type { Effect, Feedback, RunEvent, RunInput } from "./run-messages.js";
 import { isTerminal } from "./run-end.js";
 import type { ResolvedRunPlanOptions, RunResult } from "./run-plan-options.js";
@@ -190,10 +191,14 @@ export class Interpreter {
     return { hooks, usage, release };
   }
 
-  /** Calls the planner and sends its answer (`plan`) or its failure (`plan-error`). */
+  /**
+   * Calls the planner and sends its answer (`plan`; a stream of steps as `plan-step`s then
+   * `plan-end`) or its failure (`plan-error`). The steps kept from an earlier call are given.
+   */
   private callPlanner(attempt: number, feedback: Feedback | null): Promise<void> {
+    const kept = this.state.plan?.steps ?? [];
     return this.askForPlan("plan", (hooks, signal) =>
-      this.options.planner({ goal: this.state.goal, attempt, feedback, signal, ...hooks }),
+      this.options.planner({ goal: this.state.goal, attempt, feedback, signal, kept, ...hooks }),
     );
   }
 
@@ -222,12 +227,20 @@ export class Interpreter {
    */
   private async askForPlan(
     kind: "plan" | "replan",
-    call: (hooks: ModelCallReporter, signal: AbortSignal) => PlannerOutput | Promise<PlannerOutput>,
+    call: (
+      hooks: ModelCallReporter,
+      signal: AbortSignal,
+    ) => PlannerOutput | PlanStepStream | Promise<PlannerOutput | PlanStepStream>,
   ): Promise<void> {
     const { signal } = this.controller;
     const { hooks, usage, release } = this.modelCallReporter();
     try {
       const output = await untilAborted(Promise.resolve(call(hooks, signal)), signal);
+      if (isPlanStepStream(output)) {
+        await this.readPlan(output, signal, usage);
+        release();
+        return;
+      }
       release();
       this.send({ type: kind, at: this.now(), output, usage: addUsage(usage, usageOf(output)) });
     } catch (error) {
@@ -244,6 +257,22 @@ export class Interpreter {
         usage,
       });
     }
+  }
+
+  /**
+   * Reads a planner's stream of steps: with `planStreaming`, each step is sent as `plan-step` the
+   * moment it arrives, then `plan-end`; without, the steps are collected and sent as one `plan`.
+   * Reading stops after `maxSteps` + 1 steps (the plan is invalid then anyway).
+   */
+  private async readPlan(stream: PlanStepStream, signal: AbortSignal, usage: Usage): Promise<void> {
+    const streaming = this.options.planStreaming;
+    const steps = await readPlanStepStream(stream, {
+      signal,
+      limit: this.state.config.maxSteps + 1,
+      onStep: streaming ? (output) => this.send({ type: "plan-step", at: this.now(), output }) : undefined,
+    });
+    if (streaming) this.send({ type: "plan-end", at: this.now(), usage });
+    else this.send({ type: "plan", at: this.now(), output: steps, usage });
   }
 
   /** Runs one attempt of a step (after its retry delay) with {@link executeStep}, and sends its outcome. */

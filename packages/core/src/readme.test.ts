@@ -6,10 +6,13 @@ const packageDir = fileURLToPath(new URL("..", import.meta.url));
 
 describe("README examples run as written", () => {
   const examples = readmeExamples(packageDir);
+  const named = (name: string) => examples.find((candidate) => candidate.name === name)!;
   it("has the quickstart and transition examples", () => {
     expect(examples.map((example) => example.name)).toEqual([
       "quickstart",
       "defaults",
+      "streaming",
+      "compact",
       "transition",
       "accepted-inputs",
       "find-and-count",
@@ -20,8 +23,8 @@ describe("README examples run as written", () => {
   });
 
   it("quickstart: a failing step triggers a replan that keeps the done step", async () => {
-    const output = await runReadmeExample(packageDir, examples[0]!);
-    const readme = examples[0]!;
+    const output = await runReadmeExample(packageDir, named("quickstart"));
+    const readme = named("quickstart");
     expect(readme.code).toContain("runPlan");
     expect(output.split("\n").slice(0, 7)).toEqual([
       "headlines: done",
@@ -36,15 +39,46 @@ describe("README examples run as written", () => {
   });
 
   it("defaults: one frozen object, and a bad option named", async () => {
-    const output = await runReadmeExample(packageDir, examples[1]!);
+    const output = await runReadmeExample(packageDir, named("defaults"));
     expect(output.split("\n")).toEqual([
       "3 300000",
       'invalid-options Option "budget.maxSteps" must be an integer >= 1, got 0',
     ]);
   });
 
+  it("streaming: a step starts while the planner is still writing", async () => {
+    const output = await runReadmeExample(packageDir, named("streaming"));
+    expect(output.split("\n")).toEqual([
+      'model wrote "weather = get_weather {\\"city\\":\\"Paris\\"}\\nadvice = ad"',
+      "get_weather(Paris) starts",
+      'model wrote "vise {\\"forecast\\":\\"${weather}\\"}\\n"',
+      'model wrote "END"',
+      "completed take one",
+    ]);
+  });
+
+  it("compact: the writer and the incremental parser", async () => {
+    const output = await runReadmeExample(packageDir, named("compact"));
+    expect(output.split("\n")).toEqual([
+      's1 = search {"q":"replan"}',
+      's2 = fetch {"url":"${s1.top}"} # open the top hit',
+      'sum[s2] = "Summarize the page"',
+      "",
+      JSON.stringify(["s1"]),
+      JSON.stringify(["s2", "sum"]),
+      JSON.stringify({ steps: [], issues: [] }),
+      JSON.stringify([
+        {
+          code: "syntax-error",
+          stepIds: ["a"],
+          message: 'step "a" (#1) has arguments that are not one JSON object',
+        },
+      ]),
+    ]);
+  });
+
   it("transition: effects as data", async () => {
-    const output = await runReadmeExample(packageDir, examples[2]!);
+    const output = await runReadmeExample(packageDir, named("transition"));
     expect(output.split("\n")).toEqual([
       JSON.stringify([{ type: "execute-step", stepId: "hello", attempt: 1, key: "r1:0:hello", delayMs: 0 }]),
       "execute-step done,running",
@@ -52,15 +86,15 @@ describe("README examples run as written", () => {
   });
 
   it("accepted-inputs: what a state accepts, from the transition table", async () => {
-    const output = await runReadmeExample(packageDir, examples[3]!);
+    const output = await runReadmeExample(packageDir, named("accepted-inputs"));
     expect(output.split("\n")).toEqual([
       JSON.stringify(["start", "usage", "tick", "resume", "cancel"]),
-      JSON.stringify(["plan", "plan-error", "usage", "tick", "resume", "cancel"]),
+      JSON.stringify(["plan", "plan-step", "plan-end", "plan-error", "usage", "tick", "resume", "cancel"]),
     ]);
   });
 
   it("find-and-count: O(1) lookups on a plan", async () => {
-    const output = await runReadmeExample(packageDir, examples[4]!);
+    const output = await runReadmeExample(packageDir, named("find-and-count"));
     expect(output.trim()).toBe(
       `42 ${JSON.stringify({ pending: 0, running: 1, done: 1, failed: 0, skipped: 0, cancelled: 0 })}`,
     );

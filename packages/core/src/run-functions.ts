@@ -46,6 +46,13 @@ export interface StepContext extends ModelCallReporter {
 export type PlannerOutput = StepSpecInput[] | { steps: StepSpecInput[]; usage?: Partial<Usage> };
 
 /**
+ * A plan written as it streams: each step the moment it is complete (report the call's usage
+ * through the request's `reportUsage`). Steps may start before the plan is complete; each may
+ * depend only on steps written before it.
+ */
+export type PlanStepStream = AsyncIterable<StepSpecInput>;
+
+/**
  * What a planner is asked. `runPlan` and the LangGraph adapter also give the
  * {@link ModelCallReporter} functions (usage reported there is added to the returned `usage`).
  */
@@ -56,6 +63,12 @@ export interface PlanRequest extends Partial<ModelCallReporter> {
   /** The previous attempt's invalid output and what was wrong with it, when repairing. */
   feedback: Feedback | null;
   signal: AbortSignal;
+  /**
+   * Steps already in the plan and kept (they have started: a streamed plan that was invalid at its
+   * end, or a call cut short by a failure or a crash). Write only the other steps; they may depend
+   * on these. A kept step written again is not taken twice. Empty for a fresh plan.
+   */
+  kept?: readonly Step[];
 }
 
 /** What a replanner is asked: the plan so far, why it must change, and what the steps produced. */
@@ -69,8 +82,13 @@ export interface ReplanRequest extends PlanRequest {
   results: Readonly<Record<string, unknown>>;
 }
 
-/** Turns a goal into steps (one LLM call in practice). */
-export type Planner = (request: PlanRequest) => Promise<PlannerOutput> | PlannerOutput;
+/**
+ * Turns a goal into steps (one LLM call in practice): all at once, or as a {@link PlanStepStream}
+ * whose steps may start while the planner is still writing.
+ */
+export type Planner = (
+  request: PlanRequest,
+) => Promise<PlannerOutput | PlanStepStream> | PlannerOutput | PlanStepStream;
 /** Returns the steps that replace every step that is not done or running. */
 export type Replanner = (request: ReplanRequest) => Promise<PlannerOutput> | PlannerOutput;
 /** Carries out an agent step and returns its result (JSON-serializable). Throw to fail the step. */

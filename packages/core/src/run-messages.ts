@@ -4,12 +4,33 @@
  *
  * @module
  */
+import type { PlanIssue } from "./errors.js";
 import type { Plan, ReplanReason, RunOutcome, RunState, Step, StepError, Usage } from "./schemas.js";
 
 /** Something that happened, fed to `transition`. Every input carries `at` (ms since the epoch). */
 export type RunInput =
   | { type: "start"; at: number }
   | { type: "plan"; at: number; output: unknown; usage?: Partial<Usage> }
+  | {
+      /**
+       * One step of a plan that the planner is still writing (a streamed plan): validated on its
+       * own, it joins the plan at once and may start before the plan is complete.
+       */
+      type: "plan-step";
+      at: number;
+      /** The step as the planner wrote it (a step spec). */
+      output: unknown;
+    }
+  | {
+      /** The planner's stream ended: the plan written by `plan-step` inputs is complete. */
+      type: "plan-end";
+      at: number;
+      /** The whole plan as finally parsed, when the driver has it: cross-checked against the streamed steps. */
+      output?: unknown;
+      /** What the driver's parser could not read in the planner's text: they make the plan invalid. */
+      issues?: PlanIssue[];
+      usage?: Partial<Usage>;
+    }
   | {
       type: "plan-error";
       at: number;
@@ -85,6 +106,8 @@ export type RunEvent =
   | { type: "run-start"; at: number; runId: string; goal: string }
   | { type: "plan-start"; at: number; attempt: number }
   | { type: "plan-end"; at: number; plan: Plan }
+  /** A streamed step joined the plan while the planner is still writing it. */
+  | { type: "plan-step"; at: number; step: Step }
   | { type: "plan-error"; at: number; attempt: number; error: StepError; willRetry: boolean }
   | { type: "step-start"; at: number; step: Step; key: string }
   | { type: "step-retry"; at: number; step: Step; error: StepError; delayMs: number }

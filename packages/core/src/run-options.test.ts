@@ -28,7 +28,7 @@ describe("runPlan and streamPlan options", () => {
   const cases: [Record<string, unknown>, string][] = [
     [
       { plannr: planner },
-      'Option "plannr" must be one of the options of runPlan: goal, planner, executor, tools, replanner, checker, budget, stepTimeoutMs, cancelGraceMs, signal, onEvent, onState, state, now, generateId (did you mean "planner"?), got a function',
+      'Option "plannr" must be one of the options of runPlan: goal, planner, executor, tools, replanner, checker, budget, stepTimeoutMs, cancelGraceMs, planStreaming, signal, onEvent, onState, state, now, generateId (did you mean "planner"?), got a function',
     ],
     [{ planner: "yes" }, 'Option "planner" must be a function, got "yes"'],
     [{ goal: 5 }, 'Option "goal" must be a non-empty string, got 5'],
@@ -141,7 +141,7 @@ describe("coreDefaults", () => {
     expect(() => {
       (coreDefaults as { concurrency: number }).concurrency = 100;
     }).toThrow(TypeError);
-    const { stepTimeoutMs, cancelGraceMs, forecast, ...budget } = coreDefaults;
+    const { stepTimeoutMs, cancelGraceMs, forecast, planStreaming: _planStreaming, ...budget } = coreDefaults;
     expect(resolveConfig({})).toEqual(budget);
     expect([stepTimeoutMs, cancelGraceMs]).toEqual([300_000, 5_000]);
     expect(Object.isFrozen(forecast)).toBe(true);

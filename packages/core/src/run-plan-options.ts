@@ -46,6 +46,13 @@ export interface RunPlanOptions {
    * @default 5000 (`coreDefaults.cancelGraceMs`)
    */
   cancelGraceMs?: number;
+  /**
+   * Whether a planner's stream of steps (an `AsyncIterable`) runs as it is written: each step
+   * joins the plan and may start the moment it arrives. False collects the whole stream first,
+   * then takes it as one plan.
+   * @default true (`coreDefaults.planStreaming`)
+   */
+  planStreaming?: boolean;
   /** Cancels the run: everything in flight is aborted, and the run ends `cancelled`. */
   signal?: AbortSignal;
   /** Called synchronously with every progress event. It must not throw (errors are ignored). */
@@ -96,6 +103,7 @@ export interface ResolvedRunPlanOptions {
   tools: Readonly<Record<string, ToolFunction>>;
   stepTimeoutMs: number;
   cancelGraceMs: number;
+  planStreaming: boolean;
   signal: AbortSignal | undefined;
   onEvent: ((event: RunEvent) => void) | undefined;
   onState: ((state: RunState) => void) | undefined;
@@ -116,6 +124,7 @@ const runPlanRules = {
   budget: rules.object(runPlanBudgetRules, "budget"),
   stepTimeoutMs: rules.delay({ above: 0, infinite: true }),
   cancelGraceMs: rules.delay({ above: 0 }),
+  planStreaming: rules.boolean(),
   signal: rules.signal(),
   onEvent: rules.func<(event: RunEvent) => void>(),
   onState: rules.func<(state: RunState) => void>(),
@@ -145,6 +154,7 @@ export function resolveRunPlanOptions(options: unknown, where: string): Resolved
     tools = {},
     stepTimeoutMs = coreDefaults.stepTimeoutMs,
     cancelGraceMs = coreDefaults.cancelGraceMs,
+    planStreaming = coreDefaults.planStreaming,
     now = Date.now,
     generateId = randomUUID,
     ...functions
@@ -174,6 +184,7 @@ export function resolveRunPlanOptions(options: unknown, where: string): Resolved
     tools,
     stepTimeoutMs,
     cancelGraceMs,
+    planStreaming,
     signal: functions.signal,
     onEvent: functions.onEvent,
     onState: functions.onState,

@@ -18,6 +18,10 @@ import { indexOf } from "./step-index.js";
  * replans). A run that is not executing is left as it is.
  */
 export function advance(draft: Draft, at: number): void {
+  if (draft.state.status === "planning") {
+    startWhileWriting(draft, at);
+    return;
+  }
   if (draft.state.status !== "executing" || !draft.state.plan) return;
   const steps = draft.state.plan.steps;
   const { running, done, pending, failed } = indexOf(steps).counts;
@@ -64,6 +68,18 @@ export function advance(draft: Draft, at: number): void {
       reason: `step(s) ${failedIds} failed and all ${config.maxReplans} replan(s) are used up`,
     });
   } else endRun(draft, at, { status: "failed", reason: `step(s) ${failedIds} failed` });
+}
+
+/**
+ * While the planner is still writing the plan (a streamed plan): ready steps start, unless the
+ * run requires approval; nothing else happens (no replan, no end) before the plan is complete.
+ */
+function startWhileWriting(draft: Draft, at: number): void {
+  const { plan, config } = draft.state;
+  if (!plan || config.requireApproval) return;
+  const { running, pending } = indexOf(plan.steps).counts;
+  const capacity = config.concurrency - running;
+  if (pending > 0 && capacity > 0) startReadySteps(draft, at, capacity);
 }
 
 /**

@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import type { PlanIssue } from "./errors.js";
 
 /** Pattern of a step id: letters, digits, `_` and `-`, at most 64 characters. */
 export const STEP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -169,6 +170,23 @@ export const RunOutcomeSchema = z.object({
   error: StepErrorSchema.optional(),
 });
 
+/** A problem found in a plan (see `PlanIssue`: its code is one of `PlanIssue["code"]`). */
+export const PlanIssueSchema = z.object({
+  code: z.custom<PlanIssue["code"]>((value) => typeof value === "string"),
+  stepIds: z.array(z.string()),
+  message: z.string(),
+});
+
+/** What a planner call streamed so far (see `RunState.planStream`). */
+export const PlanStreamSchema = z.object({
+  /** Ids of the steps this call wrote that are in the plan (taken, or repeating a kept step), in order. */
+  streamed: z.array(z.string()),
+  /** Why steps it wrote were not taken (the first few). */
+  issues: z.array(PlanIssueSchema),
+  /** How many steps it wrote were not taken. */
+  rejected: z.number().int().nonnegative(),
+});
+
 /** The phase of a run. The last four are final. */
 export const RunStatusSchema = z.enum([
   "idle",
@@ -203,6 +221,12 @@ export const RunStateSchema = z.object({
   replans: z.number().int().nonnegative(),
   /** Of those, how many failed (threw, or returned an invalid plan). */
   failedReplans: z.number().int().nonnegative(),
+  /**
+   * The plan the planner is writing (streaming), while `status` is `planning`: the ids it wrote
+   * in this call (taken, or repeating a kept step) and what it wrote that was not taken. Null or
+   * absent when no stream is under way.
+   */
+  planStream: PlanStreamSchema.nullable().optional(),
   /** The last invalid planner/replanner output, shown to the next attempt so it can repair it. */
   feedback: z.object({ message: z.string(), output: z.unknown().optional() }).nullable(),
   startedAt: z.number().optional(),
@@ -248,5 +272,7 @@ export type BudgetName = z.infer<typeof BudgetNameSchema>;
 export type RunOutcome = z.infer<typeof RunOutcomeSchema>;
 /** A run's phase. */
 export type RunStatus = z.infer<typeof RunStatusSchema>;
+/** What a planner call streamed so far. */
+export type PlanStream = z.infer<typeof PlanStreamSchema>;
 /** A run's whole state. */
 export type RunState = z.infer<typeof RunStateSchema>;

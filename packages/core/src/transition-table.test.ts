@@ -18,6 +18,10 @@ function sampleInput(state: RunState, type: RunInputType, at: number): RunInput 
   switch (type) {
     case "plan":
       return { type, at, output: [agent("p1")] };
+    case "plan-step":
+      return { type, at, output: agent(`p${at}`) };
+    case "plan-end":
+      return { type, at };
     case "replan":
       return { type, at, output: [] };
     case "plan-error":
@@ -68,7 +72,7 @@ describe("acceptedInputs", () => {
   it("lists, for a state of every status, the inputs of the transition table", () => {
     const expected: Record<RunStatus, RunInputType[]> = {
       idle: ["start", "usage", "tick", "resume", "cancel"],
-      planning: ["plan", "plan-error", "usage", "tick", "resume", "cancel"],
+      planning: ["plan", "plan-step", "plan-end", "plan-error", "usage", "tick", "resume", "cancel"],
       approving: ["approve", "usage", "tick", "resume", "cancel"],
       executing: ["step-finish", "step-fail", "replan-request", "usage", "tick", "resume", "cancel"],
       replanning: ["step-finish", "step-fail", "replan", "replan-error", "usage", "tick", "resume", "cancel"],

@@ -6,7 +6,9 @@
  *
  * @module
  */
+import { keepStartedSteps } from "./kept-steps.js";
 import { approvePlan, askPlanner, plannerFailed, takePlan } from "./planning.js";
+import { endPlanStream, takePlanStep } from "./plan-stream.js";
 import type { Draft } from "./draft.js";
 import { IllegalTransitionError } from "./errors.js";
 import { replannerFailed, requestReplan, takeReplan } from "./replanning.js";
@@ -20,6 +22,8 @@ import { indexOf } from "./step-index.js";
 export const INPUT_TYPES: readonly RunInputType[] = Object.freeze([
   "start",
   "plan",
+  "plan-step",
+  "plan-end",
   "plan-error",
   "step-finish",
   "step-fail",
@@ -102,8 +106,12 @@ function resume(again?: (draft: Draft, at: number) => void): InputRule<"resume">
   };
 }
 
-/** The planner call that was in flight when the state was saved, made again (same attempt). */
+/**
+ * The planner call that was in flight when the state was saved, made again (same attempt). Of a
+ * plan it was streaming, the steps that have started are kept, and the call writes the rest.
+ */
 function callPlannerAgain(draft: Draft, at: number): void {
+  keepStartedSteps(draft);
   const { planAttempts: attempt, feedback } = draft.state;
   draft.effect({ type: "call-planner", attempt, feedback });
   draft.emit({ type: "plan-start", at, attempt });
@@ -131,7 +139,11 @@ const TABLE: Readonly<Record<RunStatus, Row>> = {
   idle: { start: { handle: startRun }, resume: { handle: startRun }, ...anyTime },
   planning: {
     plan: { handle: takePlan },
+    "plan-step": { handle: takePlanStep },
+    "plan-end": { handle: endPlanStream },
     "plan-error": { handle: plannerFailed },
+    "step-finish": stepReport(finishStep),
+    "step-fail": stepReport(failStep),
     resume: resume(callPlannerAgain),
     ...anyTime,
   },
@@ -172,6 +184,8 @@ const TABLE: Readonly<Record<RunStatus, Row>> = {
 const ABSENT: Partial<Record<RunInputType, (status: string) => string>> = {
   start: (status) => `the run is already ${status}`,
   plan: (status) => `no plan was asked for (the run is ${status})`,
+  "plan-step": (status) => `no plan was asked for (the run is ${status})`,
+  "plan-end": (status) => `no plan was asked for (the run is ${status})`,
   "plan-error": (status) => `no plan was asked for (the run is ${status})`,
   "step-finish": (status) => `no step is running (the run is ${status})`,
   "step-fail": (status) => `no step is running (the run is ${status})`,
@@ -211,7 +225,8 @@ export function ruleFor(state: RunState, input: RunInput): InputRule<RunInputTyp
  * also name a running step and its current attempt.
  *
  * @param state - a run state.
- * @returns the accepted types, in a fixed order (`start`, `plan`, `plan-error`, `step-finish`,
+ * @returns the accepted types, in a fixed order (`start`, `plan`, `plan-step`, `plan-end`,
+ *   `plan-error`, `step-finish`,
  *   `step-fail`, `replan`, `replan-error`, `replan-request`, `approve`, `usage`, `tick`, `resume`,
  *   `cancel`).
  * @example

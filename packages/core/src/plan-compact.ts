@@ -1,0 +1,130 @@
+/**
+ * The `compact` plan format: one step a line, about a third of the JSON plan's tokens.
+ *
+ * ```text
+ * line        = id [ "[" [ id { "," id } ] "]" ] " = " body
+ * body        = tool " " json-object [ " # " text ]     (a tool step; text: its description)
+ *             | json-string                            (an agent step: its description)
+ * tool        = name | json-string                     (name: a letter or "_", then letters, digits, "_", ".", "-")
+ * ```
+ *
+ * - `id` is a step id (letters, digits, `_` and `-`, at most 64).
+ * - A tool step's arguments are one JSON object on the line; strings in it may hold `${id}` and
+ *   `${id.path}` references to earlier steps' results.
+ * - `dependsOn`: the ids in brackets when they are written (`[]` for none); else, for a tool
+ *   step, the ids its arguments refer to, in order of appearance, and none for an agent step.
+ * - A tool step without `# text` is described by its tool's name. `text` is the rest of the line,
+ *   trimmed, or a JSON string (when it starts with `"`).
+ * - Lines that do not start with `id =` or `id[...] =` (prose, code fences, blank lines) are skipped.
+ *
+ * @module
+ */
+import { findReferences } from "./references.js";
+import { bracketEnd, isRecord, parseJson, stringEnd } from "./plan-text.js";
+import { STEP_ID_PATTERN, type StepSpec, type StepSpecInput } from "./schemas.js";
+
+/** The start of a step line: the id, the written dependencies, and where the body starts. */
+const STEP_LINE = /^\s*([A-Za-z0-9_-]{1,64})\s*(?:\[([^\]\n]*)\])?\s*=\s*/;
+/** A tool name written without quotes. */
+const BARE_TOOL = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Whether a line (or the start of one) reads as a step line. */
+export function isStepLine(line: string): boolean {
+  return STEP_LINE.test(line);
+}
+
+/** One line read: a step candidate (zod judges it next), a syntax error, or nothing (not a step line). */
+export type CompactLine =
+  | { kind: "step"; step: unknown }
+  | { kind: "error"; id: string; message: string }
+  | { kind: "none" };
+
+/**
+ * Reads one line of the compact format.
+ *
+ * @param line - the line, without its newline.
+ * @param maxDepth - deepest nesting allowed in the arguments.
+ */
+export function parseCompactLine(line: string, maxDepth: number): CompactLine {
+  const head = STEP_LINE.exec(line);
+  if (!head) return { kind: "none" };
+  const id = head[1]!;
+  const error = (message: string): CompactLine => ({ kind: "error", id, message });
+  let written: string[] | undefined;
+  if (head[2] !== undefined) {
+    written = head[2].trim() === "" ? [] : head[2].split(",").map((part) => part.trim());
+    const bad = written.find((dependency) => !STEP_ID_PATTERN.test(dependency));
+    if (bad !== undefined) return error(`has a bad dependency id ${JSON.stringify(bad)}`);
+  }
+  const body = line.slice(head[0].length).trimEnd();
+  let rest = body;
+  let tool: string | undefined;
+  if (body.startsWith('"')) {
+    const end = stringEnd(body, 0);
+    const quoted = end > 0 ? parseJson(body.slice(0, end)) : undefined;
+    if (!quoted) return error("has an unterminated string");
+    rest = body.slice(end).trimStart();
+    if (rest === "") {
+      return {
+        kind: "step",
+        step: { id, kind: "agent", description: quoted.value, dependsOn: written ?? [] },
+      };
+    }
+    tool = quoted.value as string;
+  } else {
+    const space = body.search(/[\s{]/);
+    tool = space < 0 ? body : body.slice(0, space);
+    rest = space < 0 ? "" : body.slice(space).trimStart();
+  }
+  if (!rest.startsWith("{")) {
+    return error(`must be a tool call (tool {"arg": ...}) or an agent step ("description")`);
+  }
+  const { end, tooDeep } = bracketEnd(rest, 0, maxDepth);
+  if (tooDeep) return error(`has arguments nesting deeper than ${maxDepth} levels`);
+  const args = end > 0 ? parseJson(rest.slice(0, end)) : undefined;
+  if (!args || !isRecord(args.value)) return error("has arguments that are not one JSON object");
+  const description = describedAs(rest.slice(end).trim(), tool);
+  if (description === undefined) return error('has text after its arguments that is not "# description"');
+  const dependsOn = written ?? findReferences(args.value);
+  return { kind: "step", step: { id, kind: "tool", description, dependsOn, tool, args: args.value } };
+}
+
+/** A tool step's description from the text after its arguments, or undefined when malformed. */
+function describedAs(after: string, tool: string): string | undefined {
+  if (after === "") return tool;
+  if (!after.startsWith("#")) return undefined;
+  const text = after.slice(1).trim();
+  if (!text.startsWith('"')) return text;
+  const quoted = parseJson(text);
+  return quoted && typeof quoted.value === "string" ? quoted.value : undefined;
+}
+
+/**
+ * Writes steps in the compact format, one line each (every line ends with a newline).
+ *
+ * @param steps - the steps (specs, with or without defaults applied).
+ */
+export function formatCompactPlan(steps: readonly (StepSpec | StepSpecInput)[]): string {
+  return steps.map((step) => `${compactLine(step)}\n`).join("");
+}
+
+function compactLine(step: StepSpec | StepSpecInput): string {
+  const dependsOn = step.dependsOn ?? [];
+  if (step.kind === "agent") {
+    const deps = dependsOn.length > 0 ? `[${dependsOn.join(",")}]` : "";
+    return `${step.id}${deps} = ${JSON.stringify(step.description)}`;
+  }
+  const args = step.args ?? {};
+  const implied = findReferences(args);
+  const same = implied.length === dependsOn.length && implied.every((id, at) => dependsOn[at] === id);
+  const deps = same ? "" : `[${dependsOn.join(",")}]`;
+  const tool = BARE_TOOL.test(step.tool) ? step.tool : JSON.stringify(step.tool);
+  const text = step.description === step.tool ? "" : ` # ${describe(step.description)}`;
+  return `${step.id}${deps} = ${tool} ${JSON.stringify(args)}${text}`;
+}
+
+/** A description as written after `#`: as is, unless it would not read back the same. */
+function describe(text: string): string {
+  const plain = text === text.trim() && text !== "" && !text.startsWith('"') && !/[\n\r]/.test(text);
+  return plain ? text : JSON.stringify(text);
+}

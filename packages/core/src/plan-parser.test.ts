@@ -1,0 +1,266 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  createPlanParser,
+  formatPlan,
+  type PlanFormat,
+  type StepSpec,
+  StepSpecSchema,
+  type StepSpecInput,
+} from "./index.js";
+
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
+const FORMATS: PlanFormat[] = ["json", "compact"];
+
+/** Everything a parser yields for `chunks`, then its end. */
+function parseChunks(format: PlanFormat, chunks: string[], limits = {}) {
+  const parser = createPlanParser({ format, ...limits });
+  const steps: StepSpecInput[] = [];
+  const perChunk: number[] = [];
+  for (const chunk of chunks) {
+    const got = parser.push(chunk);
+    perChunk.push(got.length);
+    steps.push(...got);
+  }
+  const end = parser.end();
+  return { steps: [...steps, ...end.steps], issues: end.issues, perChunk, atEnd: end.steps.length };
+}
+
+const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
+const text = fc.string({
+  minLength: 1,
+  maxLength: 30,
+  unit: fc.constantFrom(
+    "a",
+    " ",
+    '"',
+    "#",
+    "\n",
+    "\r",
+    "\\",
+    "{",
+    "}",
+    "é",
+    "\u2028",
+    "$",
+    "[",
+    "]",
+    "=",
+    ",",
+  ),
+});
+// What JSON can carry (no -0).
+const jsonValue = fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.parse(JSON.stringify(value)) as unknown);
+
+/** A plan of unique ids whose steps are valid on their own (references to earlier steps). */
+const plan = fc
+  .uniqueArray(id, { minLength: 1, maxLength: 8 })
+  .chain((ids) =>
+    fc.tuple(
+      ...ids.map((stepId, index) => {
+        const earlier = ids.slice(0, index);
+        const dependsOn = earlier.length > 0 ? fc.subarray(earlier) : fc.constant<string[]>([]);
+        const reference =
+          earlier.length > 0
+            ? fc.constantFrom(...earlier).map((ref) => `\${${ref}.x}`)
+            : fc.constant("plain");
+        const toolName = fc.oneof(fc.constantFrom("fetch", "combine", "my.tool-2"), text);
+        const toolStep = fc
+          .record({
+            id: fc.constant(stepId),
+            kind: fc.constant("tool" as const),
+            tool: toolName,
+            args: fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(jsonValue, reference), { maxKeys: 3 }),
+            dependsOn,
+          })
+          .chain((step) =>
+            fc.oneof(fc.constant(step.tool), text).map((description) => ({ ...step, description })),
+          );
+        const agentStep = fc.record({
+          id: fc.constant(stepId),
+          kind: fc.constant("agent" as const),
+          description: text,
+          dependsOn,
+        });
+        return fc.oneof(toolStep, agentStep);
+      }),
+    ),
+  )
+  .map((steps) => steps.map((step) => StepSpecSchema.parse(step)) as StepSpec[]);
+
+/** The text cut at the given positions. */
+function cut(text: string, positions: number[]): string[] {
+  const points = [...new Set(positions.map((position) => position % (text.length + 1)))].sort(
+    (a, b) => a - b,
+  );
+  const chunks: string[] = [];
+  let from = 0;
+  for (const point of points) {
+    chunks.push(text.slice(from, point));
+    from = point;
+  }
+  chunks.push(text.slice(from));
+  return chunks;
+}
+
+describe("formatPlan and createPlanParser", () => {
+  it.each(FORMATS)("%s: parse(format(plan)) is the plan, however the text is cut (fast-check)", (format) => {
+    fc.assert(
+      fc.property(plan, fc.array(fc.nat(), { maxLength: 12 }), (steps, positions) => {
+        const written = formatPlan(steps, format);
+        const whole = parseChunks(format, [written]);
+        expect(whole.issues).toEqual([]);
+        expect(whole.steps).toEqual(steps);
+        const chunked = parseChunks(format, cut(written, positions));
+        expect(chunked.steps).toEqual(steps);
+        expect(chunked.issues).toEqual([]);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it.each(FORMATS)(
+    "%s: every step is handed over with the chunk that completes it, one character at a time",
+    (format) => {
+      const steps = [
+        { id: "a", kind: "tool", tool: "fetch", args: { id: 1 }, description: "fetch", dependsOn: [] },
+        { id: "b", kind: "agent", description: "sum up", dependsOn: ["a"] },
+      ] satisfies StepSpec[];
+      const written = formatPlan(steps, format);
+      const result = parseChunks(format, [...written]);
+      expect(result.steps).toEqual(steps);
+      expect(result.atEnd).toBe(0); // none waited for the end
+      // The first step arrives with the character that completes it: its newline, its closing brace.
+      const firstAt = result.perChunk.findIndex((count) => count > 0);
+      expect(firstAt).toBe(format === "compact" ? written.indexOf("\n") : written.indexOf("},{"));
+    },
+  );
+
+  it("compact: the grammar's example, with implied and explicit dependencies", () => {
+    const text = [
+      "Here is the plan:",
+      "```",
+      's1 = fetch_record {"id":"s1"}',
+      's2 = fetch_record {"id":"s2","after":"${s1.id}"} # fetch s2 after s1',
+      'sum[s1,s2] = "Summarize both records"',
+      'all[] = combine {"parts":["${s1}"]}',
+      "```",
+    ].join("\n");
+    const { steps, issues } = parseChunks("compact", [text]);
+    expect(issues).toEqual([]);
+    expect(steps).toEqual([
+      {
+        id: "s1",
+        kind: "tool",
+        tool: "fetch_record",
+        args: { id: "s1" },
+        description: "fetch_record",
+        dependsOn: [],
+      },
+      {
+        id: "s2",
+        kind: "tool",
+        tool: "fetch_record",
+        args: { id: "s2", after: "${s1.id}" },
+        description: "fetch s2 after s1",
+        dependsOn: ["s1"],
+      },
+      { id: "sum", kind: "agent", description: "Summarize both records", dependsOn: ["s1", "s2"] },
+      {
+        id: "all",
+        kind: "tool",
+        tool: "combine",
+        args: { parts: ["${s1}"] },
+        description: "combine",
+        dependsOn: [],
+      },
+    ]);
+  });
+
+  it("compact: malformed step lines are typed issues; later lines are still read", () => {
+    const text = [
+      'a = fetch {"id":',
+      'b = "unterminated',
+      "c = fetch [1]",
+      'd = fetch {"x":1} trailing',
+      'e[bad id] = "x"',
+      'f = "ok"',
+    ].join("\n");
+    const { steps, issues } = parseChunks("compact", [text]);
+    expect(steps.map((step) => step.id)).toEqual(["f"]);
+    expect(issues.map((issue) => [issue.code, issue.stepIds])).toEqual([
+      ["syntax-error", ["a"]],
+      ["syntax-error", ["b"]],
+      ["syntax-error", ["c"]],
+      ["syntax-error", ["d"]],
+      ["syntax-error", ["e"]],
+    ]);
+    expect(issues[0]!.message).toBe('step "a" (#1) has arguments that are not one JSON object');
+  });
+
+  it("json: prose, a code fence and loose shapes around the plan, as the adapter's parser accepts", () => {
+    const text =
+      'Sure {not a plan}. ```json\n{"steps":[{"id":1,"description":"look","tool":null,"args":null},' +
+      '{"id":"b","description":"","tool":"fetch","args":"{\\"q\\":\\"${1}\\"}","depends_on":"1"},' +
+      '{"id":"c","kind":"agent","description":"sum","dependsOn":["b"]}]}\n```\nDone.';
+    const { steps, issues } = parseChunks("json", [...text]);
+    expect(issues).toEqual([]);
+    expect(steps).toEqual([
+      { id: "1", kind: "agent", description: "look", dependsOn: [] },
+      { id: "b", kind: "tool", tool: "fetch", description: "fetch", args: { q: "${1}" }, dependsOn: ["1"] },
+      { id: "c", kind: "agent", description: "sum", dependsOn: ["b"] },
+    ]);
+  });
+
+  it("json: steps given as JSON text are found at the end; no plan at all is an issue", () => {
+    const inner = JSON.stringify([{ id: "a", kind: "agent", description: "x" }]);
+    expect(parseChunks("json", [JSON.stringify({ steps: inner })]).steps).toEqual([
+      { id: "a", kind: "agent", description: "x", dependsOn: [] },
+    ]);
+    expect(parseChunks("json", ["I cannot plan that."]).issues.map((issue) => issue.code)).toEqual([
+      "no-plan",
+    ]);
+    const cutOff = parseChunks("json", ['{"steps":[{"id":"a","kind":"agent","description":"x"},{"id":"b"']);
+    expect(cutOff.steps.map((step) => step.id)).toEqual(["a"]);
+    expect(cutOff.issues.map((issue) => issue.code)).toEqual(["syntax-error"]);
+  });
+
+  it.each(FORMATS)("%s: hostile input stays bounded, with typed issues", (format) => {
+    const long = "x".repeat(5000);
+    const deep = `${"[".repeat(100)}${"]".repeat(100)}`;
+    const lines =
+      format === "compact"
+        ? [
+            `a = t {"v":"${long}"}`,
+            `b = t {"v":${deep}}`,
+            ...Array.from({ length: 10 }, (_, index) => `s${index} = "x"`),
+          ]
+        : [
+            `{"steps":[{"id":"a","kind":"agent","description":"${long}"},`,
+            `{"id":"b","kind":"tool","tool":"t","description":"t","args":{"v":${deep}}},`,
+            Array.from({ length: 10 }, (_, index) =>
+              JSON.stringify({ id: `s${index}`, kind: "agent", description: "x" }),
+            ).join(","),
+            "]}",
+          ];
+    const { steps, issues } = parseChunks(format, [lines.join("\n")], {
+      maxStepChars: 1000,
+      maxDepth: 8,
+      maxSteps: 5,
+    });
+    expect(steps.map((step) => step.id)).toEqual(["s0", "s1", "s2"]);
+    expect(issues.map((issue) => issue.code)).toEqual([
+      "step-too-long",
+      format === "compact" ? "syntax-error" : "too-deep",
+      "too-many-steps",
+    ]);
+  });
+
+  it("refuses a bad format or bound with invalid-options", () => {
+    expect(() => createPlanParser({ format: "yaml" as PlanFormat })).toThrow(
+      'Option "format" must be "json" or "compact"',
+    );
+    expect(() => createPlanParser({ format: "json", maxSteps: 0 })).toThrow('Option "maxSteps"');
+    expect(() => formatPlan([], "yaml" as PlanFormat)).toThrow('the format must be "json" or "compact"');
+  });
+});
