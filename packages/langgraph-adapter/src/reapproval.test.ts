@@ -151,6 +151,55 @@ describe("reapprove", () => {
     expect(calls).toEqual(["primary"]);
   });
 
+  it("never holds a replanner's garbage: it is sent back for repair, and only the valid replan waits", async () => {
+    const { charge, calls } = paymentTool();
+    const { model, counters } = scriptedModel({
+      planner: [planReply([toolStep("pay", "charge", { provider: "primary" })])],
+      replanner: [
+        "I think you should try again later.",
+        planReply([toolStep("pay-backup", "charge", { provider: "backup" })]),
+      ],
+    });
+    const agent = createPlanExecuteAgent({
+      model,
+      tools: [charge],
+      reapprove: "writes",
+      checkpointer: new MemorySaver(),
+    });
+    const request = await pausedAt(agent.invoke({ goal: "Pay the invoice" }, thread("garbage")));
+    expect(counters.replanner).toBe(2);
+    expect(request.change?.added).toEqual(["pay-backup"]);
+    // both replanner calls are counted in what the forecast says was made
+    expect(request.forecast.modelCalls.made).toBe(3);
+    const done = await agent.invoke(new Command({ resume: { action: "approve" } }), thread("garbage"));
+    expect(done.outcome?.status).toBe("completed");
+    expect(calls).toEqual(["primary", "backup"]);
+  });
+
+  it("survives a restart while it waits: another process with the same saver resumes it", async () => {
+    const saver = new MemorySaver();
+    const make = () => {
+      const { charge, calls } = paymentTool();
+      const { model, counters } = scriptedModel({
+        planner: [planReply([toolStep("pay", "charge", { provider: "primary" })])],
+        replanner: [planReply([toolStep("pay-backup", "charge", { provider: "backup" })])],
+      });
+      return {
+        agent: createPlanExecuteAgent({ model, tools: [charge], reapprove: "always", checkpointer: saver }),
+        calls,
+        counters,
+      };
+    };
+    const first = make();
+    await pausedAt(first.agent.invoke({ goal: "Pay the invoice" }, thread("restart")));
+    const second = make();
+    const done = await second.agent.invoke(new Command({ resume: { action: "approve" } }), thread("restart"));
+    expect(done.outcome?.status).toBe("completed");
+    // the second process made no planner or replanner call: it applied the held replan
+    expect(second.counters).toMatchObject({ planner: 0, replanner: 0, answer: 1 });
+    expect([...first.calls, ...second.calls]).toEqual(["primary", "backup"]);
+  });
+
   it("is checked, and needs a checkpointer", async () => {
     const { model } = scriptedModel({ planner: [planReply([])] });
     const bad = thrownBy(() => createPlanExecuteAgent({ model, reapprove: "sometimes" as never }));

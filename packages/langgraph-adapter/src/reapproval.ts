@@ -83,6 +83,18 @@ export function changeOf(before: Plan, after: Plan): PlanChange {
 }
 
 /**
+ * The change a `replan-end` event reports, when it reports one in full (`removed`, `added`,
+ * `replaced`, `kept`): the state machine's own account of what it applied.
+ */
+function reportedChange(event: object): PlanChange | undefined {
+  const fields = ["removed", "added", "replaced", "kept"] as const;
+  const reported = event as Partial<Record<(typeof fields)[number], unknown>>;
+  if (!fields.every((field) => Array.isArray(reported[field]))) return undefined;
+  const [removed, added, replaced, kept] = fields.map((field) => [...(reported[field] as string[])]);
+  return { removed: removed!, added: added!, replaced: replaced!, kept: kept! };
+}
+
+/**
  * Whether a replan must wait for a person: with `"always"`, every replan; with `"writes"`, a
  * replan whose new revision holds a `write` step that was added or replaced (a removed step, or a
  * `write` step given again unchanged, needs no new approval: nothing is done that was not seen);
@@ -122,8 +134,9 @@ export function replanToHold(
 ): PendingReplan | undefined {
   if (mode === "never" || input.type !== "replan" || !run.plan) return undefined;
   const after = next.state.plan;
-  if (!after || !next.events.some((event) => event.type === "replan-end")) return undefined;
-  const change = changeOf(run.plan, after);
+  const ended = next.events.find((event) => event.type === "replan-end");
+  if (!after || !ended) return undefined;
+  const change = reportedChange(ended) ?? changeOf(run.plan, after);
   if (!needsReapproval(change, after, mode, isWrite)) return undefined;
   const usage: Usage | undefined = input.usage
     ? { llmCalls: 0, promptTokens: 0, completionTokens: 0, ...input.usage }
