@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { cut, h } from "./dom.js";
+import { h } from "./dom.js";
+import { forecastText } from "./forecast-text.js";
 import type { ViewContext } from "./view-context.js";
 
 /** The approval bar. */
@@ -30,11 +31,7 @@ export function renderApprovalBar(context: ViewContext): HTMLElement {
     ),
     error ? h("div", { class: "error", role: "alert", "data-approval-error": "" }, error) : null,
     model.approval?.forecast !== undefined
-      ? h(
-          "div",
-          { class: "hint", "data-forecast": "" },
-          `Forecast: ${cut(JSON.stringify(model.approval.forecast) ?? "", 400)}`,
-        )
+      ? h("div", { class: "hint", "data-forecast": "" }, forecastText(model.approval.forecast))
       : null,
     h(
       "div",
