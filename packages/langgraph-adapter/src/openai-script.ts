@@ -153,6 +153,18 @@ export interface ScriptedOpenAIServerOptions {
    */
   latencyMs?: number;
   /**
+   * Delay between two chunks of a streamed answer (`stream: true`), in ms: the answer then arrives
+   * over time, as a real model writes it (text in pieces of at most 16 characters).
+   * @default 0
+   */
+  chunkDelayMs?: number;
+  /**
+   * Streamed answers cut short: at request `request` (zero-based, as `index`), the connection is
+   * destroyed after `afterChunks` chunks of the answer (the stream ends mid-answer).
+   * @default []
+   */
+  cutStreams?: Array<{ request: number; afterChunks: number }>;
+  /**
    * The model ids listed by `GET /v1/models`.
    * @default ["gpt-4.1-mini"]
    */

@@ -27,6 +27,7 @@ import {
   sendError,
   sendJson,
   sendStream,
+  type StreamPace,
   toAnswer,
   toChatRequest,
 } from "./openai-wire.js";
@@ -134,6 +135,16 @@ const serverOptionRules = {
   port: rules.integer({ min: 0, max: 65_535 }),
   apiKey: rules.string({ nonEmpty: true }),
   latencyMs: rules.number({ min: 0 }),
+  chunkDelayMs: rules.number({ min: 0, max: 60_000 }),
+  cutStreams: rules.array(
+    rules.object(
+      {
+        request: rules.required(rules.integer({ min: 0 })),
+        afterChunks: rules.required(rules.integer({ min: 0 })),
+      },
+      "cutStreams[]",
+    ),
+  ),
   models: rules.array(rules.string({ nonEmpty: true })),
 } as const;
 
@@ -148,8 +159,10 @@ function scriptOf(options: ScriptedOpenAIServerOptions) {
     port = 0,
     apiKey,
     latencyMs = 0,
+    chunkDelayMs = 0,
     models = ["gpt-4.1-mini"],
   } = options;
+  const cuts = new Map((options.cutStreams ?? []).map((cut) => [cut.request, cut.afterChunks]));
   const replies = replier(responses);
   const hanging = new Set(options.hang ?? []);
   const stalling = new Set(options.hangAfterHeaders ?? []);
@@ -199,7 +212,8 @@ function scriptOf(options: ScriptedOpenAIServerOptions) {
       return;
     }
     if (latencyMs > 0 && !(await waitUnlessClosed(latencyMs, response))) return;
-    await answer(response, chat, replies);
+    const cutAfter = cuts.get(chat.index);
+    await answer(response, chat, replies, { chunkDelayMs, ...(cutAfter === undefined ? {} : { cutAfter }) });
   };
   return { host, port, handle };
 }
@@ -263,6 +277,7 @@ async function answer(
   response: ServerResponse,
   chat: ScriptedOpenAIRequest,
   replies: (chat: ScriptedOpenAIRequest) => Promise<ScriptedOpenAIReply>,
+  pace: StreamPace,
 ): Promise<void> {
   let reply: ScriptedOpenAIReply;
   try {
@@ -283,7 +298,7 @@ async function answer(
     return;
   }
   const completion = toAnswer(reply, chat);
-  if (chat.stream) sendStream(response, chat, completion);
+  if (chat.stream) await sendStream(response, chat, completion, pace);
   else sendJson(response, 200, completionBody(chat, completion), { "x-request-id": completion.id });
 }
 

@@ -137,13 +137,19 @@ export function completionBody(request: ScriptedOpenAIRequest, answer: Answer) {
 }
 
 /** Sends the answer as `chat.completion.chunk` events: role, text in pieces, tool calls, finish, usage. */
-export function sendStream(response: ServerResponse, request: ScriptedOpenAIRequest, answer: Answer): void {
+export async function sendStream(
+  response: ServerResponse,
+  request: ScriptedOpenAIRequest,
+  answer: Answer,
+  pace: StreamPace = { chunkDelayMs: 0 },
+): Promise<void> {
   const includeUsage = request.body.stream_options?.include_usage === true;
   response.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
     "x-request-id": answer.id,
   });
+  const chunks: string[] = [];
   const write = (fields: Record<string, unknown>) => {
     const chunk = {
       id: answer.id,
@@ -153,7 +159,7 @@ export function sendStream(response: ServerResponse, request: ScriptedOpenAIRequ
       system_fingerprint: null,
       ...fields,
     };
-    response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    chunks.push(`data: ${JSON.stringify(chunk)}\n\n`);
   };
   const send = (delta: Record<string, unknown>, finishReason: string | null = null) =>
     write({
@@ -171,7 +177,42 @@ export function sendStream(response: ServerResponse, request: ScriptedOpenAIRequ
   });
   send({}, answer.finishReason);
   if (includeUsage) write({ choices: [], usage: answer.usage });
+  if (pace.chunkDelayMs === 0 && pace.cutAfter === undefined) {
+    response.end(`${chunks.join("")}data: [DONE]\n\n`); // one write: thousands of small ones are slow
+    return;
+  }
+  for (const [index, chunk] of chunks.entries()) {
+    if (response.destroyed) return;
+    if (index === pace.cutAfter) {
+      response.destroy(); // cut mid-answer: the client sees the connection end
+      return;
+    }
+    if (pace.chunkDelayMs > 0 && index > 0 && !(await pause(pace.chunkDelayMs, response))) return;
+    response.write(chunk);
+  }
   response.end("data: [DONE]\n\n");
+}
+
+/** How a streamed answer is sent: the delay between chunks, and where it is cut (if it is). */
+export interface StreamPace {
+  chunkDelayMs: number;
+  /** Destroy the connection before this chunk (zero-based). */
+  cutAfter?: number;
+}
+
+/** Waits `ms`; false when the client went away first. */
+function pause(ms: number, response: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      response.off("close", onClose);
+      resolve(!response.destroyed);
+    }, ms);
+    response.once("close", onClose);
+  });
 }
 
 /** Text cut into a few pieces (at most 16 characters each), so that clients really reassemble it. */
