@@ -141,9 +141,9 @@ async function replay({ dispatcher, log, host }: NodeRun): Promise<void> {
 }
 
 /** Steps still running after the replay: a live agent task goes on; any other step starts (or is called) now. */
-function resumeRunning({ control, dispatcher, host }: NodeRun): void {
+export function resumeRunning({ control, dispatcher, host }: Omit<NodeRun, "log">): void {
   const { run } = dispatcher;
-  for (const step of run.plan!.steps) {
+  for (const step of run.plan?.steps ?? []) {
     if (step.status !== "running" || control.closed) continue;
     const gate = { attempt: step.attempts, key: stepKey(run, step), delayMs: 0 };
     if (step.kind === "agent" && host.available) {

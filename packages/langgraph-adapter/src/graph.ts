@@ -15,7 +15,7 @@ import { createAnswerNode } from "./answer-node.js";
 import { graphForecastOptions } from "./approval-forecast.js";
 import { createApproveNode } from "./approve-node.js";
 import { watchCheckpointer } from "./checkpointer.js";
-import { planExecuteDefaults, type StructuredOutputMethod } from "./defaults.js";
+import { type PlanFormat, planExecuteDefaults, type StructuredOutputMethod } from "./defaults.js";
 import { guardRuns } from "./durable-run.js";
 import { createExecutorNode } from "./executor-node.js";
 import { type AgentStepExecutor, toExecutor, toToolFunctions } from "./executors.js";
@@ -23,9 +23,11 @@ import type { RetryPolicy } from "./model-call.js";
 import { createPlanCallers, modelAnswer } from "./model-layer.js";
 import { checkBudget, checkPlanExecuteOptions } from "./options.js";
 import { createPlannerNode, createReplannerNode } from "./plan-nodes.js";
+import { modelStreams } from "./plan-stream.js";
 import type { PlanExecutePrompts } from "./prompts.js";
 import type { ReapproveMode } from "./reapproval.js";
 import { PlanExecuteState, type PlanExecuteStateType, type PlanExecuteUpdate } from "./state.js";
+import { createStreamingPlannerNode } from "./streaming-planner-node.js";
 
 export type { PlanApproval, PlanApprovalRequest } from "./approve-node.js";
 export { PlanApprovalSchema } from "./approve-node.js";
@@ -62,6 +64,20 @@ export interface PlanExecuteOptions {
    * @default "functionCalling"
    */
   structuredOutputMethod?: StructuredOutputMethod;
+  /**
+   * How the model writes plans: `"json"` (structured output in `structuredOutputMethod`) or
+   * `"compact"` (core's compact text format: about a third of the output tokens; plain text). See
+   * the README's "Plan formats".
+   * @default "json"
+   */
+  planFormat?: PlanFormat;
+  /**
+   * Start the planner's steps while the plan is still being written: each step runs as soon as its
+   * text is complete in the model's stream and its dependencies are done. Only for models that
+   * stream (`_streamResponseChunks`); a run with `requireApproval` is planned whole first.
+   * @default true
+   */
+  planStreaming?: boolean;
   /**
    * Time limit of one model request, in ms: past it the request is aborted (not retried).
    * @default 120000
@@ -210,6 +226,8 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     executor = model,
     replannerModel = model,
     structuredOutputMethod,
+    planFormat,
+    planStreaming = planExecuteDefaults.planStreaming,
     modelTimeoutMs,
     modelRetry,
     budget = {},
@@ -233,6 +251,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     resultPreviewChars,
     now,
     ...(structuredOutputMethod ? { structuredOutputMethod } : {}),
+    ...(planFormat ? { planFormat } : {}),
     ...(modelTimeoutMs !== undefined ? { timeoutMs: modelTimeoutMs } : {}),
     ...(modelRetry ? { retry: modelRetry } : {}),
   };
@@ -245,8 +264,21 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     now,
     generateId,
   };
+  const executorSettings = {
+    executor: toExecutor(executor, { ...layer, maxToolIterations }),
+    tools: toToolFunctions(tools),
+    checker,
+    stepTimeoutMs,
+    now,
+  };
+  const planner = createPlannerNode(planNodes);
   return new StateGraph(PlanExecuteState)
-    .addNode(NODES.planner, createPlannerNode(planNodes))
+    .addNode(
+      NODES.planner,
+      planStreaming && modelStreams(model)
+        ? createStreamingPlannerNode({ ...planNodes, executor: executorSettings }, planner)
+        : planner,
+    )
     .addNode(
       NODES.approve,
       createApproveNode(
@@ -263,16 +295,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
         }),
       ),
     )
-    .addNode(
-      NODES.executor,
-      createExecutorNode({
-        executor: toExecutor(executor, { ...layer, maxToolIterations }),
-        tools: toToolFunctions(tools),
-        checker,
-        stepTimeoutMs,
-        now,
-      }),
-    )
+    .addNode(NODES.executor, createExecutorNode(executorSettings))
     .addNode(NODES.replanner, createReplannerNode(planNodes))
     .addNode(
       NODES.answer,
@@ -284,8 +307,8 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
       (state) =>
         state.run?.status === "approving"
           ? NODES.approve
-          : state.run?.status === "failed"
-            ? END // the planner gave up (only under createPlanExecuteAgent: otherwise it threw)
+          : state.run?.status === "failed" && !state.plan?.steps.some((step) => step.attempts > 0)
+            ? END // the planner gave up before any step ran (only under createPlanExecuteAgent: otherwise it threw)
             : afterRun(state),
       [NODES.approve, ...routes, END],
     )

@@ -1,6 +1,6 @@
 export { watchCheckpointer } from "./checkpointer.js";
-export type { StructuredOutputMethod } from "./defaults.js";
-export { planExecuteDefaults, STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
+export type { PlanFormat, StructuredOutputMethod } from "./defaults.js";
+export { PLAN_FORMATS, planExecuteDefaults, STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
 export type { PlanExecuteErrorCode } from "./errors.js";
 export { PlanExecuteError } from "./errors.js";
 export type { AgentStepExecutor, MessagesGraph } from "./executors.js";
@@ -36,6 +36,6 @@ export { ModelPlanSchema } from "./parse.js";
 export type { ErrorEmittingPool } from "./pool-errors.js";
 export { handlePoolErrors } from "./pool-errors.js";
 export type { PlanExecutePrompts, PromptTemplate, PromptVariables } from "./prompts.js";
-export { DEFAULT_PROMPTS } from "./prompts.js";
+export { DEFAULT_COMPACT_PROMPTS, DEFAULT_PROMPTS } from "./prompts.js";
 export type { PlanExecuteStateType, PlanExecuteUpdate } from "./state.js";
 export { PlanExecuteState } from "./state.js";

@@ -102,6 +102,16 @@ export interface CallRequest {
   stream?: boolean;
   /** Keep the tokens off LangGraph's `messages` stream (plans are data, not chat). */
   quiet?: boolean;
+  /**
+   * Sees each chunk of a streamed answer as it arrives (with `stream`), with the request's
+   * attempt (a transport retry streams the answer again from its start).
+   */
+  onChunk?: (chunk: AIMessageChunk, attempt: number) => void;
+  /**
+   * With `stream`: the longest answer read, in characters of text and tool-call arguments; the
+   * stream is closed there and the answer is what came before (its parse says what is wrong).
+   */
+  maxChars?: number;
 }
 
 type ChatRunnable = Runnable<BaseLanguageModelInput, AIMessageChunk>;
@@ -146,7 +156,7 @@ export async function callModel(
     }
     const started = now();
     reporter.emit?.({ type: "model-call-start", at: started, role, attempt, ...where });
-    const { message, failure, timeout } = await requestOnce(runnable, openAI, timeoutMs, request);
+    const { message, failure, timeout } = await requestOnce(runnable, openAI, timeoutMs, request, attempt);
     const usage = messageUsage(message);
     reporter.reportUsage?.(usage);
     const ended = now();
@@ -185,6 +195,7 @@ async function requestOnce(
   openAI: boolean,
   timeoutMs: number,
   request: CallRequest,
+  attempt: number,
 ): Promise<{ message?: AIMessage; failure?: unknown; timeout: AbortSignal }> {
   const { role, stepId, messages, signal, callOptions = {} } = request;
   const timeout = new AbortController();
@@ -211,7 +222,10 @@ async function requestOnce(
       : {}),
   };
   const work = request.stream
-    ? collect(runnable, messages, config, callSignal)
+    ? collect(runnable, messages, config, callSignal, {
+        onChunk: (chunk) => request.onChunk?.(chunk, attempt),
+        maxChars: request.maxChars ?? Number.POSITIVE_INFINITY,
+      })
     : runnable.invoke(messages, config).then(toAIMessage);
   work.catch(() => {}); // a rejection after the abort below is not unhandled
   try {
@@ -230,14 +244,39 @@ async function collect(
   messages: BaseMessage[],
   config: Record<string, unknown>,
   signal: AbortSignal,
+  reading: { onChunk: (chunk: AIMessageChunk) => void; maxChars: number },
 ): Promise<AIMessage> {
-  let whole: AIMessageChunk | undefined;
+  const chunks: AIMessageChunk[] = [];
+  let chars = 0;
   for await (const chunk of await runnable.stream(messages, config)) {
-    whole = whole ? whole.concat(chunk) : chunk;
+    chunks.push(chunk);
+    // A chunk after the abort (a model that ignores the signal) is not seen.
+    if (!signal.aborted) reading.onChunk(chunk);
+    chars += chunk.text.length;
+    for (const piece of chunk.tool_call_chunks ?? []) chars += piece.args?.length ?? 0;
+    if (chars > reading.maxChars) break; // closes the stream (and its request)
   }
+  const whole = concatAll(chunks);
   // ChatOpenAI ends an aborted stream quietly: an abort must not pass for a short answer.
   signal.throwIfAborted();
   return toAIMessage(whole ?? new AIMessageChunk({ content: "" }));
+}
+
+/**
+ * The chunks of a streamed answer as one chunk, merged pairwise: each merge copies what it joins,
+ * so merging one chunk at a time would cost the square of the answer's length.
+ */
+function concatAll(chunks: AIMessageChunk[]): AIMessageChunk | undefined {
+  let level = chunks;
+  while (level.length > 1) {
+    const next: AIMessageChunk[] = [];
+    for (let index = 0; index < level.length; index += 2) {
+      const pair = level[index + 1];
+      next.push(pair ? level[index]!.concat(pair) : level[index]!);
+    }
+    level = next;
+  }
+  return level[0];
 }
 
 function toAIMessage(message: unknown): AIMessage {

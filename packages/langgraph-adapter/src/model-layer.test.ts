@@ -155,7 +155,9 @@ describe("answers that need parsing (ChatOpenAI defaults, scripted server)", () 
 
   it("a huge answer (5 MB of prose around the plan) ends quickly", async () => {
     const huge = `${"blah {not json} ".repeat(300_000)}`;
-    const { server, error, elapsed } = await runGraph([huge]);
+    // The parse's bounds, on a whole (non-streamed) answer; a streamed one is cut at MAX_PLAN_CHARS
+    // (plan-streaming.test.ts).
+    const { server, error, elapsed } = await runGraph([huge], {}, { planStreaming: false });
     expect((error as PlanExecuteError).code).toBe("invalid-plan");
     expect(server.requests).toHaveLength(2);
     expect(elapsed).toBeLessThan(15_000);

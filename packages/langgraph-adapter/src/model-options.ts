@@ -2,7 +2,7 @@
 // modelAnswer), checked where they are given with the graph's own rules, with PlanExecuteError
 // (`invalid-options`).
 import { budgetRules, checkOptions, rules } from "@replan/core/internal";
-import { STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
+import { PLAN_FORMATS, STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
 import {
   chatModel,
@@ -20,6 +20,7 @@ export const modelLayerRules = {
   prompts,
   maxSteps: budgetRules.maxSteps,
   structuredOutputMethod: rules.oneOf(STRUCTURED_OUTPUT_METHODS),
+  planFormat: rules.oneOf(PLAN_FORMATS),
   resultPreviewChars,
   timeoutMs: modelTimeout,
   retry: retryPolicy("retry"),

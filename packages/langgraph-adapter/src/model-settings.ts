@@ -2,14 +2,14 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { DEFAULT_MAX_STEPS } from "@replan/core";
-import { planExecuteDefaults, type StructuredOutputMethod } from "./defaults.js";
+import { type PlanFormat, planExecuteDefaults, type StructuredOutputMethod } from "./defaults.js";
 import {
   isOpenAIFamily,
   type ModelCallOptions,
   type ResolvedCallOptions,
   resolveCallOptions,
 } from "./model-call.js";
-import { DEFAULT_PROMPTS, describeTools, type PlanExecutePrompts } from "./prompts.js";
+import { defaultPromptsFor, describeTools, type PlanExecutePrompts } from "./prompts.js";
 
 /** Options shared by {@link modelPlanner}, {@link modelReplanner}, {@link modelExecutor} and {@link modelAnswer}. */
 export interface ModelLayerOptions extends ModelCallOptions {
@@ -31,6 +31,12 @@ export interface ModelLayerOptions extends ModelCallOptions {
    * @default "functionCalling"
    */
   structuredOutputMethod?: StructuredOutputMethod;
+  /**
+   * How the model writes a plan: `"json"` (structured output) or `"compact"` (core's compact text
+   * format, fewer output tokens); see {@link PlanFormat}.
+   * @default "json"
+   */
+  planFormat?: PlanFormat;
   /**
    * Longest text of one result shown in a prompt.
    * @default 1000
@@ -57,6 +63,7 @@ export interface Settings {
   tools: readonly StructuredToolInterface[];
   maxSteps: number;
   method: StructuredOutputMethod;
+  format: PlanFormat;
   resultPreviewChars: number;
 }
 
@@ -67,16 +74,18 @@ export function settingsOf(model: BaseChatModel, options: ModelLayerOptions): Se
     prompts = {},
     maxSteps = DEFAULT_MAX_STEPS,
     structuredOutputMethod = planExecuteDefaults.structuredOutputMethod,
+    planFormat = planExecuteDefaults.planFormat,
     resultPreviewChars = planExecuteDefaults.resultPreviewChars,
   } = options;
   return {
     model,
     openAI: isOpenAIFamily(model),
     call: resolveCallOptions(options),
-    prompts: { ...DEFAULT_PROMPTS, ...prompts },
+    prompts: { ...defaultPromptsFor(planFormat), ...prompts },
     tools,
     maxSteps,
     method: structuredOutputMethod,
+    format: planFormat,
     resultPreviewChars,
   };
 }

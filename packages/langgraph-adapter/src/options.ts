@@ -13,7 +13,7 @@ import {
   TOOL_NAME_PATTERN,
   MAX_DELAY_MS,
 } from "@replan/core/internal";
-import { STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
+import { PLAN_FORMATS, STRUCTURED_OUTPUT_METHODS } from "./defaults.js";
 import { REAPPROVE_MODES } from "./reapproval.js";
 import { PlanExecuteError } from "./errors.js";
 import { isChatModel, isMessagesGraph } from "./runnable-kinds.js";
@@ -133,6 +133,8 @@ export const graphOptionRules = {
   ),
   replannerModel: chatModel,
   structuredOutputMethod: rules.oneOf(STRUCTURED_OUTPUT_METHODS),
+  planFormat: rules.oneOf(PLAN_FORMATS),
+  planStreaming: rules.boolean(),
   modelTimeoutMs: modelTimeout,
   modelRetry: retryPolicy("modelRetry"),
   budget,

@@ -2,7 +2,7 @@
 // text; JSON alone, in a code fence, or amid prose; arguments as an object or as a JSON string;
 // nullable fields left out. Then validated with zod.
 import type { AIMessage } from "@langchain/core/messages";
-import type { StepSpecInput } from "@replan/core";
+import { createPlanParser, type PlanIssue, type StepSpecInput } from "@replan/core";
 import { z } from "zod";
 import { PlanExecuteError } from "./errors.js";
 
@@ -34,6 +34,12 @@ export type ModelPlan = z.infer<typeof ModelPlanSchema>;
 
 /** Longest text examined for JSON (a longer answer is cut there: no plan is that long). */
 const MAX_SCANNED_CHARS = 1_000_000;
+
+/**
+ * Longest plan answer read from a stream, in characters (the stream is closed there): over ten
+ * times a plan of 50 steps, and a bound on the work (a client spends about 0.2 ms per chunk).
+ */
+export const MAX_PLAN_CHARS = 200_000;
 /** Most JSON candidates tried in one answer. */
 const MAX_CANDIDATES = 50;
 /** Most characters scanned for brackets in one answer, over all candidates (a bound on the work). */
@@ -121,8 +127,41 @@ export function parsePlan(message: AIMessage, toolName: string): StepSpecInput[]
   return toStepSpecs(parsed.data);
 }
 
+/**
+ * A model's plan in core's compact text format (see the README's "Plan formats"), read with
+ * core's parser: the steps, and the lines it could not read. An answer that is a tool call or
+ * JSON instead is read by {@link parsePlan}.
+ *
+ * @throws {PlanExecuteError} `invalid-plan` only for an answer in JSON that does not parse.
+ */
+export function readCompactPlan(message: AIMessage): { steps: StepSpecInput[]; issues: PlanIssue[] } {
+  const text = message.text.trim();
+  if ((message.tool_calls?.length ?? 0) > 0 || /^(\{|\[|```)/.test(text)) {
+    return { steps: parsePlan(message, "plan"), issues: [] };
+  }
+  const parser = createPlanParser({ format: "compact" });
+  const pushed = parser.push(text.length > MAX_SCANNED_CHARS ? text.slice(0, MAX_SCANNED_CHARS) : text);
+  const { steps, issues } = parser.end(); // the steps the end completed (the last line's)
+  return { steps: [...pushed, ...steps] as StepSpecInput[], issues };
+}
+
+/**
+ * A model's plan in the compact format, as {@link readCompactPlan} reads it, all or nothing.
+ *
+ * @throws {PlanExecuteError} `invalid-plan` with the lines that did not parse, and the raw answer as `rawOutput`.
+ */
+export function parseCompactPlan(message: AIMessage): StepSpecInput[] {
+  const { steps, issues } = readCompactPlan(message);
+  if (issues.length === 0) return steps; // none at all: core's validation says what that means
+  const described = issues
+    .slice(0, 5)
+    .map((issue) => issue.message)
+    .join("; ");
+  throw invalid(`the plan does not follow the compact format: ${described}`, rawText(message));
+}
+
 /** Loose shapes made strict, so that zod judges what is really wrong. */
-function normalizePlan(value: unknown): unknown {
+export function normalizePlan(value: unknown): unknown {
   let plan = value;
   if (Array.isArray(plan)) plan = { steps: plan };
   if (!isRecord(plan)) return plan;

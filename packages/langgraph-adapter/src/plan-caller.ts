@@ -4,10 +4,25 @@
 import type { AIMessage, BaseMessage } from "@langchain/core/messages";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
-import type { Feedback, ModelCallReporter, PlanRequest, ReplanRequest, StepSpecInput } from "@replan/core";
+import type {
+  Feedback,
+  ModelCallReporter,
+  PlanIssue,
+  PlanRequest,
+  ReplanRequest,
+  StepSpecInput,
+} from "@replan/core";
 import { type CallRequest, callModel } from "./model-call.js";
 import { type Settings, variablesOf } from "./model-settings.js";
-import { excerpt, ModelPlanSchema, parsePlan } from "./parse.js";
+import {
+  excerpt,
+  MAX_PLAN_CHARS,
+  ModelPlanSchema,
+  parseCompactPlan,
+  parsePlan,
+  readCompactPlan,
+} from "./parse.js";
+import { planChunkHandler } from "./plan-stream.js";
 import { renderPrompt, replanMessage } from "./prompts.js";
 
 /** The name of the forced tool call that carries a plan (`functionCalling`). */
@@ -17,15 +32,27 @@ const PLAN_TOOL = "plan";
 export interface PlanAnswer {
   steps: StepSpecInput[];
   message: AIMessage;
+  /**
+   * A streamed call's lines that did not parse (compact format): the steps are those that did,
+   * and these issues make the plan invalid when it ends. A call that is not streamed throws instead.
+   */
+  issues?: PlanIssue[];
+}
+
+/**
+ * How a call is made: its signal, and `onStep`, which (when given) has the answer streamed and
+ * gets each step as soon as it is complete in the stream, before the call returns.
+ */
+export interface CallControls {
+  signal?: AbortSignal | undefined;
+  onStep?: ((spec: StepSpecInput) => void) | undefined;
 }
 
 /** What the planner is asked: the goal, and what was wrong with its previous answer. */
-export type PlannerCall = Pick<PlanRequest, "goal" | "feedback"> & { signal?: AbortSignal | undefined };
+export type PlannerCall = Pick<PlanRequest, "goal" | "feedback"> & CallControls;
 
 /** What the replanner is asked: the plan so far, why it must change, and what was wrong with its previous answer. */
-export type ReplannerCall = Pick<ReplanRequest, "goal" | "plan" | "reason" | "feedback"> & {
-  signal?: AbortSignal | undefined;
-};
+export type ReplannerCall = Pick<ReplanRequest, "goal" | "plan" | "reason" | "feedback"> & CallControls;
 
 /** What each role is asked. */
 interface Calls {
@@ -64,7 +91,7 @@ export function createPlanCaller<Role extends keyof Calls>(settings: Settings, r
             settings.resultPreviewChars,
           );
     const human = request.feedback ? `${text}\n\n${repairMessage(request.feedback)}` : text;
-    return ask([new SystemMessage(system), new HumanMessage(human)], request.signal, reporter);
+    return ask([new SystemMessage(system), new HumanMessage(human)], request, reporter);
   };
 }
 
@@ -75,45 +102,61 @@ export function repairMessage(feedback: Feedback): string {
   return `Your previous answer was invalid: ${excerpt(feedback.message, 2000)}${previous}\nReturn a corrected, complete answer in the same format.`;
 }
 
-/** One request for structured output in the settings' method, parsed into steps. */
+/** One request for a plan in the settings' format and method, parsed into steps. */
 function structuredCall(settings: Settings, role: keyof Calls) {
-  const { model, openAI, call, method } = settings;
+  const { model, openAI, call, method, format } = settings;
+  const compact = format === "compact";
   const schema = toJsonSchema(ModelPlanSchema) as Record<string, unknown>;
   const description = ModelPlanSchema.description ?? "A plan";
   const runnable =
-    method === "functionCalling"
+    method === "functionCalling" && !compact
       ? model.bindTools!(
           [{ type: "function", function: { name: PLAN_TOOL, description, parameters: schema } }],
           { tool_choice: PLAN_TOOL } as never,
         )
       : model;
-  const callOptions: Record<string, unknown> =
-    method === "jsonSchema"
+  const callOptions: Record<string, unknown> = compact
+    ? {}
+    : method === "jsonSchema"
       ? { response_format: { type: "json_schema", json_schema: { name: PLAN_TOOL, description, schema } } }
       : method === "jsonMode"
         ? { response_format: { type: "json_object" } }
         : {};
   const schemaNote =
-    method === "jsonMode"
+    method === "jsonMode" && !compact
       ? `\n\nAnswer with one JSON object that follows this JSON schema:\n${JSON.stringify(schema)}`
       : "";
   return async (
     messages: BaseMessage[],
-    signal: AbortSignal | undefined,
+    controls: CallControls,
     reporter: Partial<ModelCallReporter>,
   ): Promise<PlanAnswer> => {
     const [system, ...rest] = messages;
+    const { signal, onStep } = controls;
     const request: CallRequest = {
       role,
       messages: schemaNote && system ? [new SystemMessage(`${system.text}${schemaNote}`), ...rest] : messages,
       signal,
       reporter,
       callOptions,
-      stream: method === "jsonSchema",
+      stream: (method === "jsonSchema" && !compact) || onStep !== undefined,
+      maxChars: MAX_PLAN_CHARS,
       quiet: true,
+      ...(onStep
+        ? {
+            onChunk: planChunkHandler({
+              format,
+              method: compact ? "text" : method,
+              toolName: PLAN_TOOL,
+              onStep,
+            }),
+          }
+        : {}),
     };
     const message = await callModel(runnable as never, openAI, call, request);
-    return { steps: parsePlan(message, PLAN_TOOL), message };
+    if (!compact) return { steps: parsePlan(message, PLAN_TOOL), message };
+    if (!onStep) return { steps: parseCompactPlan(message), message };
+    return { ...readCompactPlan(message), message };
   };
 }
 

@@ -76,18 +76,30 @@ export function createPlannerNode(settings: PlanNodeSettings) {
       publish(runConfig, current.events);
     }
     const run = current.state;
-    if (run.status === "failed") {
-      const code = run.outcome?.error?.code === "invalid-plan" ? "invalid-plan" : "planner-failed";
-      const failure = new PlanExecuteError(code, run.outcome?.reason ?? "planning failed", {
-        rawOutput: lastRaw,
-        cause: lastError,
-      });
-      const guard = runConfig.configurable?.[RUN_GUARD] as RunGuard | undefined;
-      if (!guard) throw failure;
-      guard.failure = failure;
-    }
+    givenUp(run, runConfig, lastRaw, lastError);
     return { goal, answer: null, ...runUpdate(run) };
   };
+}
+
+/**
+ * When planning failed: the `PlanExecuteError` (`invalid-plan` or `planner-failed`) is thrown, or
+ * handed to the run guard under `createPlanExecuteAgent` (the graph then ends, and the agent throws it).
+ */
+export function givenUp(
+  run: RunState,
+  runConfig: LangGraphRunnableConfig,
+  raw: string,
+  cause: unknown,
+): void {
+  if (run.status !== "failed") return;
+  const code = run.outcome?.error?.code === "invalid-plan" ? "invalid-plan" : "planner-failed";
+  const failure = new PlanExecuteError(code, run.outcome?.reason ?? "planning failed", {
+    rawOutput: raw,
+    cause,
+  });
+  const guard = runConfig.configurable?.[RUN_GUARD] as RunGuard | undefined;
+  if (!guard) throw failure;
+  guard.failure = failure;
 }
 
 /**
@@ -173,7 +185,7 @@ const CHECKPOINTER_KEY = "__pregel_checkpointer";
  * Refuses a run that requires approval but has no checkpointer: the approval pause (an interrupt)
  * could not be saved, and LangGraph would fail only after the planner's model call.
  */
-function refuseWithoutCheckpointer(runConfig: LangGraphRunnableConfig): void {
+export function refuseWithoutCheckpointer(runConfig: LangGraphRunnableConfig): void {
   const checkpointer: unknown = runConfig.configurable?.[CHECKPOINTER_KEY];
   if (typeof checkpointer === "object" && checkpointer !== null) return;
   throw new PlanExecuteError(
@@ -183,7 +195,7 @@ function refuseWithoutCheckpointer(runConfig: LangGraphRunnableConfig): void {
 }
 
 /** The goal: a new `goal`, else the last human message, else the previous `goal`. */
-function pickGoal(state: PlanExecuteStateType): string {
+export function pickGoal(state: PlanExecuteStateType): string {
   const goal = state.goal?.trim();
   if (goal && goal !== state.run?.goal) return goal;
   const human = state.messages?.findLast(

@@ -3,6 +3,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { findStep, type Plan, type ReplanReason, type Step } from "@replan/core";
+import type { PlanFormat } from "./defaults.js";
 
 /** A system prompt: a string (with `{tools}` and `{maxSteps}` placeholders) or a function of them. */
 export type PromptTemplate = string | ((variables: PromptVariables) => string);
@@ -43,15 +44,56 @@ the results afterwards.
 Tools:
 {tools}`;
 
+/** The plan's rules in the compact format (`planFormat: "compact"`; the grammar is @replan/core's). */
+const COMPACT_PLAN_RULES = `Write the plan as plain text, one step a line, and nothing else:
+  id = tool {"argument": value}   one call of one of the tools below, with its arguments as a JSON object
+  id = "what to do"               a step that an agent with the tools carries out
+- id: a short unique id (letters, digits, "-" and "_"), e.g. 1, 2, 3.
+- In a tool step's arguments, a string may use the result of an earlier step: "\${id}" is that
+  step's whole result, "\${id.field}" a field of it. A tool step depends on the steps it refers to.
+- Other dependencies go in brackets after the id: 3[1,2] = "Compare the two reports".
+- A tool step may end with " # description" when the call alone does not say what it is for.
+- A step may only use or depend on steps written before it.
+Steps without dependencies between them run in parallel, so only add the dependencies a step
+really needs. Use at most {maxSteps} steps, and no step for the final answer: it is written from
+the results afterwards. Example:
+1 = search {"query": "weather in Paris"}
+2 = search {"query": "weather in Rome"}
+3[1,2] = "Say which city will be warmer tomorrow"
+
+Tools:
+{tools}`;
+
+const PLANNER_ROLE =
+  "You are the planner of a plan-and-execute agent. Turn the user's goal into the shortest plan of steps that achieves it.";
+const REPLANNER_ROLE =
+  "You are the replanner of a plan-and-execute agent. A step failed or gave an unexpected result. Steps that are done are kept as they are: return only the steps that replace everything not done, to still achieve the goal. They may depend on done steps. Use new ids for steps that replace failed ones. Return an empty list only to give up (the goal cannot be reached): the run then ends failed.";
+
 export const DEFAULT_PROMPTS: Required<PlanExecutePrompts> = {
-  planner: `You are the planner of a plan-and-execute agent. Turn the user's goal into the shortest plan of steps that achieves it.\n\n${PLAN_RULES}`,
-  replanner: `You are the replanner of a plan-and-execute agent. A step failed or gave an unexpected result. Steps that are done are kept as they are: return only the steps that replace everything not done, to still achieve the goal. They may depend on done steps. Use new ids for steps that replace failed ones. Return an empty list only to give up (the goal cannot be reached): the run then ends failed.\n\n${PLAN_RULES}`,
+  planner: `${PLANNER_ROLE}\n\n${PLAN_RULES}`,
+  replanner: `${REPLANNER_ROLE}\n\n${PLAN_RULES}`,
   // The tools are bound to the executor's model calls; listing them here too would send them twice.
   executor:
     "You carry out one step of a plan. Use the tools when they help. Answer with the step's result only, concisely.",
   answer:
     "You write the final answer to the user's goal from the results of the plan's steps. Be concise and factual; say plainly what could not be done.",
 };
+
+/**
+ * The default prompts for plans in the compact format (`planFormat: "compact"`): the planner's and
+ * replanner's ask for core's compact text format; the executor's and the answer's are those of
+ * {@link DEFAULT_PROMPTS}.
+ */
+export const DEFAULT_COMPACT_PROMPTS: Required<PlanExecutePrompts> = {
+  ...DEFAULT_PROMPTS,
+  planner: `${PLANNER_ROLE}\n\n${COMPACT_PLAN_RULES}`,
+  replanner: `${REPLANNER_ROLE.replace("Return an empty list only to give up", "Return no step only to give up")}\n\n${COMPACT_PLAN_RULES}`,
+};
+
+/** The default prompts of a plan format. */
+export function defaultPromptsFor(format: PlanFormat): Required<PlanExecutePrompts> {
+  return format === "compact" ? DEFAULT_COMPACT_PROMPTS : DEFAULT_PROMPTS;
+}
 
 export function renderPrompt(template: PromptTemplate, variables: PromptVariables): string {
   if (typeof template === "function") return template(variables);

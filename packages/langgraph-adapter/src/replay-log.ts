@@ -1,7 +1,7 @@
 // The executor node's log of attempt outcomes: saved through the "record" task, one call at a
 // time, and read back in order when the node runs again after a crash (see executor-node.ts).
 import { task } from "@langchain/langgraph";
-import type { StepOutcome } from "@replan/core";
+import type { RunInput, RunState, StepOutcome } from "@replan/core";
 import { whenSaved } from "./checkpointer.js";
 import type { NodeControl, TaskCalls } from "./node-control.js";
 
@@ -17,10 +17,31 @@ export interface AttemptRecord {
   outcome: Exclude<StepOutcome, { type: "aborted" }>;
 }
 
+/**
+ * An input of the run that is not a step's outcome, as saved by the planner node when it streams
+ * the plan: the run as it started (`run`), then each streamed step and the plan's end (`input`).
+ */
+export interface InputRecord {
+  seq: number;
+  run?: RunState;
+  input?: RunInput;
+}
+
+/** What the log holds: attempts' outcomes, and (in the streaming planner node) the run's other inputs. */
+export type LogRecord = AttemptRecord | InputRecord;
+
+/** A record without its sequence number (the log numbers it). */
+export type UnnumberedRecord = Omit<AttemptRecord, "seq"> | Omit<InputRecord, "seq">;
+
+/** Whether a record is an attempt's outcome. */
+export function isAttemptRecord(record: LogRecord): record is AttemptRecord {
+  return "outcome" in record;
+}
+
 /** What a "record" task call saves. */
 interface RecordBatch {
   token: number;
-  records: AttemptRecord[];
+  records: LogRecord[];
 }
 
 /**
@@ -35,7 +56,7 @@ export class ReplayLog {
     this.calls.markRan(batch.token);
     return batch;
   });
-  private unsaved: AttemptRecord[] = [];
+  private unsaved: LogRecord[] = [];
   private saving = false;
   private seq = 0;
 
@@ -49,12 +70,12 @@ export class ReplayLog {
     private readonly control: NodeControl,
     private readonly calls: TaskCalls,
     private readonly confirmSaves: boolean,
-    private readonly apply: (record: AttemptRecord) => void,
+    private readonly apply: (record: LogRecord) => void,
   ) {}
 
   /** Queues an attempt's outcome for saving (and applies it at once when saves are not confirmed). */
-  append(record: Omit<AttemptRecord, "seq">): void {
-    const numbered: AttemptRecord = { seq: this.seq++, ...record };
+  append(record: UnnumberedRecord): void {
+    const numbered = { seq: this.seq++, ...record } as LogRecord;
     this.unsaved.push(numbered);
     this.save();
     if (!this.confirmSaves) this.apply(numbered);
@@ -98,8 +119,8 @@ export class ReplayLog {
    *
    * @param maxBatches - more saved batches than this is a bug (the node fails).
    */
-  async readSaved(maxBatches: number): Promise<AttemptRecord[]> {
-    const saved: AttemptRecord[] = [];
+  async readSaved(maxBatches: number): Promise<LogRecord[]> {
+    const saved: LogRecord[] = [];
     for (let probe = 0; this.control.failure === undefined && !this.control.closed; probe++) {
       if (probe >= maxBatches) throw new Error(`BUG: more than ${maxBatches} saved outcome batches`);
       const token = this.calls.id();
@@ -136,7 +157,7 @@ async function untilSaved(write: ReturnType<typeof whenSaved>): Promise<void> {
 }
 
 /** The records of a saved batch, or none if the value is not one (e.g. saved by an older version). */
-function recordsOf(value: unknown): AttemptRecord[] {
+function recordsOf(value: unknown): LogRecord[] {
   const records = (value as { records?: unknown } | null)?.records;
-  return Array.isArray(records) ? (records as AttemptRecord[]) : [];
+  return Array.isArray(records) ? (records as LogRecord[]) : [];
 }

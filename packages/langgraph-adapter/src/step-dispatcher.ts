@@ -19,7 +19,7 @@ import { sleep } from "@replan/core/internal";
 import { type AgentStepHost, type AgentStepRunner, aborted, type Gate } from "./agent-step-host.js";
 import { deferred, type NodeControl } from "./node-control.js";
 import { publish } from "./publish.js";
-import type { AttemptRecord, ReplayLog } from "./replay-log.js";
+import { type AttemptRecord, isAttemptRecord, type LogRecord, type ReplayLog } from "./replay-log.js";
 
 /** What the executor node runs steps with. */
 export interface ExecutorNodeSettings {
@@ -43,6 +43,13 @@ export class StepDispatcher implements AgentStepRunner {
   /** Wired after construction (the log and the host call back into the dispatcher). */
   log!: ReplayLog;
   host!: AgentStepHost;
+  /**
+   * Work that keeps the node open while no step runs (the planner still writing the plan): the
+   * node closes only when this is 0 and no step is running.
+   */
+  holds = 0;
+  /** LLM calls reserved outside the steps (the planner's, while it streams), until their usage is applied. */
+  heldCalls = 0;
   private readonly reserved = new Map<string, number>();
   private reservedTotal = 0;
 
@@ -64,7 +71,8 @@ export class StepDispatcher implements AgentStepRunner {
   }
 
   /** Applies a saved outcome, unless stale or the node has closed. */
-  readonly applyRecord = (record: AttemptRecord): void => {
+  readonly applyRecord = (record: LogRecord): void => {
+    if (!isAttemptRecord(record)) return; // the run's other inputs are the planner node's
     this.release(record.stepId, record.attempt); // its usage reaches the state now (or never)
     if (!this.control.closed && this.isCurrent(record.stepId, record.attempt)) this.apply(inputOf(record));
   };
@@ -117,12 +125,18 @@ export class StepDispatcher implements AgentStepRunner {
     this.log.append({ stepId, at: this.settings.now(), attempt, outcome });
   }
 
-  /** Whether no step is running (the node's work is done). */
-  get idle(): boolean {
-    return countSteps(this.run.plan!).running === 0;
+  /** LLM calls reserved and not yet applied to the run's usage. */
+  get reservedCalls(): number {
+    return this.reservedTotal + this.heldCalls;
   }
 
-  private apply(input: RunInput): void {
+  /** Whether no step is running and nothing holds the node open (its work is done). */
+  get idle(): boolean {
+    return this.holds === 0 && (this.run.plan === null || countSteps(this.run.plan).running === 0);
+  }
+
+  /** Applies an input to the run: publishes its events, starts the steps it asks for, closes the node when idle. */
+  apply(input: RunInput): void {
     const next = transition(this.run, input);
     this.run = next.state;
     publish(this.config, next.events);
@@ -147,7 +161,7 @@ export class StepDispatcher implements AgentStepRunner {
   private reserveFor(stepId: string, attempt: number) {
     return (): boolean => {
       if (this.control.closed) return false;
-      if (llmCallRefusal(this.run, this.reservedTotal)) return false;
+      if (llmCallRefusal(this.run, this.reservedCalls)) return false;
       const name = `${stepId}#${attempt}`;
       this.reserved.set(name, (this.reserved.get(name) ?? 0) + 1);
       this.reservedTotal++;
