@@ -5,6 +5,7 @@
 // rest: replan and the tutorial's graph replan as soon as the failed step ends and skip what
 // depended on it; LLMCompiler runs every task (a failed one's dependents too), then its joiner
 // decides to replan, and a second joiner answers.
+import { compactPlanText } from "./compact-script.js";
 import { compilerJoinerReply, compilerPlanText, compilerReplanText } from "./llmcompiler-script.js";
 import { baselinePlanArgs, baselineRemaining, baselineResponseReply, replanPlanReply } from "./model.js";
 import { finalAnswerText, type Scenario, type StepDefinition } from "./scenarios.js";
@@ -129,8 +130,15 @@ function protocolOf(system: TokenTimeSystem, scenario: Scenario): Protocol {
       answerTokens: toolCallTokens(response.toolCalls[0]!.name, response.toolCalls[0]!.args),
     };
   }
-  // replan, batch and streaming: today's JSON plan (the streaming system's compact format will
-  // register its own writer here when it lands).
+  if (system === "replan-langgraph") {
+    // The compact format: one line a step, each available when its line ends.
+    return {
+      plan: linePlan(compactPlanText(scenario.steps), ids(scenario.steps), 0),
+      ...(scenario.failure ? { replan: linePlan(compactPlanText(replacement), ids(replacement), 0) } : {}),
+      answerTokens: countTokens(finalAnswerText(scenario)),
+    };
+  }
+  // replan-langgraph-batch: today's JSON plan, as a structured tool call.
   const stepsOf = (steps: readonly StepDefinition[]) =>
     (replanPlanReply(scenario, steps) as { structured: { steps: unknown[] } }).structured.steps;
   return {

@@ -66,17 +66,18 @@ export async function runTokenTimeSection(
       .filter((record) => record.system === "llmcompiler")
       .map((record) => `${record.scenario} ${(record.wallMs / record.criticalPathMs).toFixed(2)}x`)
       .join(", ")}`,
-    "replan-langgraph (streaming plan execution): pending: streaming — its slot is TOKEN_TIME_RUNNERS in token-time.ts.",
+    'replan-langgraph streams its plan in the compact format (planFormat: "compact") and starts each step as its line ends; replan-langgraph-batch is the same agent with planStreaming: false and today\'s JSON plan.',
     "",
     formatTokenTimeTable(records),
     "",
     `Planner output tokens per step, today's JSON plan (replan-langgraph-batch): ${planTokensPerStepLine("replan-langgraph-batch", [...TOKEN_TIME_SCENARIOS], TOKEN_TIME_STEPS)}`,
+    `Planner output tokens per step, the compact format (replan-langgraph): ${planTokensPerStepLine("replan-langgraph", [...TOKEN_TIME_SCENARIOS], TOKEN_TIME_STEPS)}`,
     `Planner output tokens per step, LLMCompiler's numbered format: ${planTokensPerStepLine("llmcompiler", [...TOKEN_TIME_SCENARIOS], TOKEN_TIME_STEPS)}`,
     "",
     "token-time targets (issue #18)",
     formatTokenTimeTargets(results),
     "",
-    `token-time: ${count("PASS")} PASS, ${count("FAIL")} FAIL, ${count("pending: streaming")} pending: streaming`,
+    `token-time: ${count("PASS")} PASS, ${count("FAIL")} FAIL, ${count("not measured")} not measured`,
   ];
   return { records, results, summary };
 }

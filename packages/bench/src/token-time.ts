@@ -5,6 +5,7 @@ import { HumanMessage } from "@langchain/core/messages";
 import { createPlanExecuteAgent } from "@replan/langgraph";
 import { baselineRecursionLimit, createBaselineGraph } from "./baseline.js";
 import { createLLMCompilerGraph } from "./llmcompiler/graph.js";
+import { compactScript } from "./compact-script.js";
 import { llmCompilerScript } from "./llmcompiler-script.js";
 import { baselineScript, callStats, replanScript, type Script } from "./model.js";
 import { collectGarbage } from "./reference.js";
@@ -38,18 +39,19 @@ const model = (responses: Script, clock: TokenClock) => new TokenTimeModel({ res
 let threadCounter = 0;
 
 /**
- * How each system runs. `replan-langgraph` (streaming plan execution, issue #18) is the empty slot:
- * when the adapter streams, its runner goes here (the adapter with streaming on, on the same
- * model and tools), and the records and targets pick it up.
+ * The adapter's agent on the scenario: `replan-langgraph` streams its plan in the compact format
+ * (each step starts as its line ends), `replan-langgraph-batch` writes today's JSON plan and runs
+ * it once it is whole (`planStreaming: false`).
  */
-export const TOKEN_TIME_RUNNERS: Record<TokenTimeSystem, Runner | undefined> = {
-  "replan-langgraph": undefined,
-  "replan-langgraph-batch": (scenario, clock, hooks) => {
-    const scripted = model(replanScript(scenario, 0), clock);
+function adapterRunner(streaming: boolean): Runner {
+  return (scenario, clock, hooks) => {
+    const scripted = model(streaming ? compactScript(scenario) : replanScript(scenario, 0), clock);
     const agent = createPlanExecuteAgent({
       model: scripted,
       tools: langchainTools(scenario, clock.toolLatencyMs, hooks),
       budget: { concurrency: scenario.n, maxSteps: scenario.n + 10 },
+      planStreaming: streaming,
+      planFormat: streaming ? "compact" : "json",
     });
     return {
       model: scripted,
@@ -61,7 +63,13 @@ export const TOKEN_TIME_RUNNERS: Record<TokenTimeSystem, Runner | undefined> = {
         return state.outcome?.status ?? "unknown";
       },
     };
-  },
+  };
+}
+
+/** How each system runs, on the same scripted model, clock and tools. */
+export const TOKEN_TIME_RUNNERS: Record<TokenTimeSystem, Runner | undefined> = {
+  "replan-langgraph": adapterRunner(true),
+  "replan-langgraph-batch": adapterRunner(false),
   llmcompiler: (scenario, clock, hooks) => {
     const scripted = model(llmCompilerScript(scenario), clock);
     const graph = createLLMCompilerGraph(scripted, langchainTools(scenario, clock.toolLatencyMs, hooks));
@@ -91,7 +99,7 @@ export const TOKEN_TIME_RUNNERS: Record<TokenTimeSystem, Runner | undefined> = {
   },
 };
 
-/** The systems that run today (the streaming slot excluded while it is empty). */
+/** The systems that have a runner. */
 export const TOKEN_TIME_SYSTEMS = (Object.keys(TOKEN_TIME_RUNNERS) as TokenTimeSystem[]).filter(
   (system) => TOKEN_TIME_RUNNERS[system] !== undefined,
 );
