@@ -117,7 +117,9 @@ describe("token-time records", () => {
     const tokens = results.find((result) => result.target.includes("plannerOutputTokens"))!;
     expect(tokens.status).toBe("PASS");
     // streaming really overlaps: the first step starts before the planner's call has ended
-    const streamed = await measureTokenTime("replan-langgraph", makeScenario("chain", 4), clock);
+    // (a slower writer, so that the order does not depend on this machine's load)
+    const slowWriter: TokenClock = { ...clock, tokensPerSecond: 200 };
+    const streamed = await measureTokenTime("replan-langgraph", makeScenario("chain", 4), slowWriter);
     const planner = streamed.model.timings.find((timing) => timing.role === "planner")!;
     expect(streamed.stepStartsMs[0]).toBeLessThan(planner.endedAt - streamed.startedAt);
     expect(formatTokenTimeTable(records)).not.toContain("not measured");
