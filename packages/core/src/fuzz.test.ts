@@ -1,10 +1,19 @@
 // Fuzzing runPlan: random and malformed planner/replanner outputs (bad shapes, wrong types,
 // cycles, unknown ids, huge and empty plans, unicode), random executor and tool faults (throw,
 // hang past the timeout, ignore the signal, return garbage), random budgets, random aborts, and a
-// crash at a random saved state followed by a resume. FUZZ_RUNS=<n> for more cases (default 1000).
+// crash at a random saved state followed by a resume. Planners also stream their steps (an async
+// iterable that may throw or hang mid-way, with the run's streaming on or off). FUZZ_RUNS=<n> for more cases (default 1000).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Executor, type PlannerOutput, type RunResult, runPlan, unexpected } from "./index.js";
+import {
+  type Executor,
+  type PlannerOutput,
+  type PlanStepStream,
+  type RunResult,
+  runPlan,
+  type StepSpecInput,
+  unexpected,
+} from "./index.js";
 import type { RunState } from "./schemas.js";
 import type { RunEvent } from "./index.js";
 import { parseRun, serializeRun } from "./serialize.js";
@@ -71,6 +80,7 @@ const malformedArbitrary = fc.oneof(
 
 type PlannerMove =
   | { type: "plan"; output: unknown }
+  | { type: "stream"; output: unknown; cut: number | null; end: "throw" | "hang" }
   | { type: "throw" }
   | { type: "hang" }
   | { type: "usage" };
@@ -81,6 +91,32 @@ const plannerMoveArbitrary: fc.Arbitrary<PlannerMove> = fc.oneof(
   fc.constant({ type: "hang" as const }),
   fc.constant({ type: "usage" as const }),
 );
+/** A planner's moves, streamed ones included (a replanner does not stream). */
+const streamingMoveArbitrary: fc.Arbitrary<PlannerMove> = fc.oneof(
+  { weight: 3, arbitrary: plannerMoveArbitrary },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant("stream" as const),
+      output: fc.oneof(dagArbitrary, malformedArbitrary),
+      cut: fc.option(fc.nat({ max: 5 }), { freq: 3 }),
+      end: fc.constantFrom("throw" as const, "hang" as const),
+    }),
+  },
+);
+
+/** A planner's stream: the steps one by one (a short pause before each), maybe cut by a throw or a hang. */
+async function* streamOf(move: Extract<PlannerMove, { type: "stream" }>, signal: AbortSignal) {
+  const steps: unknown[] = Array.isArray(move.output) ? move.output : [move.output];
+  for (const [index, step] of steps.entries()) {
+    if (move.cut === index) {
+      if (move.end === "throw") throw new Error("stream broke");
+      await new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+    }
+    await new Promise((resolve) => setTimeout(resolve, index % 3));
+    yield step as StepSpecInput;
+  }
+}
 
 type Fault = "ok" | "throw" | "sync-throw" | "hang" | "stall" | "garbage" | "unexpected";
 const faultArbitrary = fc.constantFrom<Fault>(
@@ -108,7 +144,8 @@ function circular() {
 }
 
 const caseArbitrary = fc.record({
-  planner: fc.array(plannerMoveArbitrary, { minLength: 1, maxLength: 3 }),
+  planner: fc.array(streamingMoveArbitrary, { minLength: 1, maxLength: 3 }),
+  planStreaming: fc.boolean(),
   replanner: fc.array(plannerMoveArbitrary, { minLength: 1, maxLength: 3 }),
   faults: fc.array(faultArbitrary, { minLength: 1, maxLength: 12 }),
   garbage: garbageArbitrary,
@@ -157,9 +194,10 @@ function setup(fuzz: Case) {
   const answer = (
     role: "planner" | "replanner",
     signal: AbortSignal,
-  ): Promise<PlannerOutput> | PlannerOutput => {
+  ): Promise<PlannerOutput> | PlannerOutput | PlanStepStream => {
     const moves = fuzz[role];
     const move = moves[Math.min(counters[role]++, moves.length - 1)]!;
+    if (move.type === "stream") return streamOf(move, signal);
     if (move.type === "throw") throw new Error(`${role} down`);
     if (move.type === "hang") {
       return new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
@@ -173,8 +211,12 @@ function setup(fuzz: Case) {
     options: {
       planner: ({ signal }: { signal: AbortSignal }) => answer("planner", signal),
       ...(fuzz.withReplanner
-        ? { replanner: ({ signal }: { signal: AbortSignal }) => answer("replanner", signal) }
+        ? {
+            replanner: ({ signal }: { signal: AbortSignal }) =>
+              answer("replanner", signal) as Promise<PlannerOutput> | PlannerOutput,
+          }
         : {}),
+      planStreaming: fuzz.planStreaming,
       executor,
       tools,
       budget: fuzz.budget,

@@ -93,10 +93,16 @@ export class JsonPlanScanner {
   /** The end of the text: a step cut off is an issue; with no step found, the whole text is searched. */
   end(): StepSpec[] {
     const steps: StepSpec[] = [];
-    if (this.element) {
-      this.element = undefined;
+    if (this.element?.tooLong) {
+      this.collector.skip(
+        "step-too-long",
+        undefined,
+        `is longer than ${this.limits.maxStepChars} characters`,
+      );
+    } else if (this.element) {
       this.collector.skip("syntax-error", undefined, "is cut off: the plan's JSON is incomplete");
     }
+    this.element = undefined;
     if (this.collector.count === 0 && !this.collector.full) {
       const found = findPlanSteps(this.kept.join(""));
       for (const entry of found ?? []) this.collector.take(normalizeJsonStep(entry), steps);

@@ -256,6 +256,29 @@ describe("formatPlan and createPlanParser", () => {
     ]);
   });
 
+  it.each([
+    ["an unclosed bracket run", "{".repeat(2_000_000), "too-deep"],
+    ["a string that never ends", `{"steps":[{"id":"${"x".repeat(2_000_000)}`, "step-too-long"],
+    ["prose", "no plan here. ".repeat(150_000), "no-plan"],
+    ["endless empty steps", `{"steps":[${"{},".repeat(700_000)}`, "too-many-steps"],
+  ])("json: %s stays bounded, with a typed issue", (_name, text, code) => {
+    const parser = createPlanParser({ format: "json" });
+    for (let index = 0; index < text.length; index += 65_536) parser.push(text.slice(index, index + 65_536));
+    const { issues } = parser.end();
+    expect(issues.map((issue) => issue.code)).toContain(code);
+    expect(issues.length).toBeLessThanOrEqual(22);
+  });
+
+  it("compact: a huge line, and a flood of steps, stay bounded", () => {
+    const parser = createPlanParser({ format: "compact" });
+    parser.push(`a = t {"v":"${"x".repeat(3_000_000)}`);
+    parser.push('"}\n');
+    parser.push('b = "ok"\n'.repeat(100_000));
+    const { steps, issues } = parser.end();
+    expect(issues.map((issue) => issue.code)).toEqual(["step-too-long", "too-many-steps"]);
+    expect(steps).toEqual([]); // every valid step was handed over by push
+  });
+
   it("refuses a bad format or bound with invalid-options", () => {
     expect(() => createPlanParser({ format: "yaml" as PlanFormat })).toThrow(
       'Option "format" must be "json" or "compact"',

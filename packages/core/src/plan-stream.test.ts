@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { agent, statusOf } from "./test-helpers.js";
 import {
@@ -296,6 +297,97 @@ describe("a plan that grows while it runs (plan-step, plan-end)", () => {
     );
     expect(() => transition(executing!.state, { type: "plan-end", at: 2 })).toThrow(
       'Illegal "plan-end": no plan was asked for (the run is executing)',
+    );
+  });
+});
+
+describe("streamed plans, over random streams (fast-check)", () => {
+  const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
+  /** A stream: valid steps (dependencies on earlier ones), some invalid ones mixed in. */
+  const streamArbitrary = fc
+    .uniqueArray(fc.constantFrom("a", "b", "c", "d", "e", "f", "g"), { minLength: 1, maxLength: 7 })
+    .chain((ids) =>
+      fc.tuple(
+        ...ids.map((id, index) =>
+          fc.oneof(
+            {
+              weight: 5,
+              arbitrary: fc
+                .subarray(ids.slice(0, index), { maxLength: Math.min(2, index) })
+                .map((deps) => agent(id, deps)),
+            },
+            {
+              weight: 1,
+              arbitrary: fc.constantFrom<unknown>(
+                agent(id, ["later"]),
+                { id, kind: "robot" },
+                agent(id, [id]),
+              ),
+            },
+          ),
+        ),
+      ),
+    );
+
+  it("never starts a step before its dependencies, never ends before plan-end, and keeps exactly the started steps of an invalid plan", () => {
+    fc.assert(
+      fc.property(
+        streamArbitrary,
+        fc.array(fc.nat(), { minLength: 30, maxLength: 30 }),
+        fc.integer({ min: 1, max: 3 }),
+        (stream, choices, concurrency) => {
+          let state = planning({ concurrency, maxPlanAttempts: 2 });
+          let at = 1;
+          let next = 0;
+          const check = (result: TransitionResult) => {
+            for (const event of result.events) {
+              if (event.type !== "step-start") continue;
+              const done = new Set(
+                result.state.plan!.steps.filter((item) => item.status === "done").map((item) => item.id),
+              );
+              for (const dependency of event.step.dependsOn) expect(done.has(dependency)).toBe(true);
+            }
+            state = result.state;
+          };
+          for (const choice of choices) {
+            const running = (state.plan?.steps ?? []).filter((item) => item.status === "running");
+            if (next < stream.length && (choice % 2 === 0 || running.length === 0)) {
+              check(transition(state, step(stream[next++], ++at)));
+            } else if (running.length > 0) {
+              const target = running[choice % running.length]!;
+              check(
+                transition(state, {
+                  type: "step-finish",
+                  at: ++at,
+                  stepId: target.id,
+                  attempt: target.attempts,
+                  result: 1,
+                }),
+              );
+            }
+            expect(state.status).toBe("planning");
+            expect(state.outcome).toBeNull();
+          }
+          while (next < stream.length) check(transition(state, step(stream[next++], ++at)));
+          const before = state;
+          const end = transition(before, { type: "plan-end", at: ++at });
+          const invalid = (before.planStream?.rejected ?? 0) > 0 || (before.plan?.steps.length ?? 0) === 0;
+          if (invalid) {
+            expect(end.events[0]?.type).toBe("plan-error");
+            const started = (before.plan?.steps ?? [])
+              .filter((item) => item.status !== "pending")
+              .map((item) => item.id);
+            expect((end.state.plan?.steps ?? []).map((item) => item.id)).toEqual(started);
+            expect(end.state.status).toBe("planning");
+          } else {
+            expect(end.state.status).not.toBe("planning");
+            expect(end.state.plan?.steps.map((item) => item.id)).toEqual(
+              before.plan?.steps.map((item) => item.id),
+            );
+          }
+        },
+      ),
+      { numRuns: NUM_RUNS },
     );
   });
 });

@@ -68,7 +68,8 @@ export class StepCollector {
     if (this.full) return;
     if (this.count >= this.maxSteps) {
       this.full = true;
-      this.issue({
+      // Always reported, past the cap on issues: it says the rest of the text was not read.
+      this.issues.push({
         code: "too-many-steps",
         stepIds: [],
         message: `the plan has more than ${this.maxSteps} steps; the rest is ignored`,
