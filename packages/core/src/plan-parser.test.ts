@@ -42,6 +42,7 @@ const text = fc.string({
     "}",
     "é",
     "\u2028",
+    "👍",
     "$",
     "[",
     "]",
@@ -114,6 +115,10 @@ describe("formatPlan and createPlanParser", () => {
         const chunked = parseChunks(format, cut(written, positions));
         expect(chunked.steps).toEqual(steps);
         expect(chunked.issues).toEqual([]);
+        // Cut at every position: one character at a time.
+        const single = parseChunks(format, [...written]);
+        expect(single.steps).toEqual(steps);
+        expect(single.issues).toEqual([]);
       }),
       { numRuns: NUM_RUNS },
     );
