@@ -41,6 +41,13 @@ export type CoreErrorCode =
   /** The replanner returned no steps to replace a failed step: it gave up, and the run failed. */
   | "replanner-gave-up"
   /**
+   * A `write` step was in flight when the run stopped, and nothing could tell whether its effect
+   * happened (no `reconcile` hook, or it failed): the step fails rather than run blindly again.
+   */
+  | "unsettled-effect"
+  /** A person, asked whether an interrupted `write` step's effect happened, chose to fail it. */
+  | "failed-by-person"
+  /**
    * A model call was refused because the budget had no room for it (`BUDGET_EXCEEDED`); thrown
    * by a planner, replanner or executor whose `reserveLlmCall()` returned false.
    */

@@ -10,6 +10,16 @@ export type { CriticalPath } from "./critical-path.js";
 export { criticalPath } from "./critical-path.js";
 export { coreDefaults } from "./defaults.js";
 export { EFFECT_CLASSES, effectOf, isRepeatable } from "./effects.js";
+export type {
+  EffectDeclaration,
+  Reconcile,
+  ReconcileContext,
+  ReconcileResult,
+  WithEffect,
+} from "./effect-declaration.js";
+export { declaredEffect, withEffect } from "./effect-declaration.js";
+export type { Settling } from "./reconcile-step.js";
+export { reconcileStep } from "./reconcile-step.js";
 export type { ExecuteStepOptions, StepOutcome } from "./execute-step.js";
 export { executeStep } from "./execute-step.js";
 export { resultsOf } from "./results.js";
@@ -38,6 +48,7 @@ export type {
   RunEvent,
   RunInput,
   RunInputType,
+  SettleOutcome,
   TransitionResult,
 } from "./run-messages.js";
 export { runPlan, streamPlan } from "./run-plan.js";
@@ -65,6 +76,7 @@ export type {
   Step,
   StepError,
   StepSpec,
+  StepSettlement,
   StepSpecInput,
   StepStatus,
   ToolStep,
@@ -83,6 +95,7 @@ export {
   STEP_ID_PATTERN,
   StepIdSchema,
   StepSchema,
+  StepSettlementSchema,
   StepSpecSchema,
   StepStatusSchema,
   ToolStepSchema,

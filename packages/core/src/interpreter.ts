@@ -8,7 +8,9 @@ import { MAX_TIMER_MS } from "./follow-signal.js";
 import { sleep, untilAborted } from "./abort.js";
 import { llmCallRefusal } from "./budgets.js";
 import { errorMessage, ReplanError, type CoreErrorCode } from "./errors.js";
+import { declaredEffect } from "./effect-declaration.js";
 import { executeStep } from "./execute-step.js";
+import { reconcileStep } from "./reconcile-step.js";
 import { resultsOf } from "./results.js";
 import { isPlanStepStream, readPlanStepStream } from "./plan-stream-reader.js";
 import type { ModelCallReporter, PlannerOutput, PlanStepStream } from "./run-functions.js";
@@ -144,6 +146,9 @@ export class Interpreter {
         return;
       case "execute-step":
         this.spawn(() => this.runStep(effect.stepId, effect.attempt, effect.key, effect.delayMs));
+        return;
+      case "settle-step":
+        this.spawn(() => this.settleStep(effect.stepId, effect.attempt, effect.key));
         return;
       case "abort":
         this.controller.abort(new ReplanError<CoreErrorCode>("aborted", effect.reason));
@@ -306,6 +311,22 @@ export class Interpreter {
       stepId,
       attempt,
     } as RunInput);
+  }
+
+  /** Settles an interrupted `write` step with its tool's (or executor's) `reconcile` hook; see `settle.ts`. */
+  private async settleStep(stepId: string, attempt: number, key: string): Promise<void> {
+    const step = findStep(this.state.plan!, stepId)!;
+    const { tools, executor, stepTimeoutMs } = this.options;
+    const fn =
+      step.kind === "tool" ? (Object.hasOwn(tools, step.tool) ? tools[step.tool] : undefined) : executor;
+    const input = await reconcileStep(step, declaredEffect(fn)?.reconcile, {
+      key,
+      goal: this.state.goal,
+      signal: this.controller.signal,
+      timeoutMs: stepTimeoutMs,
+    });
+    if (this.controller.signal.aborted) return;
+    this.send({ ...input, at: this.now(), stepId, attempt } as RunInput);
   }
 
   /**

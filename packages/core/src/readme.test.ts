@@ -18,6 +18,7 @@ describe("README examples run as written", () => {
       "find-and-count",
       "forecast",
       "effect-classes",
+      "reconcile",
       "errors",
     ]);
   });
@@ -104,6 +105,14 @@ describe("README examples run as written", () => {
     const example = examples.find((candidate) => candidate.name === "effect-classes")!;
     const output = await runReadmeExample(packageDir, example);
     expect(output.trim()).toBe("find:read pay:write mail:write");
+  });
+
+  it("reconcile: a write step in flight at a crash is settled by its hook, not run again", async () => {
+    const output = await runReadmeExample(
+      packageDir,
+      examples.find((candidate) => candidate.name === "reconcile")!,
+    );
+    expect(output.trim()).toBe('completed {"charged":42} reconciled 1');
   });
 
   it("errors: a self-dependency is reported as such", async () => {

@@ -5,7 +5,16 @@
  * @module
  */
 import type { PlanIssue } from "./errors.js";
-import type { Plan, ReplanReason, RunOutcome, RunState, Step, StepError, Usage } from "./schemas.js";
+import type {
+  Plan,
+  ReplanReason,
+  RunOutcome,
+  RunState,
+  Step,
+  StepError,
+  StepSettlement,
+  Usage,
+} from "./schemas.js";
 
 /** Something that happened, fed to `transition`. Every input carries `at` (ms since the epoch). */
 export type RunInput =
@@ -59,6 +68,26 @@ export type RunInput =
       retryable?: boolean;
       usage?: Partial<Usage>;
     }
+  | {
+      /**
+       * The attempt was in flight when the process running it died: its outcome is unknown. A
+       * `read` or `idempotent` step runs again; a `write` step waits to be settled (`settle-step`).
+       */
+      type: "step-lost";
+      at: number;
+      stepId: string;
+      attempt: number;
+    }
+  | {
+      /** Settles a `write` step whose outcome was unknown: its effect happened, or not, or it fails. */
+      type: "step-settle";
+      at: number;
+      stepId: string;
+      attempt: number;
+      /** Who settled it: the tool's `reconcile` hook, or a person. */
+      by: "reconcile" | "person";
+      outcome: SettleOutcome;
+    }
   | { type: "replan"; at: number; output: unknown; usage?: Partial<Usage> }
   | {
       type: "replan-error";
@@ -80,6 +109,15 @@ export type RunInput =
   | { type: "resume"; at: number }
   | { type: "cancel"; at: number; reason?: string };
 
+/**
+ * What settled an interrupted `write` step: its effect happened (`ran`, with the result it would
+ * have returned), it did not and the step runs again (`run-again`), or the step fails (`fail`).
+ */
+export type SettleOutcome =
+  | { type: "ran"; result: unknown }
+  | { type: "run-again" }
+  | { type: "fail"; error: StepError };
+
 /** The last invalid output of a planner or replanner, given back so that it can repair it. */
 export interface Feedback {
   message: string;
@@ -98,6 +136,16 @@ export type Effect =
       /** Wait this long before starting (retry backoff). */
       delayMs: number;
     }
+  | {
+      /**
+       * Find out whether an interrupted `write` step's effect happened (its tool's `reconcile`
+       * hook, else a person), then send `step-settle` (or `step-fail` when nothing can tell).
+       */
+      type: "settle-step";
+      stepId: string;
+      attempt: number;
+      key: string;
+    }
   | { type: "call-replanner"; attempt: number; reason: ReplanReason; feedback: Feedback | null }
   | { type: "abort"; reason: string };
 
@@ -112,6 +160,17 @@ export type RunEvent =
   | { type: "step-start"; at: number; step: Step; key: string }
   | { type: "step-retry"; at: number; step: Step; error: StepError; delayMs: number }
   | { type: "step-end"; at: number; step: Step }
+  | {
+      /**
+       * A step that was in flight when the run stopped: run again (`re-run`), waiting to be
+       * settled (`unsettled`), or settled (`reconciled`, `settled-by-person`, with the outcome).
+       */
+      type: "step-settle";
+      at: number;
+      step: Step;
+      settlement: StepSettlement;
+      outcome?: SettleOutcome["type"];
+    }
   | { type: "replan-start"; at: number; revision: number; reason: ReplanReason; attempt: number }
   | { type: "replan-end"; at: number; plan: Plan; removed: string[]; added: string[] }
   | { type: "replan-error"; at: number; error: StepError; willRetry: boolean }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { coreDefaults } from "./defaults.js";
+import { declarationsOf } from "./effect-declaration.js";
 import { checkOptions, rules } from "./options.js";
 import { budgetRules, invalidOptions, type RunConfigInput } from "./run-config.js";
 import type { Checker, Executor, Planner, Replanner, ToolFunction } from "./run-functions.js";
@@ -18,10 +19,14 @@ export interface RunPlanOptions {
   goal?: string;
   /** Turns the goal into steps. */
   planner: Planner;
-  /** Carries out agent steps. Required when a plan has agent steps (otherwise they fail). */
+  /**
+   * Carries out agent steps. Required when a plan has agent steps (otherwise they fail). Declare
+   * its effect class with `withEffect`; undeclared, agent steps are `write`.
+   */
   executor?: Executor;
   /**
-   * Tools for tool steps, by name.
+   * Tools for tool steps, by name. Declare what each does with `withEffect(fn, "read" |
+   * "idempotent" | "write", { reconcile })`; an undeclared tool is `write`.
    * @default {}
    */
   tools?: Readonly<Record<string, ToolFunction>>;
@@ -173,7 +178,11 @@ export function resolveRunPlanOptions(options: unknown, where: string): Resolved
     createRun({
       runId: generateId(),
       goal: goal as string,
-      budget: { ...budget, hasReplanner: replanner !== undefined },
+      budget: {
+        ...budget,
+        hasReplanner: replanner !== undefined,
+        effects: declarationsOf(tools, functions.executor),
+      },
     });
   return {
     state: run,

@@ -4,6 +4,7 @@ import {
   type PlanRequest,
   type ReplanRequest,
   runPlan,
+  withEffect,
   streamPlan,
   unexpected,
 } from "./index.js";
@@ -369,14 +370,15 @@ describe("runPlan", () => {
     const controller = new AbortController();
     const runs: string[] = [];
     const planner = () => [agent("a"), agent("b", ["a"]), agent("c", ["b"])];
+    // idempotent: an in-flight step runs again on resume (an undeclared executor is write: issue #20)
     await runPlan({
       goal: "g",
       planner,
-      executor: async (step) => {
+      executor: withEffect<Executor>(async (step) => {
         runs.push(step.id);
         if (step.id === "b") controller.abort(new Error("crash"));
         return step.id;
-      },
+      }, "idempotent"),
       onState: (state) => saved.push(state),
       signal: controller.signal,
     });

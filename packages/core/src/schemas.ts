@@ -77,6 +77,14 @@ export const EffectDeclarationsSchema = z.object({
   agent: EffectClassSchema.optional(),
 });
 
+/**
+ * How a step that was in flight when a run stopped was settled on resume: `re-run` (a `read` or
+ * `idempotent` step, run again), `reconciled` (its tool's `reconcile` hook said whether the effect
+ * happened), `settled-by-person` (a person said so), or `unsettled` (a `write` step waiting for
+ * one of those, or failed with `unsettled-effect` because nothing could settle it).
+ */
+export const StepSettlementSchema = z.enum(["unsettled", "re-run", "reconciled", "settled-by-person"]);
+
 const stepRuntime = {
   status: StepStatusSchema,
   /**
@@ -84,6 +92,11 @@ const stepRuntime = {
    * Absent only in states saved before effect classes existed: `effectOf` then reads the declarations.
    */
   effect: EffectClassSchema.optional(),
+  /**
+   * How the step was settled after its attempt was cut short by a crash (see `StepSettlementSchema`);
+   * absent for a step that no resume touched.
+   */
+  settlement: StepSettlementSchema.optional(),
   /** The executor's or tool's result (JSON-serializable), also kept for unexpected results. */
   result: z.unknown().optional(),
   /** Set when the step failed. */
@@ -246,6 +259,8 @@ export type StepSpecInput = z.input<typeof StepSpecSchema>;
 export type EffectClass = z.infer<typeof EffectClassSchema>;
 /** The effect class of each tool, by name, and of the executor of agent steps. */
 export type EffectDeclarations = z.infer<typeof EffectDeclarationsSchema>;
+/** How a step that was in flight when a run stopped was settled. */
+export type StepSettlement = z.infer<typeof StepSettlementSchema>;
 /** A step's status. */
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 /** A failed step's error. */

@@ -35,12 +35,12 @@ export function newStep(spec: StepSpec, revision: number, effects: EffectDeclara
 }
 
 /**
- * Why a `step-finish` or `step-fail` does not fit the state: no such step, a step that is not
+ * Why a step's report (`step-finish`, `step-fail`, `step-lost`, `step-settle`) does not fit the state: no such step, a step that is not
  * running, or an attempt that is not the current one. Undefined when it fits.
  */
 export function reportMismatch(
   state: RunState,
-  input: InputOf<"step-finish" | "step-fail">,
+  input: { stepId: string; attempt: number },
 ): string | undefined {
   const { stepId: id, attempt } = input;
   const step = state.plan ? findStep(state.plan, id) : undefined;

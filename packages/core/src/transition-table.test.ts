@@ -12,7 +12,10 @@ const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
 /** A well-formed input of `type` for `state`: a step report names a running step on its attempt. */
 function sampleInput(state: RunState, type: RunInputType, at: number): RunInput {
   const steps = state.plan?.steps ?? [];
-  const target = steps.find((step) => step.status === "running") ?? steps[0];
+  const target =
+    steps.find((step) => step.status === "running" && step.settlement === "unsettled") ??
+    steps.find((step) => step.status === "running") ??
+    steps[0];
   const report = { at, stepId: target?.id ?? "nowhere", attempt: target?.attempts ?? 1 };
   const error = { code: "boom", message: "down" };
   switch (type) {
@@ -31,6 +34,10 @@ function sampleInput(state: RunState, type: RunInputType, at: number): RunInput 
       return { type, ...report, result: "ok" };
     case "step-fail":
       return { type, ...report, error };
+    case "step-lost":
+      return { type, ...report };
+    case "step-settle":
+      return { type, ...report, by: "person", outcome: { type: "run-again" } };
     case "replan-request":
       return { type, at, reason: "asked" };
     case "usage":
@@ -74,8 +81,27 @@ describe("acceptedInputs", () => {
       idle: ["start", "usage", "tick", "resume", "cancel"],
       planning: ["plan", "plan-step", "plan-end", "plan-error", "usage", "tick", "resume", "cancel"],
       approving: ["approve", "usage", "tick", "resume", "cancel"],
-      executing: ["step-finish", "step-fail", "replan-request", "usage", "tick", "resume", "cancel"],
-      replanning: ["step-finish", "step-fail", "replan", "replan-error", "usage", "tick", "resume", "cancel"],
+      executing: [
+        "step-finish",
+        "step-fail",
+        "step-lost",
+        "replan-request",
+        "usage",
+        "tick",
+        "resume",
+        "cancel",
+      ],
+      replanning: [
+        "step-finish",
+        "step-fail",
+        "step-lost",
+        "replan",
+        "replan-error",
+        "usage",
+        "tick",
+        "resume",
+        "cancel",
+      ],
       completed: ["tick", "resume"],
       failed: ["tick", "resume"],
       cancelled: ["tick", "resume"],

@@ -15,7 +15,8 @@ import { replannerFailed, requestReplan, takeReplan } from "./replanning.js";
 import type { InputOf, RunInput, RunInputType } from "./run-messages.js";
 import { endRun, isTerminal } from "./run-end.js";
 import type { RunState, RunStatus } from "./schemas.js";
-import { failStep, finishStep, reportMismatch, stepKey } from "./step-reports.js";
+import { loseStep, settleInFlight, settleMismatch, settleStep } from "./settlement.js";
+import { failStep, finishStep, reportMismatch } from "./step-reports.js";
 import { indexOf } from "./step-index.js";
 
 /** Every input type, in the order {@link acceptedInputs} lists them. */
@@ -27,6 +28,8 @@ export const INPUT_TYPES: readonly RunInputType[] = Object.freeze([
   "plan-error",
   "step-finish",
   "step-fail",
+  "step-lost",
+  "step-settle",
   "replan",
   "replan-error",
   "replan-request",
@@ -67,7 +70,9 @@ function startRun(draft: Draft, input: { at: number }): void {
 }
 
 /** A step's report: needs a running step, and must name it and its current attempt. */
-function stepReport<T extends "step-finish" | "step-fail">(handle: InputRule<T>["handle"]): InputRule<T> {
+function stepReport<T extends "step-finish" | "step-fail" | "step-lost">(
+  handle: InputRule<T>["handle"],
+): InputRule<T> {
   return {
     refuses: (state) =>
       state.plan && indexOf(state.plan.steps).counts.running > 0
@@ -87,21 +92,29 @@ function replanAnswer<T extends "replan" | "replan-error">(handle: InputRule<T>[
   };
 }
 
+/** `step-lost` and `step-settle`: need a running step (see `settlement.ts`). */
+const settling: Pick<Row, "step-lost" | "step-settle"> = {
+  "step-lost": stepReport(loseStep),
+  "step-settle": {
+    refuses: (state) =>
+      state.plan?.steps.some((step) => step.status === "running" && step.settlement === "unsettled")
+        ? undefined
+        : `no step is waiting to be settled (the run is ${state.status})`,
+    refusesInput: settleMismatch,
+    handle: settleStep,
+  },
+};
+
 /**
  * `resume`, after restoring a saved state: the call that was in flight is asked again (when
- * `again` says so), and the steps that were running, which never reported, are run again.
+ * `again` says so), and the steps that were running, which never reported, are settled: run
+ * again when `read` or `idempotent`, asked about (`settle-step`) when `write`.
  */
 function resume(again?: (draft: Draft, at: number) => void): InputRule<"resume"> {
   return {
     handle: (draft, input) => {
       again?.(draft, input.at);
-      for (const step of draft.state.plan?.steps ?? []) {
-        if (step.status !== "running") continue;
-        const updated = draft.updateStep(step.id, { attempts: step.attempts + 1 });
-        const key = stepKey(draft.state, updated);
-        draft.effect({ type: "execute-step", stepId: step.id, attempt: updated.attempts, key, delayMs: 0 });
-        draft.emit({ type: "step-start", at: input.at, step: updated, key });
-      }
+      settleInFlight(draft, input.at);
     },
   };
 }
@@ -144,6 +157,7 @@ const TABLE: Readonly<Record<RunStatus, Row>> = {
     "plan-error": { handle: plannerFailed },
     "step-finish": stepReport(finishStep),
     "step-fail": stepReport(failStep),
+    ...settling,
     resume: resume(callPlannerAgain),
     ...anyTime,
   },
@@ -159,6 +173,7 @@ const TABLE: Readonly<Record<RunStatus, Row>> = {
   executing: {
     "step-finish": stepReport(finishStep),
     "step-fail": stepReport(failStep),
+    ...settling,
     "replan-request": {
       refuses: (state) => (state.config.hasReplanner ? undefined : "the run has no replanner"),
       handle: requestReplan,
@@ -171,6 +186,7 @@ const TABLE: Readonly<Record<RunStatus, Row>> = {
     "replan-error": replanAnswer(replannerFailed),
     "step-finish": stepReport(finishStep),
     "step-fail": stepReport(failStep),
+    ...settling,
     resume: resume(callReplannerAgain),
     ...anyTime,
   },
@@ -189,6 +205,8 @@ const ABSENT: Partial<Record<RunInputType, (status: string) => string>> = {
   "plan-error": (status) => `no plan was asked for (the run is ${status})`,
   "step-finish": (status) => `no step is running (the run is ${status})`,
   "step-fail": (status) => `no step is running (the run is ${status})`,
+  "step-lost": (status) => `no step is running (the run is ${status})`,
+  "step-settle": (status) => `no step is waiting to be settled (the run is ${status})`,
   replan: (status) => `no replan was asked for (the run is ${status})`,
   "replan-error": (status) => `no replan was asked for (the run is ${status})`,
   "replan-request": (status) => `the run is ${status}, not executing`,
@@ -222,12 +240,12 @@ export function ruleFor(state: RunState, input: RunInput): InputRule<RunInputTyp
 /**
  * The input types that `state` accepts now: `transition(state, input)` throws
  * `IllegalTransitionError` for an input of any other type. A `step-finish` or `step-fail` must
- * also name a running step and its current attempt.
+ * also name a running step and its current attempt; a `step-settle`, a step waiting to be settled.
  *
  * @param state - a run state.
  * @returns the accepted types, in a fixed order (`start`, `plan`, `plan-step`, `plan-end`,
- *   `plan-error`, `step-finish`,
- *   `step-fail`, `replan`, `replan-error`, `replan-request`, `approve`, `usage`, `tick`, `resume`,
+ *   `plan-error`, `step-finish`, `step-fail`, `step-lost`, `step-settle`, `replan`, `replan-error`,
+ *   `replan-request`, `approve`, `usage`, `tick`, `resume`,
  *   `cancel`).
  * @example
  * ```ts

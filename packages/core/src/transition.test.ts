@@ -414,8 +414,8 @@ describe("budgets and cancellation", () => {
 });
 
 describe("resume", () => {
-  it("runs again the steps that were running when the state was saved", () => {
-    const { state } = startedRun([agent("a"), agent("b")]);
+  it("runs again the steps that were running when the state was saved (idempotent ones: issue #20)", () => {
+    const { state } = startedRun([agent("a"), agent("b")], { effects: { agent: "idempotent" } });
     const s1 = transition(state, { type: "step-finish", at: 2, stepId: "a", attempt: 1, result: 1 }).state;
     const resumed = transition(s1, { type: "resume", at: 100 });
     expect(resumed.effects).toEqual([
