@@ -26,11 +26,16 @@ import { createPlannerNode, createReplannerNode } from "./plan-nodes.js";
 import { modelStreams } from "./plan-stream.js";
 import type { PlanExecutePrompts } from "./prompts.js";
 import type { ReapproveMode } from "./reapproval.js";
-import { PlanExecuteState, type PlanExecuteStateType, type PlanExecuteUpdate } from "./state.js";
+import { assembleRun, PlanExecuteState, type PlanExecuteStateType, type PlanExecuteUpdate } from "./state.js";
+import { awaitsPerson, createSettleNode } from "./settle-node.js";
+import { effectDeclarations } from "./tool-effects.js";
+import { executorKind, reconcileHooks } from "./executor-effects.js";
 import { createStreamingPlannerNode } from "./streaming-planner-node.js";
 
 export type { PlanApproval, PlanApprovalRequest } from "./approve-node.js";
 export { PlanApprovalSchema } from "./approve-node.js";
+export type { EffectSettlement, EffectSettlementRequest } from "./settle-node.js";
+export { EffectSettlementSchema } from "./settle-node.js";
 export type { PendingReplan, PlanChange, ReapproveMode } from "./reapproval.js";
 
 /** Limits of a run; see `@replan/core`'s `RunConfigInput` for each. */
@@ -160,10 +165,11 @@ export const NODES = {
   approve: "approve",
   executor: "executor",
   replanner: "replanner",
+  settle: "settle",
   answer: "final_answer",
 } as const;
 
-/** A node of the graph: `planner`, `approve`, `executor`, `replanner` or `final_answer`. */
+/** A node of the graph: `planner`, `approve`, `executor`, `replanner`, `settle` or `final_answer`. */
 export type PlanExecuteNode = (typeof NODES)[keyof typeof NODES];
 
 /**
@@ -255,9 +261,10 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     ...(modelTimeoutMs !== undefined ? { timeoutMs: modelTimeoutMs } : {}),
     ...(modelRetry ? { retry: modelRetry } : {}),
   };
+  const effects = effectDeclarations(tools, executorKind(executor), budget.effects);
   const planNodes = {
     ...createPlanCallers(model, replannerModel, layer),
-    budget,
+    budget: { ...budget, effects },
     requireApproval,
     reapprove,
     hasReplanner: config.maxReplans > 0,
@@ -267,6 +274,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
   const executorSettings = {
     executor: toExecutor(executor, { ...layer, maxToolIterations }),
     tools: toToolFunctions(tools),
+    reconcileHooks: reconcileHooks(tools, executor),
     checker,
     stepTimeoutMs,
     now,
@@ -297,6 +305,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     )
     .addNode(NODES.executor, createExecutorNode(executorSettings))
     .addNode(NODES.replanner, createReplannerNode(planNodes))
+    .addNode(NODES.settle, createSettleNode(now))
     .addNode(
       NODES.answer,
       createAnswerNode({ writeAnswer: modelAnswer(model, layer), finalAnswer, resultPreviewChars }),
@@ -313,6 +322,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
       [NODES.approve, ...routes, END],
     )
     .addConditionalEdges(NODES.approve, afterRun, routes)
+    .addConditionalEdges(NODES.settle, afterRun, routes)
     .addConditionalEdges(NODES.executor, afterRun, routes)
     .addConditionalEdges(
       NODES.replanner,
@@ -326,11 +336,12 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
 function afterRun(state: PlanExecuteStateType): PlanExecuteNode {
   const run = state.run;
   if (!run || isTerminal(run)) return NODES.answer;
+  if (awaitsPerson(assembleRun(state))) return NODES.settle;
   return run.status === "replanning" ? NODES.replanner : NODES.executor;
 }
 
 /** The nodes {@link afterRun} may choose. */
-const routes = [NODES.executor, NODES.replanner, NODES.answer];
+const routes = [NODES.executor, NODES.replanner, NODES.settle, NODES.answer];
 
 /**
  * The recursion limit under which a legal run of the graph never hits `GraphRecursionError`:

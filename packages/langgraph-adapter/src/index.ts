@@ -5,7 +5,11 @@ export type { PlanExecuteErrorCode } from "./errors.js";
 export { PlanExecuteError } from "./errors.js";
 export type { AgentStepExecutor, MessagesGraph } from "./executors.js";
 export { toToolFunctions } from "./executors.js";
+export type { ToolWithEffect } from "./tool-effects.js";
+export { withEffect } from "./tool-effects.js";
 export type {
+  EffectSettlement,
+  EffectSettlementRequest,
   PendingReplan,
   PlanApproval,
   PlanApprovalRequest,
@@ -21,6 +25,7 @@ export type {
 export {
   createPlanExecuteAgent,
   createPlanExecuteGraph,
+  EffectSettlementSchema,
   EXECUTOR_TASKS,
   NODES,
   PlanApprovalSchema,

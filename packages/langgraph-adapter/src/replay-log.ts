@@ -1,12 +1,22 @@
 // The executor node's log of attempt outcomes: saved through the "record" task, one call at a
 // time, and read back in order when the node runs again after a crash (see executor-node.ts).
 import { task } from "@langchain/langgraph";
-import type { RunInput, RunState, StepOutcome } from "@replan/core";
+import type { RunInput, RunState, SettleOutcome, StepOutcome } from "@replan/core";
 import { whenSaved } from "./checkpointer.js";
 import type { NodeControl, TaskCalls } from "./node-control.js";
 
 /** How long the write of a batch of outcomes may take before the node fails (`checkpoint-failed`). */
 const SAVE_TIMEOUT_MS = 60_000;
+
+/**
+ * What is saved about an attempt: how it ended; that a `write` attempt starts (saved before its
+ * tool is called, by the node run `writer`: see effect-log.ts); or how its unknown outcome was
+ * settled by the tool's reconcile hook.
+ */
+export type SavedOutcome =
+  | Exclude<StepOutcome, { type: "aborted" }>
+  | { type: "start"; writer: string }
+  | { type: "settle"; outcome: SettleOutcome };
 
 /** One attempt of a step, as saved. */
 export interface AttemptRecord {
@@ -14,7 +24,7 @@ export interface AttemptRecord {
   stepId: string;
   at: number;
   attempt: number;
-  outcome: Exclude<StepOutcome, { type: "aborted" }>;
+  outcome: SavedOutcome;
 }
 
 /**

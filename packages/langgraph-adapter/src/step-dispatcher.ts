@@ -17,6 +17,8 @@ import {
 } from "@replan/core";
 import { sleep } from "@replan/core/internal";
 import { type AgentStepHost, type AgentStepRunner, aborted, type Gate } from "./agent-step-host.js";
+import { EffectLog } from "./effect-log.js";
+import type { ReconcileHooks } from "./executor-effects.js";
 import { deferred, type NodeControl } from "./node-control.js";
 import { publish } from "./publish.js";
 import { type AttemptRecord, isAttemptRecord, type LogRecord, type ReplayLog } from "./replay-log.js";
@@ -25,6 +27,8 @@ import { type AttemptRecord, isAttemptRecord, type LogRecord, type ReplayLog } f
 export interface ExecutorNodeSettings {
   executor: Executor | undefined;
   tools: Record<string, ToolFunction>;
+  /** The reconcile hooks that settle interrupted write steps. */
+  reconcileHooks: ReconcileHooks;
   checker: Checker | undefined;
   stepTimeoutMs: number;
   now: () => number;
@@ -43,6 +47,8 @@ export class StepDispatcher implements AgentStepRunner {
   /** Wired after construction (the log and the host call back into the dispatcher). */
   log!: ReplayLog;
   host!: AgentStepHost;
+  /** The write steps' start records and settlements. */
+  readonly effects: EffectLog;
   /**
    * Work that keeps the node open while no step runs (the planner still writing the plan): the
    * node closes only when this is 0 and no step is running.
@@ -57,11 +63,12 @@ export class StepDispatcher implements AgentStepRunner {
     /** The run, as applied so far. */
     public run: RunState,
     private readonly control: NodeControl,
-    private readonly settings: ExecutorNodeSettings,
+    readonly settings: ExecutorNodeSettings,
     private readonly config: LangGraphRunnableConfig,
     readonly callerSignal: AbortSignal | undefined,
   ) {
     [this.replayed, this.endReplay] = deferred();
+    this.effects = new EffectLog(this, control, settings);
   }
 
   /** Whether the step is running this attempt (an outcome for any other attempt is stale). */
@@ -73,8 +80,14 @@ export class StepDispatcher implements AgentStepRunner {
   /** Applies a saved outcome, unless stale or the node has closed. */
   readonly applyRecord = (record: LogRecord): void => {
     if (!isAttemptRecord(record)) return; // the run's other inputs are the planner node's
+    if (record.outcome.type === "start") {
+      this.effects.started(record, record.outcome.writer);
+      return;
+    }
     this.release(record.stepId, record.attempt); // its usage reaches the state now (or never)
-    if (!this.control.closed && this.isCurrent(record.stepId, record.attempt)) this.apply(inputOf(record));
+    if (this.control.closed || !this.isCurrent(record.stepId, record.attempt)) return;
+    if (record.outcome.type === "settle") this.effects.applySettled(record, record.outcome.outcome);
+    else this.apply(inputOf(record as EndRecord));
   };
 
   /** Starts an attempt: an agent step in its task (when the host runs), a tool step here once the replay is over. */
@@ -100,6 +113,8 @@ export class StepDispatcher implements AgentStepRunner {
     const { signal } = this.control;
     if (gate.delayMs > 0 && !(await sleep(gate.delayMs, signal))) return aborted();
     if (this.control.closed || !this.isCurrent(stepId, gate.attempt)) return aborted();
+    // A write step: never run blindly again (settled instead), and its start saved before it runs.
+    if (!(await this.effects.mayRun(stepId, gate.attempt))) return aborted();
     const { executor, tools, checker, stepTimeoutMs } = this.settings;
     return executeStep(findStep(this.run.plan!, stepId)!, {
       plan: this.run.plan!,
@@ -132,7 +147,9 @@ export class StepDispatcher implements AgentStepRunner {
 
   /** Whether no step is running and nothing holds the node open (its work is done). */
   get idle(): boolean {
-    return this.holds === 0 && (this.run.plan === null || countSteps(this.run.plan).running === 0);
+    // Steps waiting for a person (see effect-log.ts) do not keep the node open.
+    const running = this.run.plan === null ? 0 : countSteps(this.run.plan).running;
+    return this.holds === 0 && running === this.effects.awaitingPerson;
   }
 
   /** Applies an input to the run: publishes its events, starts the steps it asks for, closes the node when idle. */
@@ -148,6 +165,8 @@ export class StepDispatcher implements AgentStepRunner {
     for (const effect of effects) {
       if (effect.type === "execute-step") {
         if (!this.control.closed) this.dispatch(effect.stepId, effect);
+      } else if (effect.type === "settle-step") {
+        if (!this.control.closed) this.effects.settle(effect.stepId, effect.attempt, effect.key);
       } else if (effect.type === "abort") this.control.controller.abort(new Error(effect.reason));
     }
   }
@@ -170,8 +189,11 @@ export class StepDispatcher implements AgentStepRunner {
   }
 }
 
+/** A saved record of how an attempt ended. */
+type EndRecord = AttemptRecord & { outcome: Exclude<StepOutcome, { type: "aborted" }> };
+
 /** The state machine's input for a saved outcome. */
-function inputOf(record: AttemptRecord): RunInput {
+function inputOf(record: EndRecord): RunInput {
   const { stepId, at, attempt, outcome } = record;
   return outcome.type === "finish"
     ? { ...outcome, type: "step-finish", at, stepId, attempt }

@@ -1,0 +1,118 @@
+// Write steps in the executor node (see executor-node.ts for the whole picture).
+//
+// Start records. Before a `write` step's tool is called, the node saves a "start" record for the
+// attempt (in the replay log, with its own writer id) and waits until it is saved. So, when the
+// node runs again after a crash, a start record from another writer with no outcome after it is an
+// attempt whose effect may or may not have happened: it is never run again blindly. The node feeds
+// the run a `step-lost` input; the state machine asks to settle the step (`settle-step`); the
+// tool's reconcile hook is asked, and its answer is saved (a "settle" record) before it is
+// applied, so that a second crash replays the same settlement. Without a hook, or when it cannot
+// tell, the step waits for a person: the node ends once every other step is done, and the graph's
+// settle node asks (settle-node.ts). `read` and `idempotent` steps save no start record: they run
+// again after a crash, with the same idempotency key, as before.
+import { randomUUID } from "node:crypto";
+import { effectOf, findStep, reconcileStep, type SettleOutcome } from "@replan/core";
+import { deferred, type NodeControl } from "./node-control.js";
+import type { AttemptRecord } from "./replay-log.js";
+import type { ExecutorNodeSettings, StepDispatcher } from "./step-dispatcher.js";
+
+/** The write steps' side of one run of the executor node. */
+export class EffectLog {
+  /** This node run's id: start records it did not write were written before a crash. */
+  private readonly writer = randomUUID();
+  /** Attempts (`stepId#attempt`) whose start was saved by an earlier process. */
+  private readonly startedBefore = new Set<string>();
+  /** Attempts waiting for their own start record to be saved. */
+  private readonly waiters = new Map<string, () => void>();
+  /** Steps that only a person can settle now. */
+  private readonly awaiting = new Set<string>();
+
+  constructor(
+    private readonly dispatcher: StepDispatcher,
+    private readonly control: NodeControl,
+    private readonly settings: ExecutorNodeSettings,
+  ) {}
+
+  /** How many running steps wait for a person (they do not keep the node open). */
+  get awaitingPerson(): number {
+    return this.awaiting.size;
+  }
+
+  /** A saved start record: ours (its attempt may run now) or an earlier process's (that attempt is lost). */
+  started(record: AttemptRecord, writer: string): void {
+    const name = `${record.stepId}#${record.attempt}`;
+    if (writer === this.writer) this.waiters.get(name)?.();
+    else this.startedBefore.add(name);
+  }
+
+  /**
+   * Whether an attempt may call its tool now: yes at once for `read` and `idempotent` steps; for a
+   * `write` step, once its start record is saved, and never when an earlier process started it
+   * (the step is settled instead).
+   */
+  async mayRun(stepId: string, attempt: number): Promise<boolean> {
+    const { run } = this.dispatcher;
+    const step = findStep(run.plan!, stepId)!;
+    if (effectOf(step, run.config.effects) !== "write") return true;
+    const name = `${stepId}#${attempt}`;
+    if (this.startedBefore.has(name)) {
+      if (step.settlement !== "unsettled") {
+        this.dispatcher.apply({ type: "step-lost", at: this.settings.now(), stepId, attempt });
+      }
+      return false;
+    }
+    const [saved, onSaved] = deferred();
+    this.waiters.set(name, onSaved);
+    this.dispatcher.log.append({
+      stepId,
+      at: this.settings.now(),
+      attempt,
+      outcome: { type: "start", writer: this.writer },
+    });
+    await Promise.race([saved, this.control.whenClosed]);
+    this.waiters.delete(name);
+    return !this.control.closed && this.dispatcher.isCurrent(stepId, attempt);
+  }
+
+  /** A `settle-step` effect: asks the step's reconcile hook, saves its answer; else waits for a person. */
+  settle(stepId: string, attempt: number, key: string): void {
+    const { run } = this.dispatcher;
+    const step = findStep(run.plan!, stepId)!;
+    const hooks = this.settings.reconcileHooks;
+    const hook =
+      step.kind === "tool"
+        ? Object.hasOwn(hooks.tools, step.tool)
+          ? hooks.tools[step.tool]
+          : undefined
+        : hooks.agent;
+    this.control.track(
+      (async () => {
+        const settling = await reconcileStep(step, hook, {
+          key,
+          goal: run.goal,
+          signal: this.control.signal,
+          timeoutMs: this.settings.stepTimeoutMs,
+        });
+        if (this.control.closed || !this.dispatcher.isCurrent(stepId, attempt)) return;
+        if (settling.type === "step-settle") {
+          const outcome = { type: "settle" as const, outcome: settling.outcome };
+          this.dispatcher.log.append({ stepId, at: this.settings.now(), attempt, outcome });
+          return;
+        }
+        this.awaiting.add(stepId);
+        if (this.dispatcher.idle) this.control.close();
+      })(),
+    );
+  }
+
+  /** A saved settlement by the reconcile hook: the step is marked lost first when this process has not yet. */
+  applySettled(record: AttemptRecord, outcome: SettleOutcome): void {
+    const { stepId, attempt, at } = record;
+    const step = findStep(this.dispatcher.run.plan!, stepId)!;
+    if (step.settlement !== "unsettled") {
+      this.dispatcher.apply({ type: "step-lost", at, stepId, attempt });
+      if (!this.dispatcher.isCurrent(stepId, attempt)) return;
+    }
+    this.dispatcher.apply({ type: "step-settle", at, stepId, attempt, by: "reconcile", outcome });
+  }
+}

@@ -1,0 +1,158 @@
+// Effect-aware resume with LangGraph's PostgresSaver against a real PostgreSQL server: a run in a
+// child process is killed (SIGKILL) while a `write` step (a payment, counted in Postgres) and a
+// `read` step are in flight, then resumed in new processes. The payment must happen once in all:
+// settled by the tool's reconcile hook, or by a person's answer to an interrupt.
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Child, exitOf, startChild } from "./child-process.test-helper.js";
+import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.test-helper.js";
+
+const fixture = fileURLToPath(new URL("./fixtures/effects-run.mjs", import.meta.url));
+
+async function waitUntil(condition: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await condition().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+interface Final {
+  outcome: { status: string } | null;
+  results: Record<string, unknown>;
+  plan: {
+    steps: Array<{ id: string; status: string; attempts: number; settlement?: string; effect?: string }>;
+  };
+  interrupts: Array<{ type: string; step: { id: string }; key: string; error?: { code: string } }>;
+}
+
+describe.skipIf(!postgresAvailable)("effect-aware resume with PostgresSaver in child processes", () => {
+  let server: TestPostgres;
+  let client: pg.Client;
+  let url: string;
+  const children = new Set<Child>();
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    url = await server.createDatabase("effects");
+    client = new pg.Client({ connectionString: url });
+    await client.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const child of children) if (child.process.exitCode === null) child.process.kill("SIGKILL");
+    await Promise.all([...children].map((child) => exitOf(child, 5000)));
+    await client?.end();
+    await server?.stop();
+  }, 60_000);
+
+  const count = async (table: "payments" | "calls", thread: string, step?: string) =>
+    Number(
+      (
+        await client.query<{ n: string }>(
+          `SELECT count(*) AS n FROM ${table} WHERE thread = $1${step ? " AND step = $2" : ""}`,
+          step ? [thread, step] : [thread],
+        )
+      ).rows[0]?.n ?? 0,
+    );
+
+  /** Runs a child to its end and returns its final state. */
+  async function runToEnd(env: Record<string, string>): Promise<Final> {
+    const child = startChild(fixture, { PG_URL: url, HANG_MS: "5", ...env });
+    children.add(child);
+    const exit = await exitOf(child, 60_000);
+    expect(exit, child.stderr()).toEqual({ code: 0, signal: null });
+    return child.messages.find((message) => message.type === "state") as unknown as Final;
+  }
+
+  /** Starts the plan, and kills it (SIGKILL) once pay (after or before its payment) and lookup are in flight. */
+  async function killInFlight(thread: string, phase: "after" | "before", reconcile: boolean) {
+    const env = { PG_URL: url, THREAD_ID: thread, MODE: "start", PHASE: phase, HANG_MS: "600000" };
+    const first = startChild(fixture, { ...env, RECONCILE: reconcile ? "1" : "0" });
+    children.add(first);
+    await waitUntil(
+      async () =>
+        (await count("calls", thread, "pay")) === 1 &&
+        (await count("calls", thread, "lookup")) === 1 &&
+        (await count("payments", thread)) === (phase === "after" ? 1 : 0),
+      "pay and lookup in flight",
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nchild stderr:\n${first.stderr()}`);
+    });
+    first.process.kill("SIGKILL");
+    expect(await exitOf(first, 15_000)).toEqual({ code: null, signal: "SIGKILL" });
+  }
+
+  const step = (final: Final, id: string) => final.plan.steps.find((candidate) => candidate.id === id)!;
+
+  it("reconcile finds the payment made: pay is not called again, lookup (read) runs again", async () => {
+    await killInFlight("reconciled", "after", true);
+    const final = await runToEnd({ THREAD_ID: "reconciled", MODE: "resume", RECONCILE: "1" });
+    expect(final.outcome?.status).toBe("completed");
+    expect(final.results.pay).toMatchObject({ paid: 42, reconciled: true });
+    expect(step(final, "pay")).toMatchObject({
+      status: "done",
+      settlement: "reconciled",
+      effect: "write",
+      attempts: 1,
+    });
+    expect(await count("payments", "reconciled")).toBe(1);
+    expect(await count("calls", "reconciled", "pay")).toBe(1);
+    expect(await count("calls", "reconciled", "lookup")).toBe(2);
+  }, 180_000);
+
+  it("reconcile finds no payment: pay runs again, and pays once in all", async () => {
+    await killInFlight("not-paid", "before", true);
+    const final = await runToEnd({ THREAD_ID: "not-paid", MODE: "resume", RECONCILE: "1", PHASE: "before" });
+    expect(final.outcome?.status).toBe("completed");
+    expect(step(final, "pay")).toMatchObject({ status: "done", settlement: "reconciled", attempts: 2 });
+    expect(await count("payments", "not-paid")).toBe(1);
+    expect(await count("calls", "not-paid", "pay")).toBe(2);
+  }, 180_000);
+
+  it("without reconcile a person is asked: a bad answer is asked again, 'it ran' settles it with the given result", async () => {
+    await killInFlight("person-ran", "after", false);
+    const paused = await runToEnd({ THREAD_ID: "person-ran", MODE: "resume" });
+    expect(paused.outcome).toBeNull();
+    expect(paused.interrupts).toEqual([
+      expect.objectContaining({ type: "effect-settlement", step: expect.objectContaining({ id: "pay" }) }),
+    ]);
+    expect(paused.interrupts[0]!.key).toMatch(/:0:pay$/);
+    expect(step(paused, "lookup").status).toBe("done"); // the read step ran again meanwhile
+    const again = await runToEnd({
+      THREAD_ID: "person-ran",
+      MODE: "answer",
+      ANSWER: JSON.stringify({ action: "maybe" }),
+    });
+    expect(again.interrupts[0]?.error?.code).toBe("invalid-settlement");
+    const final = await runToEnd({
+      THREAD_ID: "person-ran",
+      MODE: "answer",
+      ANSWER: JSON.stringify({ action: "ran", result: { paid: 42, by: "person" } }),
+    });
+    expect(final.outcome?.status).toBe("completed");
+    expect(final.results.pay).toEqual({ paid: 42, by: "person" });
+    expect(step(final, "pay")).toMatchObject({ settlement: "settled-by-person", attempts: 1 });
+    expect(await count("payments", "person-ran")).toBe(1);
+    expect(await count("calls", "person-ran", "pay")).toBe(1);
+    expect(await count("calls", "person-ran", "lookup")).toBe(2);
+  }, 240_000);
+
+  it("without reconcile, a person's 'run again' runs pay once more, and it pays once in all", async () => {
+    await killInFlight("person-again", "before", false);
+    const paused = await runToEnd({ THREAD_ID: "person-again", MODE: "resume", PHASE: "before" });
+    expect(paused.interrupts.map((request) => request.type)).toEqual(["effect-settlement"]);
+    const final = await runToEnd({
+      THREAD_ID: "person-again",
+      MODE: "answer",
+      PHASE: "before",
+      ANSWER: JSON.stringify({ action: "run-again" }),
+    });
+    expect(final.outcome?.status).toBe("completed");
+    expect(step(final, "pay")).toMatchObject({ settlement: "settled-by-person", attempts: 2 });
+    expect(await count("payments", "person-again")).toBe(1);
+    expect(await count("calls", "person-again", "pay")).toBe(2);
+  }, 240_000);
+});
