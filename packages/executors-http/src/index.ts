@@ -14,3 +14,4 @@ export type { ResolvedAddress, Resolver } from "./policy.js";
 export { createRequester, httpRequest } from "./request.js";
 export type { HttpToolOptions } from "./tool.js";
 export { createHttpTool } from "./tool.js";
+export { effectOfMethod, effectOfMethods } from "./effects.js";

@@ -6,7 +6,9 @@
  * @module
  */
 
+import type { EffectClass } from "@replan/core";
 import { z } from "zod";
+import { effectOfOperation } from "./effects.js";
 import { HttpToolError } from "./errors.js";
 import type { CallOptions, HttpMethod, HttpResponse, Requester } from "./http-types.js";
 import { fail, isObject, type Json, type RefResolver } from "./json-schema.js";
@@ -19,6 +21,11 @@ export interface OpenApiOperation {
   description: string;
   /** The HTTP method. */
   method: HttpMethod;
+  /**
+   * What calling it does: the operation's `x-effect` (`read`, `idempotent`, `write`), else `read`
+   * for `GET`, `HEAD` and `OPTIONS` and `write` for every other method; the `effects` option wins.
+   */
+  effect: EffectClass;
   /** The path template, e.g. `/pets/{id}`. */
   path: string;
   /** The operation's own `operationId`, if any. */
@@ -228,6 +235,7 @@ export function buildOperation(
     name,
     description: `${method} ${path}${text ? `: ${text}` : ""}`.slice(0, 1000),
     method,
+    effect: effectOfOperation(operation, method, where),
     path,
     operationId: typeof operation.operationId === "string" ? operation.operationId : undefined,
     schema,

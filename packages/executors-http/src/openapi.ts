@@ -12,6 +12,7 @@ import type { HttpMethod } from "./http-types.js";
 import { checkOptions, rules } from "@replan/core/internal";
 import { fail, isObject, type Json, RefResolver } from "./json-schema.js";
 import { buildOperation, type DocumentContext, type OpenApiOperation } from "./openapi-operation.js";
+import { EFFECT_CLASSES, type EffectClass } from "@replan/core";
 import { checkSettings, type HttpRequestOptions, requestOptionRules } from "./options.js";
 import { requesterOf } from "./request.js";
 import { type ToolCallContext, toToolOutput } from "./tool-output.js";
@@ -29,6 +30,12 @@ export interface OpenApiOptions extends HttpRequestOptions {
    */
   operations?: readonly string[] | undefined;
   /**
+   * Effect classes of operations (by generated tool name or by `operationId`), over the document's
+   * `x-effect` and the method's class (`GET`, `HEAD`, `OPTIONS`: `read`; others: `write`).
+   * @default {}
+   */
+  effects?: Readonly<Record<string, EffectClass>> | undefined;
+  /**
    * `allowedHosts` defaults to the base URL's host here, so that redirects cannot leave the API.
    * @default [host of baseUrl]
    */
@@ -40,6 +47,7 @@ const openApiOptionRules = {
   ...requestOptionRules,
   baseUrl: rules.secret(rules.string()),
   operations: rules.array(rules.string()),
+  effects: rules.record(rules.oneOf(EFFECT_CLASSES)),
 };
 
 const operationMethods = ["get", "put", "post", "delete", "options", "head", "patch"] as const;
@@ -93,7 +101,7 @@ function checkDocument(document: unknown): asserts document is Json & { paths: J
 function operationsOf(document: unknown, options: OpenApiOptions, where: string): OpenApiOperation[] {
   checkDocument(document);
   const checked = checkOptions(options, openApiOptionRules, checkSettings(where));
-  const { baseUrl: baseUrlOption, operations: only, ...requestOptions } = checked;
+  const { baseUrl: baseUrlOption, operations: only, effects = {}, ...requestOptions } = checked;
   const baseUrl = baseUrlOf(document, baseUrlOption);
   const context: DocumentContext = {
     resolver: new RefResolver(document),
@@ -119,20 +127,31 @@ function operationsOf(document: unknown, options: OpenApiOptions, where: string)
       const { name, operationId } = built;
       known.push(operationId && operationId !== name ? `${name} (${operationId})` : name);
       if (only && !only.includes(name) && !(operationId && only.includes(operationId))) continue;
-      result.push(built);
+      const effect = Object.hasOwn(effects, name)
+        ? effects[name]
+        : operationId && Object.hasOwn(effects, operationId)
+          ? effects[operationId]
+          : undefined;
+      result.push(effect ? { ...built, effect } : built);
     }
   }
-  if (only) refuseUnknownOperations(only, result, known);
+  if (only) refuseUnknownOperations("operations", only, result, known);
+  refuseUnknownOperations("effects", Object.keys(effects), result, known);
   return result;
 }
 
 /** Refuses the names in `only` that no operation has, naming the operations there are. */
-function refuseUnknownOperations(only: readonly string[], kept: OpenApiOperation[], known: string[]): void {
+function refuseUnknownOperations(
+  option: "operations" | "effects",
+  only: readonly string[],
+  kept: OpenApiOperation[],
+  known: string[],
+): void {
   only.forEach((wanted, index) => {
     if (kept.some(({ name, operationId }) => name === wanted || operationId === wanted)) return;
     throw new HttpToolError(
       "invalid-options",
-      `Option "operations[${index}]" must name an operation of the document whose method is allowed ` +
+      `Option "${option === "operations" ? `operations[${index}]` : `effects.${wanted}`}" must name an operation of the document whose method is allowed ` +
         `(by tool name or operationId): ${known.join(", ") || "none"}; got ${JSON.stringify(wanted)}`,
     );
   });
@@ -195,7 +214,12 @@ export function createOpenApiTools(document: unknown, options: OpenApiOptions = 
           toToolOutput(operation.name, config as ToolCallContext, (signal) =>
             operation.call(input, { signal }),
           ),
-        { name: operation.name, description: operation.description, schema: operation.schema },
+        {
+          name: operation.name,
+          description: operation.description,
+          schema: operation.schema,
+          metadata: { effect: operation.effect },
+        },
       ) as unknown as StructuredTool,
   );
 }

@@ -6,7 +6,9 @@
 
 import { type DynamicStructuredTool, tool } from "@langchain/core/tools";
 import { z } from "zod";
+import { EFFECT_CLASSES, type EffectClass } from "@replan/core";
 import { httpDefaults } from "./defaults.js";
+import { effectOfMethods } from "./effects.js";
 import type { HttpMethod } from "./http-types.js";
 import { checkOptions, rules } from "@replan/core/internal";
 import { checkSettings, type HttpRequestOptions, requestOptionRules } from "./options.js";
@@ -25,6 +27,13 @@ export interface HttpToolOptions extends HttpRequestOptions {
    * @default a sentence naming the allowed methods and hosts
    */
   description?: string | undefined;
+  /**
+   * What a call does to the world, as a plan-and-execute run reads it (`metadata.effect`): `read`,
+   * `idempotent` or `write`. A resumed run calls a `read` or `idempotent` tool again when a call was
+   * cut short, never a `write` one.
+   * @default "read" when `methods` are only GET, HEAD and OPTIONS, else "write"
+   */
+  effect?: EffectClass | undefined;
 }
 
 /** The rules of {@link HttpToolOptions}: the request options, the tool's name and its description. */
@@ -32,6 +41,7 @@ const toolOptionRules = {
   ...requestOptionRules,
   name: rules.toolName(),
   description: rules.string(),
+  effect: rules.oneOf(EFFECT_CLASSES),
 };
 
 const queryValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -82,7 +92,7 @@ function requestSchema(methods: readonly HttpMethod[]) {
  */
 export function createHttpTool(options: HttpToolOptions = {}): DynamicStructuredTool {
   const checked = checkOptions(options, toolOptionRules, checkSettings("createHttpTool"));
-  const { name = httpDefaults.name, description, ...requestOptions } = checked;
+  const { name = httpDefaults.name, description, effect, ...requestOptions } = checked;
   const request = requesterOf(requestOptions);
   const methods = requestOptions.methods ?? httpDefaults.methods;
   const hosts = requestOptions.allowedHosts;
@@ -96,6 +106,12 @@ export function createHttpTool(options: HttpToolOptions = {}): DynamicStructured
       toToolOutput(name, config as ToolCallContext, (signal) =>
         request(input as Parameters<typeof request>[0], { signal }),
       ),
-    { name, description: description ?? defaultDescription, schema: requestSchema(methods) },
+    {
+      name,
+      description: description ?? defaultDescription,
+      schema: requestSchema(methods),
+      // what a plan-and-execute run reads (@replan/langgraph): read when only safe methods are allowed
+      metadata: { effect: effect ?? effectOfMethods(methods) },
+    },
   ) as unknown as DynamicStructuredTool;
 }

@@ -14,6 +14,7 @@ export { shellDefaults } from "./defaults.js";
 export type { OptionGrammar } from "./operands.js";
 export { operandsOf } from "./operands.js";
 export type { ProgramRule, ProgramRules } from "./policy.js";
+export { effectOfPrograms } from "./policy.js";
 export { defaultPrograms, programRules } from "./program-rules.js";
 export type { CommandRequest, CommandResult, RunCommandOptions, TerminationReason } from "./run-command.js";
 export { runCommand } from "./run-command.js";

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { EffectClass } from "@replan/core";
 
 import { ShellToolError } from "./errors.js";
 import { pathMax } from "./paths.js";
@@ -57,6 +58,36 @@ export interface ProgramRule {
    * @default undefined
    */
   check?: (args: readonly string[]) => string | undefined;
+  /**
+   * What the program does to the world under this rule, as a plan-and-execute run reads it:
+   * `read` (the rule keeps it read-only, as every shipped rule does), `idempotent` or `write`.
+   * @default "write" (a program nobody vouched for)
+   */
+  effect?: EffectClass;
+}
+
+/**
+ * The effect class of a shell tool: `write` when it runs shell scripts (`allowShell`), else the
+ * worst class of its programs (a rule without `effect` is `write`): `read` only when every program
+ * is declared `read`, as the shipped {@link defaultPrograms} and `programRules.git` are.
+ *
+ * @param programs - the allowlist.
+ * @param allowShell - whether the tool runs `/bin/sh` scripts.
+ * @example
+ * ```ts
+ * effectOfPrograms(defaultPrograms, false); // "read"
+ * effectOfPrograms({ ...defaultPrograms, rm: {} }, false); // "write"
+ * ```
+ */
+export function effectOfPrograms(programs: ProgramRules, allowShell: boolean): EffectClass {
+  if (allowShell) return "write";
+  const order: readonly EffectClass[] = ["read", "idempotent", "write"];
+  let worst: EffectClass = "read";
+  for (const rule of Object.values(programs)) {
+    const effect = rule.effect ?? "write";
+    if (order.indexOf(effect) > order.indexOf(worst)) worst = effect;
+  }
+  return worst;
 }
 
 /**

@@ -83,6 +83,9 @@ function dateSetsNoClock(args: readonly string[]): string | undefined {
  * - `date`: no `-s`/`--set`, no operand but `+FORMAT` (any other sets the clock).
  * - `echo`: arguments are not checked as paths (echo opens no file).
  *
+ * Each is declared `effect: "read"`, so a shell tool with only these is `read` for a
+ * plan-and-execute run (see `effectOfPrograms`).
+ *
  * @example
  * ```ts
  * import { createShellTool, defaultPrograms, programRules } from "@replan/executors-shell";
@@ -92,7 +95,7 @@ function dateSetsNoClock(args: readonly string[]): string | undefined {
  * const shell = createShellTool({ programs: { ...rest, git: programRules.git } });
  * ```
  */
-export const defaultPrograms: ProgramRules = Object.freeze({
+export const defaultPrograms: ProgramRules = readOnly({
   ls: followSymlinks,
   cat: {},
   head: {},
@@ -129,6 +132,16 @@ export const defaultPrograms: ProgramRules = Object.freeze({
   dirname: { checkPaths: false },
 });
 
+/** Rules declared `read` (their rules keep them read-only), frozen. */
+function readOnly<T extends Record<string, ProgramRule>>(
+  rules: T,
+): Readonly<{ [K in keyof T]: ProgramRule }> {
+  const declared = Object.fromEntries(
+    Object.entries(rules).map(([name, rule]) => [name, Object.freeze({ ...rule, effect: "read" as const })]),
+  );
+  return Object.freeze(declared) as { [K in keyof T]: ProgramRule };
+}
+
 /**
  * Rules for programs that are NOT allowed by default, to add on purpose.
  *
@@ -146,7 +159,7 @@ export const defaultPrograms: ProgramRules = Object.freeze({
  * const shell = createShellTool({ programs: { ...defaultPrograms, git: programRules.git } });
  * ```
  */
-export const programRules: Readonly<{ git: ProgramRule }> = Object.freeze({
+export const programRules: Readonly<{ git: ProgramRule }> = readOnly({
   git: {
     subcommands: [
       "status",

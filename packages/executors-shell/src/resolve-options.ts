@@ -21,6 +21,7 @@ import {
 import type { ApproveCommand, ShellOptions } from "./options.js";
 import { type ProgramRule, type ProgramRules, programName } from "./policy.js";
 import { defaultPrograms } from "./program-rules.js";
+import { EFFECT_CLASSES } from "@replan/core";
 import { type ResolvedSandbox, resolveSandbox, sandboxRule } from "./sandbox-options.js";
 
 /** Options after validation, with every default applied. */
@@ -81,6 +82,7 @@ const programRule = rules.object({
   subcommands: rules.array(rules.string()),
   checkPaths: rules.boolean(),
   check: rules.func<(args: readonly string[]) => string | undefined>(),
+  effect: rules.oneOf(EFFECT_CLASSES),
 });
 
 /** The rules of {@link ShellOptions}, which each entry point extends with its own. */

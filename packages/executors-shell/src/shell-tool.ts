@@ -8,6 +8,8 @@
 import { ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
+import { EFFECT_CLASSES, type EffectClass } from "@replan/core";
+import { effectOfPrograms } from "./policy.js";
 import { shellDefaults } from "./defaults.js";
 import { ShellToolError } from "./errors.js";
 import { rules } from "@replan/core/internal";
@@ -37,6 +39,11 @@ export interface ShellToolOptions extends ShellOptions {
    * @default a description naming the allowed programs, the root and the limits
    */
   description?: string;
+  /**
+   * What a call does to the world, as a plan-and-execute run reads it (`metadata.effect`).
+   * @default effectOfPrograms(programs, allowShell): "read" with only the shipped read-only rules, else "write"
+   */
+  effect?: EffectClass;
 }
 
 /**
@@ -95,6 +102,7 @@ function describe(options: ResolvedOptions): string {
 const toolRules = {
   name: rules.toolName(),
   description: rules.string({ nonEmpty: true }),
+  effect: rules.oneOf(EFFECT_CLASSES),
 };
 
 /**
@@ -125,7 +133,7 @@ const toolRules = {
  */
 export function createShellTool(options: ShellToolOptions = {}) {
   const resolved = resolveOptions(options, "createShellTool", toolRules);
-  const { name = shellDefaults.name, description } = options;
+  const { name = shellDefaults.name, description, effect } = options;
   return tool(
     async (input, runtime): Promise<string | ToolMessage> => {
       const toolCallId = runtime?.toolCall?.id;
@@ -148,6 +156,11 @@ export function createShellTool(options: ShellToolOptions = {}) {
       }
       return reply(formatResult(result), !result.ok && result.terminationReason !== "dry-run", result);
     },
-    { name, description: description ?? describe(resolved), schema: shellToolSchema },
+    {
+      name,
+      description: description ?? describe(resolved),
+      schema: shellToolSchema,
+      metadata: { effect: effect ?? effectOfPrograms(resolved.programs, resolved.allowShell) },
+    },
   );
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent } from "./graph.js";
 import { handlePoolErrors } from "./pool-errors.js";
+import { withEffect } from "./tool-effects.js";
 import { type Child, exitOf, startChild } from "./child-process.test-helper.js";
 import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.test-helper.js";
 import { planReply, toolStep } from "./test-helpers.js";
@@ -265,7 +266,9 @@ describe.skipIf(!postgresAvailable)("database faults with PostgresSaver", () => 
           ? planReply([toolStep("quick", "quick", { id: currentId }), toolStep("slow", "slow", {})])
           : "done",
     });
-    const agent = createPlanExecuteAgent({ model, tools: [quick, slow], checkpointer, finalAnswer: false });
+    // idempotent: run again after the abort (undeclared tools are write since issue #20: settled instead)
+    const tools = [withEffect(quick, "idempotent"), withEffect(slow, "idempotent")];
+    const agent = createPlanExecuteAgent({ model, tools, checkpointer, finalAnswer: false });
     const reran: string[] = [];
     try {
       for (const delay of [0, 1, 2, 5]) {

@@ -60,6 +60,7 @@ describe("README examples run as written", () => {
     expect([...examples.keys()]).toEqual([
       "quickstart",
       "model-layer",
+      "reconcile",
       "subgraph",
       "agent-executor",
       "approval",
@@ -102,6 +103,11 @@ describe("README examples run as written", () => {
     ]);
     const requests = server.requests.slice(before);
     expect(requests.map((request) => request.headers["x-replan-role"])).toEqual(["planner", "answer"]);
+  });
+
+  it("reconcile: a write step cut short is settled by its hook on resume, and pays once", async () => {
+    script = { plan: [toolStep("pay", "pay", { amount: 42 })], answer: "unused" };
+    expect(await run("reconcile")).toBe('write reconciled {"charged":42} 1');
   });
 
   it("subgraph: the answer lands in the parent's messages", async () => {
