@@ -36,7 +36,7 @@ describe("ruleFor", () => {
   });
 
   test("returns the rule of an allowed program", () => {
-    expect(ruleFor("echo", defaultPrograms)).toEqual({ checkPaths: false });
+    expect(ruleFor("echo", defaultPrograms)).toEqual({ checkPaths: false, effect: "read" }); // effect: issue #20
   });
 });
 
