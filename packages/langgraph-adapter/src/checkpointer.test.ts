@@ -14,6 +14,7 @@ import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent, createPlanExecuteGraph } from "./graph.js";
 import { handlePoolErrors } from "./pool-errors.js";
 import { planReply, scriptedModel, toolStep } from "./test-helpers.js";
+import { withEffect } from "./tool-effects.js";
 
 /** A MemorySaver whose writes fail while `down` is set (like a database that went away). */
 class FlakySaver extends MemorySaver {
@@ -33,14 +34,18 @@ class FlakySaver extends MemorySaver {
 function setup(fail = true) {
   const saver = new FlakySaver();
   const runs: string[] = [];
-  const step = tool(
-    async ({ id }) => {
-      runs.push(id);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      if (fail && id === "b" && runs.filter((run) => run === "b").length === 1) saver.down = true;
-      return `${id} done`;
-    },
-    { name: "step", description: "a step", schema: z.object({ id: z.string() }) },
+  // idempotent: an in-flight step runs again on resume (undeclared tools are write since issue #20)
+  const step = withEffect(
+    tool(
+      async ({ id }) => {
+        runs.push(id);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (fail && id === "b" && runs.filter((run) => run === "b").length === 1) saver.down = true;
+        return `${id} done`;
+      },
+      { name: "step", description: "a step", schema: z.object({ id: z.string() }) },
+    ),
+    "idempotent",
   );
   const plan = [
     toolStep("a", "step", { id: "a" }),

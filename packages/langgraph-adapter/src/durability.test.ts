@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createPlanExecuteAgent } from "./graph.js";
 import { planReply, scriptedModel, toolStep } from "./test-helpers.js";
+import { withEffect } from "./tool-effects.js";
 
 /**
  * A MemorySaver whose checkpoint writes (`put`) are held until `release()` (or `holdMs`), while
@@ -76,7 +77,7 @@ async function crashWhenSecondStarts(durability: "sync" | "async") {
   const agent = (checkpointer: MemorySaver) =>
     createPlanExecuteAgent({
       model: scriptedModel({ planner: [planReply(steps)] }).model,
-      tools: [count],
+      tools: [withEffect(count, "idempotent")], // re-run on resume (undeclared: write, issue #20)
       finalAnswer: false,
       checkpointer,
     });

@@ -9,6 +9,7 @@ import { PlanExecuteError } from "./errors.js";
 import { createPlanExecuteAgent, createPlanExecuteGraph, EXECUTOR_TASKS, NODES } from "./graph.js";
 import { addTool, agentStep, planReply, roleOf, scriptedModel, sleepTool, toolStep } from "./test-helpers.js";
 import { ScriptedChatModel } from "./testing.js";
+import { withEffect } from "./tool-effects.js";
 
 const thread = (id: string) => ({ configurable: { thread_id: id } });
 
@@ -423,7 +424,12 @@ describe("durability", () => {
         ]),
       ],
     });
-    const agent = createPlanExecuteAgent({ model, tools: [sleeper], checkpointer: new MemorySaver() });
+    // idempotent: an in-flight step runs again on resume (undeclared tools are write since issue #20)
+    const agent = createPlanExecuteAgent({
+      model,
+      tools: [withEffect(sleeper, "idempotent")],
+      checkpointer: new MemorySaver(),
+    });
     await runUntilCrash(agent, "crash", () => trace.calls.includes("after") && trace.active === 1);
     expect(trace.aborted).toEqual(["slow"]);
     expect(trace.calls.sort()).toEqual(["a", "after", "b", "slow"]);
@@ -453,7 +459,12 @@ describe("durability", () => {
     const { model } = scriptedModel({
       planner: [planReply([...chain("c", [5, 15, 5, 15, 5, 200]), ...chain("d", [10, 10, 10, 300, 10])])],
     });
-    const agent = createPlanExecuteAgent({ model, tools: [sleeper], checkpointer: new MemorySaver() });
+    // idempotent: an in-flight step runs again on resume (undeclared tools are write since issue #20)
+    const agent = createPlanExecuteAgent({
+      model,
+      tools: [withEffect(sleeper, "idempotent")],
+      checkpointer: new MemorySaver(),
+    });
     await runUntilCrash(agent, "chains", () => trace.calls.includes("c6") && trace.calls.includes("d4"));
     const beforeCrash = [...trace.calls];
     expect(beforeCrash).toEqual(expect.arrayContaining(["c1", "c2", "c3", "c4", "c5", "d1", "d2", "d3"]));
