@@ -259,7 +259,8 @@ describe("a plan that grows while it runs (plan-step, plan-end)", () => {
   });
 
   it("resumes a state saved mid-stream: done steps kept, running ones run again, the planner asked for the rest", () => {
-    const [, , , saved] = feed(planning({ concurrency: 1 }), [
+    // idempotent: running steps run again on resume (undeclared executors are write: issue #20)
+    const [, , , saved] = feed(planning({ concurrency: 1, effects: { agent: "idempotent" } }), [
       step(agent("a")),
       finish("a", 2),
       step(agent("b")),
@@ -285,7 +286,8 @@ describe("a plan that grows while it runs (plan-step, plan-end)", () => {
   });
 
   it("resumes a state saved after plan-end without a planner call", () => {
-    const [, , end] = feed(planning(), [step(agent("a")), step(agent("b")), { type: "plan-end", at: 2 }]);
+    const idempotent = planning({ effects: { agent: "idempotent" } }); // re-run on resume (issue #20)
+    const [, , end] = feed(idempotent, [step(agent("a")), step(agent("b")), { type: "plan-end", at: 2 }]);
     const resumed = transition(parseRun(serializeRun(end!.state)), { type: "resume", at: 10 });
     expect(resumed.effects.map((effect) => effect.type)).toEqual(["execute-step", "execute-step"]);
   });

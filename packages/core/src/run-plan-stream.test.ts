@@ -6,6 +6,7 @@ import {
   type RunEvent,
   type RunState,
   runPlan,
+  withEffect,
   serializeRun,
   type StepSpecInput,
 } from "./index.js";
@@ -170,7 +171,7 @@ describe("runPlan with a streaming planner", () => {
     await runPlan({
       goal: "g",
       planner,
-      executor,
+      executor: withEffect(executor, "idempotent"), // re-run on resume (undeclared: write, issue #20)
       signal: crash.signal,
       onState: (state) => saved.push(parseRun(serializeRun(state))),
     });
@@ -212,7 +213,8 @@ describe("runPlan with a streaming planner", () => {
       saved = parseRun(serializeRun(state));
       setTimeout(() => crash.abort(new Error("crash")), 0);
     };
-    await within(runPlan({ goal: "g", planner, executor, signal: crash.signal, onState }));
+    const idempotent = withEffect(executor, "idempotent"); // re-run on resume (undeclared: write, issue #20)
+    await within(runPlan({ goal: "g", planner, executor: idempotent, signal: crash.signal, onState }));
     expect(saved?.plan?.steps.map((step) => step.status)).toEqual(["running", "running"]);
     const never = () => {
       throw new Error("the planner must not be called");
