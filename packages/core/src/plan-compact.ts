@@ -2,35 +2,49 @@
  * The `compact` plan format: one step a line, about a third of the JSON plan's tokens.
  *
  * ```text
- * line        = id [ "[" [ id { "," id } ] "]" ] " = " body
- * body        = tool " " json-object [ " # " text ]     (a tool step; text: its description)
+ * line        = head body
+ * head        = number [ deps ] ". "                   (a numbered step: its id is the number)
+ *             | id [ deps ] " = "
+ * deps        = "[" [ id { "," id } ] "]"
+ * body        = name "(" [ arg { ", " arg } ] ")" [ " # " text ]   (a tool step, lean)
+ *             | tool " " json-object [ " # " text ]     (a tool step, JSON arguments)
  *             | json-string                            (an agent step: its description)
+ * arg         = key "=" value                          (key: a letter or "_", then letters, digits, "_")
+ * value       = json-literal | "$" id { "." key }      (JSON, or a bare reference; arrays and
+ *                                                       objects may hold bare references)
  * tool        = name | json-string                     (name: a letter or "_", then letters, digits, "_", ".", "-")
  * ```
  *
- * - `id` is a step id (letters, digits, `_` and `-`, at most 64).
- * - A tool step's arguments are one JSON object on the line; strings in it may hold `${id}` and
- *   `${id.path}` references to earlier steps' results.
+ * - `id` is a step id (letters, digits, `_` and `-`, at most 64); `number` is digits, the id as
+ *   written (`1. fetch(id=7)` is step `"1"`).
+ * - A bare reference `$id` / `$id.path` is the string `"${id}"` / `"${id.path}"`; strings may hold
+ *   `${id}` and `${id.path}` references to earlier steps' results anywhere in them.
  * - `dependsOn`: the ids in brackets when they are written (`[]` for none); else, for a tool
  *   step, the ids its arguments refer to, in order of appearance, and none for an agent step.
  * - A tool step without `# text` is described by its tool's name. `text` is the rest of the line,
  *   trimmed, or a JSON string (when it starts with `"`).
- * - Lines that do not start with `id =` or `id[...] =` (prose, code fences, blank lines) are skipped.
+ * - Lines that do not start with a head (prose, code fences, blank lines) are skipped; so are
+ *   numbered lines whose body does not start like a step (`1. First, fetch...` is prose).
  *
  * @module
  */
+import { formatLeanArguments, readLeanArguments } from "./plan-compact-lean.js";
 import { findReferences } from "./references.js";
 import { bracketEnd, isRecord, parseJson, stringEnd } from "./plan-text.js";
 import { STEP_ID_PATTERN, type StepSpec, type StepSpecInput } from "./schemas.js";
 
 /** The start of a step line: the id, the written dependencies, and where the body starts. */
 const STEP_LINE = /^\s*([A-Za-z0-9_-]{1,64})\s*(?:\[([^\]\n]*)\])?\s*=\s*/;
+/** The start of a numbered step line, when its body starts like a step (a call or a JSON string). */
+const NUMBERED_LINE = /^\s*(\d{1,64})\s*(?:\[([^\]\n]*)\])?\.\s*(?=[A-Za-z_][A-Za-z0-9_.-]*\s*[({]|")/;
+/** A lean body's start: the tool's name and its opening parenthesis. */
+const LEAN_CALL = /^([A-Za-z_][A-Za-z0-9_.-]*)\s*\(/;
 /** A tool name written without quotes. */
 const BARE_TOOL = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** Whether a line (or the start of one) reads as a step line. */
 export function isStepLine(line: string): boolean {
-  return STEP_LINE.test(line);
+  return STEP_LINE.test(line) || NUMBERED_LINE.test(line);
 }
 
 /** One line read: a step candidate (zod judges it next), a syntax error, or nothing (not a step line). */
@@ -46,7 +60,7 @@ export type CompactLine =
  * @param maxDepth - deepest nesting allowed in the arguments.
  */
 export function parseCompactLine(line: string, maxDepth: number): CompactLine {
-  const head = STEP_LINE.exec(line);
+  const head = STEP_LINE.exec(line) ?? NUMBERED_LINE.exec(line);
   if (!head) return { kind: "none" };
   const id = head[1]!;
   const error = (message: string): CompactLine => ({ kind: "error", id, message });
@@ -71,6 +85,8 @@ export function parseCompactLine(line: string, maxDepth: number): CompactLine {
       };
     }
     tool = quoted.value as string;
+  } else if (LEAN_CALL.test(body)) {
+    return leanStep(id, written, body, maxDepth);
   } else {
     const space = body.search(/[\s{]/);
     tool = space < 0 ? body : body.slice(0, space);
@@ -89,6 +105,20 @@ export function parseCompactLine(line: string, maxDepth: number): CompactLine {
   return { kind: "step", step: { id, kind: "tool", description, dependsOn, tool, args: args.value } };
 }
 
+/** A tool step written with a lean body, `tool(key=value, ...) # text`. */
+function leanStep(id: string, written: string[] | undefined, body: string, maxDepth: number): CompactLine {
+  const call = LEAN_CALL.exec(body)!;
+  const tool = call[1]!;
+  const read = readLeanArguments(body, call[0].length, maxDepth);
+  if ("error" in read) return { kind: "error", id, message: read.error };
+  const description = describedAs(body.slice(read.end).trim(), tool);
+  if (description === undefined) {
+    return { kind: "error", id, message: 'has text after its arguments that is not "# description"' };
+  }
+  const dependsOn = written ?? findReferences(read.args);
+  return { kind: "step", step: { id, kind: "tool", description, dependsOn, tool, args: read.args } };
+}
+
 /** A tool step's description from the text after its arguments, or undefined when malformed. */
 function describedAs(after: string, tool: string): string | undefined {
   if (after === "") return tool;
@@ -105,22 +135,27 @@ function describedAs(after: string, tool: string): string | undefined {
  * @param steps - the steps (specs, with or without defaults applied).
  */
 export function formatCompactPlan(steps: readonly (StepSpec | StepSpecInput)[]): string {
-  return steps.map((step) => `${compactLine(step)}\n`).join("");
+  const numbered = steps.every((step, index) => step.id === String(index + 1));
+  return steps.map((step) => `${compactLine(step, numbered)}\n`).join("");
 }
 
-function compactLine(step: StepSpec | StepSpecInput): string {
+/** One step's line: numbered and lean when `numbered` (and its arguments allow), else with `id =`. */
+function compactLine(step: StepSpec | StepSpecInput, numbered: boolean): string {
   const dependsOn = step.dependsOn ?? [];
+  const head = (deps: string) => (numbered ? `${step.id}${deps}. ` : `${step.id}${deps} = `);
   if (step.kind === "agent") {
     const deps = dependsOn.length > 0 ? `[${dependsOn.join(",")}]` : "";
-    return `${step.id}${deps} = ${JSON.stringify(step.description)}`;
+    return `${head(deps)}${JSON.stringify(step.description)}`;
   }
   const args = step.args ?? {};
   const implied = findReferences(args);
   const same = implied.length === dependsOn.length && implied.every((id, at) => dependsOn[at] === id);
   const deps = same ? "" : `[${dependsOn.join(",")}]`;
-  const tool = BARE_TOOL.test(step.tool) ? step.tool : JSON.stringify(step.tool);
   const text = step.description === step.tool ? "" : ` # ${describe(step.description)}`;
-  return `${step.id}${deps} = ${tool} ${JSON.stringify(args)}${text}`;
+  const lean = numbered && BARE_TOOL.test(step.tool) ? formatLeanArguments(args) : undefined;
+  if (lean !== undefined) return `${head(deps)}${step.tool}(${lean})${text}`;
+  const tool = BARE_TOOL.test(step.tool) ? step.tool : JSON.stringify(step.tool);
+  return `${head(deps)}${tool} ${JSON.stringify(args)}${text}`;
 }
 
 /** A description as written after `#`: as is, unless it would not read back the same. */

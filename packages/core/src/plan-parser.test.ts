@@ -53,9 +53,16 @@ const text = fc.string({
 // What JSON can carry (no -0).
 const jsonValue = fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.parse(JSON.stringify(value)) as unknown);
 
+/** Ids "1".."N" in order: the compact format writes them numbered, with lean bodies. */
+const numberedIds = fc
+  .integer({ min: 1, max: 8 })
+  .map((count) => Array.from({ length: count }, (_, index) => String(index + 1)));
+/** Argument names: bare names (a lean body can write them) or any text (it cannot). */
+const argName = fc.oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,5}$/), fc.string({ maxLength: 6 }));
+
 /** A plan of unique ids whose steps are valid on their own (references to earlier steps). */
 const plan = fc
-  .uniqueArray(id, { minLength: 1, maxLength: 8 })
+  .oneof(fc.uniqueArray(id, { minLength: 1, maxLength: 8 }), numberedIds)
   .chain((ids) =>
     fc.tuple(
       ...ids.map((stepId, index) => {
@@ -63,7 +70,14 @@ const plan = fc
         const dependsOn = earlier.length > 0 ? fc.subarray(earlier) : fc.constant<string[]>([]);
         const reference =
           earlier.length > 0
-            ? fc.constantFrom(...earlier).map((ref) => `\${${ref}.x}`)
+            ? fc.oneof(
+                fc.constantFrom(...earlier).map((ref) => `\${${ref}.x}`),
+                fc.constantFrom(...earlier).map((ref) => `\${${ref}}`),
+                fc
+                  .tuple(fc.constantFrom(...earlier), text)
+                  .map(([ref, around]) => `${around}\${${ref}.a-b}$${ref}`),
+                fc.constantFrom(...earlier).map((ref) => [`\${${ref}.x}`, { k: `\${${ref}.y.z}` }]),
+              )
             : fc.constant("plain");
         const toolName = fc.oneof(fc.constantFrom("fetch", "combine", "my.tool-2"), text);
         const toolStep = fc
@@ -71,7 +85,7 @@ const plan = fc
             id: fc.constant(stepId),
             kind: fc.constant("tool" as const),
             tool: toolName,
-            args: fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(jsonValue, reference), { maxKeys: 3 }),
+            args: fc.dictionary(argName, fc.oneof(jsonValue, reference), { maxKeys: 3 }),
             dependsOn,
           })
           .chain((step) =>
@@ -180,6 +194,115 @@ describe("formatPlan and createPlanParser", () => {
         dependsOn: [],
       },
     ]);
+  });
+
+  it("compact: numbered steps with lean bodies, bare references and prose around them", () => {
+    const text = [
+      "Plan:",
+      "1. First, fetch the records one by one.",
+      '1. fetch_record(id="s1")',
+      '2. fetch_record(id="s2", after=$1.id) # fetch s2 after s1',
+      '3. combine(parts=[$1.id, $2], note="see ${2.name}", opts={"n": -1.5e3, "ok": [true, null]},)',
+      '4[3]. "Summarize the records"',
+      '5. fetch {"id":"s5"}',
+      "x = fetch(after=$4)",
+      "2026. A year of plans.",
+    ].join("\n");
+    const { steps, issues } = parseChunks("compact", [...text]);
+    expect(issues).toEqual([]);
+    expect(steps).toEqual([
+      {
+        id: "1",
+        kind: "tool",
+        tool: "fetch_record",
+        args: { id: "s1" },
+        description: "fetch_record",
+        dependsOn: [],
+      },
+      {
+        id: "2",
+        kind: "tool",
+        tool: "fetch_record",
+        args: { id: "s2", after: "${1.id}" },
+        description: "fetch s2 after s1",
+        dependsOn: ["1"],
+      },
+      {
+        id: "3",
+        kind: "tool",
+        tool: "combine",
+        args: { parts: ["${1.id}", "${2}"], note: "see ${2.name}", opts: { n: -1500, ok: [true, null] } },
+        description: "combine",
+        dependsOn: ["1", "2"],
+      },
+      { id: "4", kind: "agent", description: "Summarize the records", dependsOn: ["3"] },
+      { id: "5", kind: "tool", tool: "fetch", args: { id: "s5" }, description: "fetch", dependsOn: [] },
+      {
+        id: "x",
+        kind: "tool",
+        tool: "fetch",
+        args: { after: "${4}" },
+        description: "fetch",
+        dependsOn: ["4"],
+      },
+    ]);
+  });
+
+  it("compact: formatPlan writes numbered lean lines for ids 1..N in order, else today's lines", () => {
+    const step = (id: string, args: Record<string, unknown>, dependsOn: string[] = []): StepSpec => ({
+      id,
+      kind: "tool",
+      tool: "fetch_record",
+      args,
+      description: "fetch_record",
+      dependsOn,
+    });
+    const numbered = [
+      step("1", { id: "s1" }),
+      step("2", { id: "s2", after: "${1.id}", note: "a ${1} b" }, ["1"]),
+      step("3", { "not-a-name": 1 }, []),
+      { id: "4", kind: "agent", description: "sum", dependsOn: ["2", "3"] },
+    ] satisfies StepSpec[];
+    expect(formatPlan(numbered, "compact")).toBe(
+      [
+        '1. fetch_record(id="s1")',
+        '2. fetch_record(id="s2", after=$1.id, note="a ${1} b")',
+        '3. fetch_record {"not-a-name":1}',
+        '4[2,3]. "sum"',
+        "",
+      ].join("\n"),
+    );
+    expect(formatPlan([step("2", { id: "s2" }), step("1", { id: "s1" })], "compact")).toBe(
+      '2 = fetch_record {"id":"s2"}\n1 = fetch_record {"id":"s1"}\n',
+    );
+  });
+
+  it("compact: malformed lean lines are typed issues; the lean body stays bounded", () => {
+    const text = [
+      "1. fetch(id=)",
+      '2. fetch(id="x"',
+      "3. fetch(id=1 2)",
+      '4. fetch("x")',
+      "5. fetch(id=1, id=2)",
+      "6. fetch(id=1) trailing",
+      "7. fetch(v={a: 1})",
+      `8. fetch(v=${"[".repeat(40)}${"]".repeat(40)})`,
+      "9. fetch(v=$)",
+      '10. fetch(id="ok")',
+    ].join("\n");
+    const { steps, issues } = parseChunks("compact", [text], { maxDepth: 8 });
+    expect(steps.map((step) => step.id)).toEqual(["10"]);
+    expect(issues.map((issue) => [issue.code, issue.stepIds[0]])).toEqual(
+      ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((stepId) => ["syntax-error", stepId]),
+    );
+    expect(issues[0]!.message).toBe('step "1" (#1) has arguments that do not read: unexpected ")"');
+    expect(issues[4]!.message).toBe('step "5" (#5) has arguments that do not read: argument id given twice');
+    expect(issues[7]!.message).toContain("nesting deeper than 8 levels");
+    const proto = parseChunks("compact", ['1. t(__proto__={"polluted": true}, v={"__proto__": 1})\n']);
+    const json = parseChunks("compact", ['1 = t {"__proto__":{"polluted":true},"v":{"__proto__":1}}\n']);
+    expect(proto.steps).toHaveLength(1);
+    expect(proto.steps).toEqual(json.steps); // read as the JSON body reads them
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("compact: malformed step lines are typed issues; later lines are still read", () => {

@@ -61,18 +61,22 @@ describe("README examples run as written", () => {
   it("compact: the writer and the incremental parser", async () => {
     const output = await runReadmeExample(packageDir, named("compact"));
     expect(output.split("\n")).toEqual([
-      's1 = search {"q":"replan"}',
-      's2 = fetch {"url":"${s1.top}"} # open the top hit',
-      'sum[s2] = "Summarize the page"',
+      '1. search(q="replan")',
+      "2. fetch(url=$1.top) # open the top hit",
+      '3[2]. "Summarize the page"',
       "",
-      JSON.stringify(["s1"]),
-      JSON.stringify(["s2", "sum"]),
+      JSON.stringify(["1"]),
+      JSON.stringify(["2", "3"]),
       JSON.stringify({ steps: [], issues: [] }),
+      JSON.stringify([
+        ["s1", { q: "replan" }],
+        ["s2", { url: "${s1.top}", tries: 2 }],
+      ]),
       JSON.stringify([
         {
           code: "syntax-error",
-          stepIds: ["a"],
-          message: 'step "a" (#1) has arguments that are not one JSON object',
+          stepIds: ["1"],
+          message: 'step "1" (#1) has arguments that do not read: no closing ")"',
         },
       ]),
     ]);
