@@ -133,8 +133,10 @@ function protocolOf(system: TokenTimeSystem, scenario: Scenario): Protocol {
   if (system === "replan-langgraph") {
     // The compact format: one line a step, each available when its line ends.
     return {
-      plan: linePlan(compactPlanText(scenario.steps), ids(scenario.steps), 0),
-      ...(scenario.failure ? { replan: linePlan(compactPlanText(replacement), ids(replacement), 0) } : {}),
+      plan: linePlan(compactPlanText(scenario, scenario.steps), ids(scenario.steps), 0),
+      ...(scenario.failure
+        ? { replan: linePlan(compactPlanText(scenario, replacement), ids(replacement), 0) }
+        : {}),
       answerTokens: countTokens(finalAnswerText(scenario)),
     };
   }

@@ -23,6 +23,8 @@
  *   step, the ids its arguments refer to, in order of appearance, and none for an agent step.
  * - A tool step without `# text` is described by its tool's name. `text` is the rest of the line,
  *   trimmed, or a JSON string (when it starts with `"`).
+ * - The writer writes numbered lines, with lean bodies where every key is a bare name, when every
+ *   id is a number (`"1"`..`"N"`, or a replan's `"17"`, `"18"`); else `id = tool {json}` lines.
  * - Lines that do not start with a head (prose, code fences, blank lines) are skipped; so are
  *   numbered lines whose body does not start like a step (`1. First, fetch...` is prose).
  *
@@ -37,6 +39,8 @@ import { STEP_ID_PATTERN, type StepSpec, type StepSpecInput } from "./schemas.js
 const STEP_LINE = /^\s*([A-Za-z0-9_-]{1,64})\s*(?:\[([^\]\n]*)\])?\s*=\s*/;
 /** The start of a numbered step line, when its body starts like a step (a call or a JSON string). */
 const NUMBERED_LINE = /^\s*(\d{1,64})\s*(?:\[([^\]\n]*)\])?\.\s*(?=[A-Za-z_][A-Za-z0-9_.-]*\s*[({]|")/;
+/** An id that a numbered line can write. */
+const NUMBER_ID = /^\d{1,64}$/;
 /** A lean body's start: the tool's name and its opening parenthesis. */
 const LEAN_CALL = /^([A-Za-z_][A-Za-z0-9_.-]*)\s*\(/;
 /** A tool name written without quotes. */
@@ -135,11 +139,11 @@ function describedAs(after: string, tool: string): string | undefined {
  * @param steps - the steps (specs, with or without defaults applied).
  */
 export function formatCompactPlan(steps: readonly (StepSpec | StepSpecInput)[]): string {
-  const numbered = steps.every((step, index) => step.id === String(index + 1));
+  const numbered = steps.every((step) => NUMBER_ID.test(step.id));
   return steps.map((step) => `${compactLine(step, numbered)}\n`).join("");
 }
 
-/** One step's line: numbered and lean when `numbered` (and its arguments allow), else with `id =`. */
+/** One step's line: numbered and lean when `numbered` (every id a number) and its arguments allow, else with `id =`. */
 function compactLine(step: StepSpec | StepSpecInput, numbered: boolean): string {
   const dependsOn = step.dependsOn ?? [];
   const head = (deps: string) => (numbered ? `${step.id}${deps}. ` : `${step.id}${deps} = `);

@@ -248,7 +248,7 @@ describe("formatPlan and createPlanParser", () => {
     ]);
   });
 
-  it("compact: formatPlan writes numbered lean lines for ids 1..N in order, else today's lines", () => {
+  it("compact: formatPlan writes numbered lean lines when every id is a number, else today's lines", () => {
     const step = (id: string, args: Record<string, unknown>, dependsOn: string[] = []): StepSpec => ({
       id,
       kind: "tool",
@@ -272,8 +272,13 @@ describe("formatPlan and createPlanParser", () => {
         "",
       ].join("\n"),
     );
-    expect(formatPlan([step("2", { id: "s2" }), step("1", { id: "s1" })], "compact")).toBe(
-      '2 = fetch_record {"id":"s2"}\n1 = fetch_record {"id":"s1"}\n',
+    // A replan's numbers go on from the plan's: numbered still, in any order.
+    expect(formatPlan([step("18", { id: "s2" }), step("17", { id: "s1" })], "compact")).toBe(
+      '18. fetch_record(id="s2")\n17. fetch_record(id="s1")\n',
+    );
+    // One id that is not a number: every line as today.
+    expect(formatPlan([step("1", { id: "s1" }), step("b", { after: "${1.id}" }, ["1"])], "compact")).toBe(
+      '1 = fetch_record {"id":"s1"}\nb = fetch_record {"after":"${1.id}"}\n',
     );
   });
 

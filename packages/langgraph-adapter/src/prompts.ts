@@ -45,21 +45,25 @@ Tools:
 {tools}`;
 
 /** The plan's rules in the compact format (`planFormat: "compact"`; the grammar is @replan/core's). */
-const COMPACT_PLAN_RULES = `Write the plan as plain text, one step a line, and nothing else:
-  id = tool {"argument": value}   one call of one of the tools below, with its arguments as a JSON object
-  id = "what to do"               a step that an agent with the tools carries out
-- id: a short unique id (letters, digits, "-" and "_"), e.g. 1, 2, 3.
-- In a tool step's arguments, a string may use the result of an earlier step: "\${id}" is that
-  step's whole result, "\${id.field}" a field of it. A tool step depends on the steps it refers to.
-- Other dependencies go in brackets after the id: 3[1,2] = "Compare the two reports".
+const COMPACT_PLAN_RULES = `Write the plan as plain text, one numbered step a line, and nothing else:
+  1. tool(name=value, ...)   one call of one of the tools below, with its arguments by name
+  2. "what to do"            a step that an agent with the tools carries out
+- Number the steps 1, 2, 3, ...; the number is the step's id. When steps are already done, go on
+  from the highest number used so far.
+- Argument values are JSON: "text", 3, true, null, ["a", "b"], {"key": "value"}.
+- A value may be the result of an earlier step: $1 is step 1's whole result, $1.field a field of
+  it (also inside lists: [$1.id, $2.id]); inside a longer text write "\${1.field}". A tool step
+  depends on the steps it refers to.
+- Other dependencies go in brackets after the number: 3[1,2]. "Compare the two reports".
 - A tool step may end with " # description" when the call alone does not say what it is for.
 - A step may only use or depend on steps written before it.
 Steps without dependencies between them run in parallel, so only add the dependencies a step
 really needs. Use at most {maxSteps} steps, and no step for the final answer: it is written from
 the results afterwards. Example:
-1 = search {"query": "weather in Paris"}
-2 = search {"query": "weather in Rome"}
-3[1,2] = "Say which city will be warmer tomorrow"
+1. search(query="weather in Paris")
+2. search(query="weather in Rome")
+3. compare(a=$1.temperature, b=$2.temperature)
+4[3]. "Say which city will be warmer tomorrow"
 
 Tools:
 {tools}`;
