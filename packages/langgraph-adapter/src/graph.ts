@@ -71,7 +71,7 @@ export interface PlanExecuteOptions {
   structuredOutputMethod?: StructuredOutputMethod;
   /**
    * How the model writes plans: `"json"` (structured output in `structuredOutputMethod`) or
-   * `"compact"` (core's compact text format: about a third of the output tokens; plain text). See
+   * `"compact"` (core's compact text format: about a quarter of the output tokens; plain text). See
    * the README's "Plan formats".
    * @default "json"
    */

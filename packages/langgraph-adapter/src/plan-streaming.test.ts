@@ -119,6 +119,33 @@ describe.each<[StructuredOutputMethod, PlanFormat]>([
   });
 });
 
+describe("a streamed plan in the lean compact form the default prompt asks for", () => {
+  it("runs numbered steps as their lines end, references to earlier results resolved, prose skipped", async () => {
+    const text = [
+      "Plan:",
+      "1. First, fetch record a.",
+      '1. fetch_record(id="a")',
+      "2. fetch_record(id=$1) # by reference: step 1's whole result",
+      '3. fetch_record(id="c")',
+    ].join("\n");
+    const server = await start({ responses: { planner: [text], answer: ["done"] }, chunkDelayMs: 15 });
+    const { fetchRecord, calls } = fetchTool();
+    const { events, state } = await runWithEvents({
+      model: chatModel(server),
+      tools: [fetchRecord],
+      planFormat: "compact",
+    });
+
+    expect((state.outcome as { status?: string } | null)?.status).toBe("completed");
+    expect(calls.map((call) => call.id).sort()).toEqual(["a", "c", "record a"]);
+    expect(calls[0]!.startedAt).toBeLessThan(plannerEnd(events));
+    const planSteps = events.filter((event) => event.type === "plan-step");
+    expect(planSteps.map((event) => (event as { step: { id: string } }).step.id)).toEqual(["1", "2", "3"]);
+    const system = JSON.stringify((server.requests[0]!.body as { messages: unknown[] }).messages[0]);
+    expect(system).toContain("1. tool(name=value, ...)");
+  });
+});
+
 describe("a streamed plan that goes wrong", () => {
   it("skips prose between the steps of a compact plan", async () => {
     const text = `Here is my plan.\n${compactPlan(["a"])}\nNow the second one:\n${compactPlan(["b"])}\nThat is all.`;
