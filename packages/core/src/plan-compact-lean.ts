@@ -75,7 +75,8 @@ class LeanReader {
 
   /** Items up to `close`, separated by commas (a trailing comma is allowed). */
   private sequence(close: string, item: () => void): void {
-    for (let count = 0; !this.eat(close); count++) {
+    // Bounded by the line (at most maxStepChars): every item takes at least one character or throws.
+    while (!this.eat(close)) {
       if (this.peek() === undefined) throw new LeanSyntaxError(`no closing "${close}"`);
       item();
       if (this.peek() === undefined) throw new LeanSyntaxError(`no closing "${close}"`);
