@@ -42,6 +42,11 @@ export type HttpErrorCode =
   | "body-too-large"
   /** The connection failed (refused, reset, DNS failure, TLS failure) after the retries. */
   | "network-error"
+  /**
+   * A `write` request failed after it may have been sent (connection reset or closed before the
+   * answer): the server may have acted. It is not sent again, and not `retryable`: find out first.
+   */
+  | "outcome-unknown"
   /** The OpenAPI document could not be turned into tools; the message names the part. */
   | "invalid-openapi"
   /**

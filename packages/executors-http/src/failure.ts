@@ -49,3 +49,40 @@ export function toHttpToolError(
   const detail = messages.length > 1 ? messages.slice(1).join(": ") : (messages[0] ?? String(error));
   return new HttpToolError("network-error", `Network error: ${redact(detail)}`, { cause: error });
 }
+
+/** The error codes of a connection that failed before any byte of the request was sent. */
+const beforeSendingCodes: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+]);
+
+/** Whether `error` (or one of its causes) says the connection failed before the request was sent. */
+function failedBeforeSending(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (beforeSendingCodes.has(String((current as { code?: unknown }).code))) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
+ * What a network error of a `write` call becomes: the `network-error` itself when the connection
+ * failed before the request was sent (nothing happened), else `outcome-unknown` (the server may have
+ * acted; the call is not sent again).
+ *
+ * @param error - what the send threw.
+ * @param networkError - its `network-error` translation.
+ */
+export function outcomeUnknown(error: unknown, networkError: HttpToolError): HttpToolError {
+  if (failedBeforeSending(error)) return networkError;
+  return new HttpToolError(
+    "outcome-unknown",
+    `${networkError.message}; the request may have been received and acted on: a write request is not sent again`,
+    { cause: error },
+  );
+}

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { EffectClass } from "@replan/core";
 
 /**
  * The HTTP methods the tool can send (the default of the `methods` option).
@@ -80,6 +81,12 @@ export interface HttpResponse {
 export interface CallOptions {
   /** Cancels the call; it then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
+  /**
+   * What the call does to the world (`read`, `idempotent` or `write`): only a `read` or
+   * `idempotent` call is sent again (`retries`); a `write` one is sent once.
+   * @default the method's class: `read` for GET, HEAD and OPTIONS, `write` for every other
+   */
+  effect?: EffectClass | undefined;
 }
 
 /**

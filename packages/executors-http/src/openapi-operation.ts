@@ -36,7 +36,7 @@ export interface OpenApiOperation {
    * Validates `args` against {@link OpenApiOperation.schema}, builds the request and sends it.
    *
    * @param args - the arguments.
-   * @param callOptions - `signal`, to cancel.
+   * @param callOptions - `signal`, to cancel; `effect`, the class for retries (default: {@link effect}).
    * @throws {@link HttpToolError} `invalid-request` when `args` do not match the schema, and every refusal of `httpRequest`.
    */
   call(args: unknown, callOptions?: CallOptions): Promise<HttpResponse>;
@@ -201,7 +201,8 @@ export function buildOperation(
   const text = [operation.summary, operation.description]
     .filter((part): part is string => typeof part === "string" && part.trim() !== "")
     .join(". ");
-  const call = async (args: unknown, { signal }: CallOptions = {}): Promise<HttpResponse> => {
+  const effect = effectOfOperation(operation, method, where);
+  const call = async (args: unknown, callOptions: CallOptions = {}): Promise<HttpResponse> => {
     const parsed = schema.safeParse(args ?? {});
     if (!parsed.success) {
       throw new HttpToolError(
@@ -228,14 +229,14 @@ export function buildOperation(
         query: filled.query,
         ...content,
       },
-      { signal },
+      { signal: callOptions.signal, effect: callOptions.effect ?? effect },
     );
   };
   return {
     name,
     description: `${method} ${path}${text ? `: ${text}` : ""}`.slice(0, 1000),
     method,
-    effect: effectOfOperation(operation, method, where),
+    effect,
     path,
     operationId: typeof operation.operationId === "string" ? operation.operationId : undefined,
     schema,

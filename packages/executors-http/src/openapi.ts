@@ -132,7 +132,17 @@ function operationsOf(document: unknown, options: OpenApiOptions, where: string)
         : operationId && Object.hasOwn(effects, operationId)
           ? effects[operationId]
           : undefined;
-      result.push(effect ? { ...built, effect } : built);
+      // the effects option wins for retries too: the call carries the class it was given
+      result.push(
+        effect
+          ? {
+              ...built,
+              effect,
+              call: (args, callOptions) =>
+                built.call(args, { signal: callOptions?.signal, effect: callOptions?.effect ?? effect }),
+            }
+          : built,
+      );
     }
   }
   if (only) refuseUnknownOperations("operations", only, result, known);

@@ -90,8 +90,10 @@ export interface HttpRequestOptions {
    */
   maxRedirects?: number | undefined;
   /**
-   * Retries of idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) after a network error or a
-   * 408, 429, 500, 502, 503 or 504. POST and PATCH are never retried.
+   * Retries of `read` and `idempotent` requests after a network error or a 408, 429, 500, 502, 503
+   * or 504. A request's class is the one declared for it (a tool's `effect`, an operation's
+   * `x-effect` or `effects` entry, `httpRequest`'s `effect`), else its method's: GET, HEAD and
+   * OPTIONS are retried; POST, PUT, PATCH and DELETE are `write`, sent once.
    * @default 2
    */
   retries?: number | undefined;

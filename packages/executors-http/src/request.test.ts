@@ -314,7 +314,7 @@ describe("retries", () => {
     const { sleep } = fakeSleep();
     const result = await httpRequest(
       { method: "DELETE", url: `${server.origin}/` },
-      { ...local, sleep, retries: 2 },
+      { ...local, sleep, retries: 2, effect: "idempotent" },
     );
     expect(result).toMatchObject({ ok: false, status: 500, attempts: 3 });
     expect(server.hits).toHaveLength(3);
@@ -384,8 +384,50 @@ describe("retries", () => {
     const error = await rejection(
       httpRequest({ method: "POST", url: `${dead.origin}/`, json: {} }, { ...local, sleep }),
     );
-    expect(HttpToolError.isInstance(error) && error.code).toBe("network-error");
+    expect(HttpToolError.isInstance(error) && error.code).toBe("outcome-unknown");
     expect(dead.hits).toHaveLength(1);
+  });
+
+  it("sends a write request once: PUT and DELETE are write unless declared otherwise (issue #20)", async () => {
+    const dead = await serve((request) => void request.socket.destroy());
+    const { sleep } = fakeSleep();
+    for (const method of ["PUT", "DELETE", "PATCH"] as const) {
+      const error = await rejection(
+        httpRequest({ method, url: `${dead.origin}/charge` }, { ...local, sleep }),
+      );
+      expect(HttpToolError.isInstance(error) && error.code, method).toBe("outcome-unknown");
+      expect(HttpToolError.isInstance(error) && error.retryable, method).toBe(false);
+      expect((error as Error).message).toContain("not sent again");
+    }
+    expect(dead.hits.map((hit) => hit.method)).toEqual(["PUT", "DELETE", "PATCH"]);
+
+    const busy = await serve((_request, response) => sendJson(response, 503, {}));
+    const result = await httpRequest({ method: "PUT", url: `${busy.origin}/` }, { ...local, sleep });
+    expect(result).toMatchObject({ status: 503, attempts: 1 });
+    expect(busy.hits).toHaveLength(1);
+  });
+
+  it("retries a request declared idempotent, and sends one declared write once even for GET", async () => {
+    const dead = await serve((request) => void request.socket.destroy());
+    const { sleep } = fakeSleep();
+    const error = await rejection(
+      httpRequest({ method: "PUT", url: `${dead.origin}/` }, { ...local, sleep, effect: "idempotent" }),
+    );
+    expect(HttpToolError.isInstance(error) && error.code).toBe("network-error");
+    expect(dead.hits).toHaveLength(3);
+    await rejection(httpRequest({ url: `${dead.origin}/` }, { ...local, sleep, effect: "write" }));
+    expect(dead.hits).toHaveLength(4);
+  });
+
+  it("keeps network-error for a write whose connection was refused (nothing was sent)", async () => {
+    const server = await serve(() => {});
+    const { origin } = server;
+    await server.close();
+    const { delays, sleep } = fakeSleep();
+    expect(
+      await codeOf(httpRequest({ method: "POST", url: `${origin}/`, json: {} }, { ...local, sleep })),
+    ).toBe("network-error");
+    expect(delays).toHaveLength(0);
   });
 
   it("reports a refused connection as a network error", async () => {

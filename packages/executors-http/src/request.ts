@@ -7,7 +7,10 @@
 
 import { Agent } from "undici";
 import { httpDefaults } from "./defaults.js";
-import { toHttpToolError } from "./failure.js";
+import { EFFECT_CLASSES, type EffectClass } from "@replan/core";
+import { effectOfMethod } from "./effects.js";
+import { HttpToolError } from "./errors.js";
+import { outcomeUnknown, toHttpToolError } from "./failure.js";
 import type { CallOptions, HttpRequestInput, HttpResponse, Requester } from "./http-types.js";
 import { checkOptions, rules, sleep } from "@replan/core/internal";
 import { checkSettings, type HttpRequestOptions, requestOptionRules } from "./options.js";
@@ -70,6 +73,7 @@ async function sendWithRetries(
   prepared: PreparedRequest,
   settings: Settings,
   signal: AbortSignal | undefined,
+  effect: EffectClass,
 ) {
   const { timeoutMs, retries, policy, secrets, maxRedirects } = settings;
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -77,7 +81,7 @@ async function sendWithRetries(
   const failure = { signal, timeout, timeoutMs, redact: secrets.redact };
   const deadline = settings.now() + timeoutMs;
   const agent = new Agent({ connect: { lookup: policy.lookup, timeout: settings.connectTimeoutMs } });
-  const repeatable = mayRepeat(prepared.method);
+  const repeatable = mayRepeat(effect);
   try {
     for (let attempt = 0; ; attempt++) {
       let delay: number | undefined;
@@ -92,6 +96,7 @@ async function sendWithRetries(
         await sent.response.body?.cancel().catch(() => {});
       } catch (error) {
         const refusal = toHttpToolError(error, failure);
+        if (!repeatable && refusal.code === "network-error") throw outcomeUnknown(error, refusal);
         delay =
           retriesWithinCall(refusal.code) && repeatable && attempt < retries
             ? retryDelay(undefined, attempt, deadline, settings)
@@ -147,9 +152,16 @@ export function requesterOf(checked: HttpRequestOptions): Requester {
     secretNames: settings.secrets.names,
     maxRequestBytes: settings.maxRequestBytes,
   };
-  return async (input: HttpRequestInput, { signal }: CallOptions = {}) => {
+  return async (input: HttpRequestInput, { signal, effect }: CallOptions = {}) => {
     if (signal?.aborted) throw signal.reason;
-    return sendWithRetries(prepareRequest(input, limits), settings, signal);
+    if (effect !== undefined && !EFFECT_CLASSES.includes(effect)) {
+      throw new HttpToolError(
+        "invalid-request",
+        `effect must be "read", "idempotent" or "write", got ${JSON.stringify(effect)}`,
+      );
+    }
+    const prepared = prepareRequest(input, limits);
+    return sendWithRetries(prepared, settings, signal, effect ?? effectOfMethod(prepared.method));
   };
 }
 
@@ -177,16 +189,19 @@ export function createRequester(options: HttpRequestOptions = {}): Requester {
 const httpRequestRules = {
   ...requestOptionRules,
   signal: rules.signal(),
+  effect: rules.oneOf(EFFECT_CLASSES),
 };
 
 /**
  * Sends one HTTP request under the safety policy: only http/https to allowed hosts and public
  * addresses (checked again on the address DNS returns at connect time, and on each redirect), with a
- * total timeout, a response size cap, retries of idempotent methods, and secret headers added out of
+ * total timeout, a response size cap, retries of `read` and `idempotent` calls (never of a `write`
+ * one: see `effect`), and secret headers added out of
  * the caller's sight. An HTTP error status is a result (`ok: false`), not an exception.
  *
  * @param request - method, URL, headers, query and a `json` or text `body` (untyped input is validated).
- * @param options - the policy and limits (see {@link HttpRequestOptions}) and the `signal` that cancels the call.
+ * @param options - the policy and limits (see {@link HttpRequestOptions}), the `signal` that cancels
+ *   the call, and its `effect` (see {@link CallOptions}).
  * @returns the status, the allowlisted headers and the (possibly truncated) body.
  * @throws {@link HttpToolError} for refusals and failures; the `signal`'s reason when cancelled.
  *
@@ -206,8 +221,12 @@ export function httpRequest(
   options: HttpRequestOptions & CallOptions = {},
 ): Promise<HttpResponse> {
   try {
-    const { signal, ...checked } = checkOptions(options, httpRequestRules, checkSettings("httpRequest"));
-    return requesterOf(checked)(request, { signal });
+    const { signal, effect, ...checked } = checkOptions(
+      options,
+      httpRequestRules,
+      checkSettings("httpRequest"),
+    );
+    return requesterOf(checked)(request, { signal, effect });
   } catch (error) {
     return Promise.reject(error);
   }

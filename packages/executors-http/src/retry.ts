@@ -5,8 +5,8 @@
  * @module
  */
 
+import type { EffectClass } from "@replan/core";
 import type { HttpErrorCode } from "./errors.js";
-import type { HttpMethod } from "./http-types.js";
 
 /**
  * The codes of failures that another call may get past: the connection failed (`network-error`)
@@ -20,15 +20,19 @@ export function isTransient(code: HttpErrorCode): boolean {
   return transientCodes.has(code);
 }
 
-/** Methods sent again after a retryable status or a network error; POST and PATCH never are. */
-const idempotentMethods: ReadonlySet<HttpMethod> = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
-
 /** Statuses after which an idempotent request is sent again: 408, 429 and the transient 5xx. */
 const retryStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Whether a call with `method` may be sent more than once. */
-export function mayRepeat(method: HttpMethod): boolean {
-  return idempotentMethods.has(method);
+/**
+ * Whether a call may be sent more than once: only when its effect class is `read` or `idempotent`.
+ * A `write` request is sent once: it is never repeated blindly (a failure after it may have been
+ * sent is `outcome-unknown`).
+ *
+ * @param effect - the call's effect class: the one declared for it (a tool's `effect`, an
+ *   operation's `x-effect` or `effects` entry), else its method's (`effectOfMethod`).
+ */
+export function mayRepeat(effect: EffectClass): boolean {
+  return effect !== "write";
 }
 
 /** Whether a response with `status` is worth another attempt of the same call. */

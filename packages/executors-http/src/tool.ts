@@ -30,7 +30,9 @@ export interface HttpToolOptions extends HttpRequestOptions {
   /**
    * What a call does to the world, as a plan-and-execute run reads it (`metadata.effect`): `read`,
    * `idempotent` or `write`. A resumed run calls a `read` or `idempotent` tool again when a call was
-   * cut short, never a `write` one.
+   * cut short, never a `write` one. It is also the class of every request the tool sends, for
+   * `retries`: when set, `read` and `idempotent` requests are retried and `write` ones sent once;
+   * when not set, each request has its method's class (GET, HEAD, OPTIONS retried, others sent once).
    * @default "read" when `methods` are only GET, HEAD and OPTIONS, else "write"
    */
   effect?: EffectClass | undefined;
@@ -104,7 +106,7 @@ export function createHttpTool(options: HttpToolOptions = {}): DynamicStructured
   return tool(
     (input, config) =>
       toToolOutput(name, config as ToolCallContext, (signal) =>
-        request(input as Parameters<typeof request>[0], { signal }),
+        request(input as Parameters<typeof request>[0], { signal, effect }),
       ),
     {
       name,
