@@ -27,9 +27,16 @@ export function isToCome(step: Pick<Step, "status">): boolean {
  * following each step's first deepest dependency (in `dependsOn` order), is chosen. O(steps + edges).
  *
  * @param steps - the plan's steps.
- * @throws {ReplanError} `invalid-plan` when steps still to run depend on each other in a cycle.
+ * @throws {ReplanError} `invalid-plan` when `steps` is not an array of steps, or when steps still to
+ *   run depend on each other in a cycle.
  */
 export function criticalPath(steps: readonly Step[]): CriticalPath {
+  if (!Array.isArray(steps) || !steps.every(isStepLike)) {
+    throw new ReplanError(
+      "invalid-plan",
+      "criticalPath: steps must be an array of steps, each with an id, a status and dependsOn",
+    );
+  }
   const toCome = new Map(steps.filter(isToCome).map((step) => [step.id, step]));
   const depth = depthsOf(toCome);
   let end: Step | undefined;
@@ -84,4 +91,16 @@ function depthsOf(toCome: ReadonlyMap<string, Step>): Map<string, number> {
     );
   }
   return depth;
+}
+
+/** Whether `value` has what {@link criticalPath} reads of a step: `id`, `status` and `dependsOn`. */
+function isStepLike(value: unknown): value is Step {
+  const step = value as Partial<Step> | null;
+  return (
+    typeof step === "object" &&
+    step !== null &&
+    typeof step.id === "string" &&
+    typeof step.status === "string" &&
+    Array.isArray(step.dependsOn)
+  );
 }

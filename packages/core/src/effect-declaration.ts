@@ -72,6 +72,11 @@ export function withEffect<F extends ToolFunction | Executor>(
   effect: EffectClass,
   options: { reconcile?: Reconcile } = {},
 ): WithEffect<F> {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw invalidOptions(
+      `withEffect: options must be an object such as { reconcile }, got ${String(options)}`,
+    );
+  }
   checkOptions(
     { fn, effect, ...options },
     {

@@ -167,8 +167,8 @@ export function forecastPlan(plan: Plan, options: ForecastOptions = {}): PlanFor
   );
   const toCome = checked.plan.steps.filter(isToCome);
   const agent = toCome.filter((step) => step.kind === "agent").length;
-  const perStep = rangeOf(checked.agentStepCalls, coreDefaults.forecast.agentStepCalls);
-  const perCheck = rangeOf(checked.checkCalls, coreDefaults.forecast.checkCalls);
+  const perStep = rangeOf(checked.agentStepCalls, coreDefaults.forecast.agentStepCalls, "agentStepCalls");
+  const perCheck = rangeOf(checked.checkCalls, coreDefaults.forecast.checkCalls, "checkCalls");
   const answer = checked.answerCalls ?? coreDefaults.forecast.answerCalls;
   const usage = { ...noUsage(), ...checked.usage };
   const made = usage.llmCalls;
@@ -200,9 +200,15 @@ export function forecastPlan(plan: Plan, options: ForecastOptions = {}): PlanFor
 }
 
 /** A number or a range, as a range. */
-function rangeOf(value: number | CallRange | undefined, fallback: number): CallRange {
+function rangeOf(value: number | CallRange | undefined, fallback: number, option: string): CallRange {
   if (value === undefined) return { least: fallback, most: fallback };
-  return typeof value === "number" ? { least: value, most: value } : value;
+  if (typeof value === "number") return { least: value, most: value };
+  if (value.most !== undefined && value.least > value.most) {
+    throw invalidOptions(
+      `forecastPlan: option "${option}" must have least <= most, got least ${value.least} and most ${value.most}`,
+    );
+  }
+  return value;
 }
 
 /** The token estimate of the calls to come; see {@link forecastPlan}. */
