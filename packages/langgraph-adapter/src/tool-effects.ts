@@ -45,6 +45,12 @@ export function withEffect<T extends StructuredToolInterface>(
   effect: EffectClass,
   options: { reconcile?: Reconcile } = {},
 ): ToolWithEffect<T> {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new PlanExecuteError(
+      "invalid-options",
+      `withEffect: options must be an object such as { reconcile }, got ${String(options)}`,
+    );
+  }
   checkOptions(
     { tool, effect, ...options },
     {
@@ -74,10 +80,21 @@ function isTool(value: unknown): value is StructuredToolInterface {
   return typeof (value as { invoke?: unknown } | null)?.invoke === "function";
 }
 
-/** A tool's declared class: `metadata.effect`, when it is one of the three. */
+/**
+ * A tool's declared class: its `metadata.effect`; `undefined` when it has none.
+ *
+ * @throws {PlanExecuteError} `invalid-options` when `metadata.effect` is set but is not one of the three.
+ */
 export function toolEffect(tool: StructuredToolInterface): EffectClass | undefined {
   const effect = metadataOf(tool)?.effect;
-  return EFFECT_CLASSES.includes(effect as EffectClass) ? (effect as EffectClass) : undefined;
+  if (effect === undefined) return undefined;
+  if (EFFECT_CLASSES.includes(effect as EffectClass)) return effect as EffectClass;
+  // a typo ("reed", "Read") must not silently become write, nor anything else
+  const shown = typeof effect === "string" ? JSON.stringify(effect.slice(0, 40)) : typeof effect;
+  throw new PlanExecuteError(
+    "invalid-options",
+    `Tool "${tool.name}": metadata.effect must be "read", "idempotent" or "write", got ${shown}`,
+  );
 }
 
 /** A tool's `reconcile` hook (from {@link withEffect}), if any. */
