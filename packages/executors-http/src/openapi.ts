@@ -146,7 +146,11 @@ function operationsOf(document: unknown, options: OpenApiOptions, where: string)
     }
   }
   if (only) refuseUnknownOperations("operations", only, result, known);
-  refuseUnknownOperations("effects", Object.keys(effects), result, known);
+  // effects may only name operations that are kept: list those, not the ones `operations` left out
+  const kept = result.map(({ name, operationId }) =>
+    operationId && operationId !== name ? `${name} (${operationId})` : name,
+  );
+  refuseUnknownOperations("effects", Object.keys(effects), result, kept);
   return result;
 }
 
@@ -161,7 +165,7 @@ function refuseUnknownOperations(
     if (kept.some(({ name, operationId }) => name === wanted || operationId === wanted)) return;
     throw new HttpToolError(
       "invalid-options",
-      `Option "${option === "operations" ? `operations[${index}]` : `effects.${wanted}`}" must name an operation of the document whose method is allowed ` +
+      `Option "${option === "operations" ? `operations[${index}]` : `effects.${wanted}`}" must name an operation of the document whose method is allowed${option === "effects" ? " and that is kept" : ""} ` +
         `(by tool name or operationId): ${known.join(", ") || "none"}; got ${JSON.stringify(wanted)}`,
     );
   });

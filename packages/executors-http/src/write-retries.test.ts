@@ -76,3 +76,20 @@ describe("a write request is sent once", () => {
     expect(server.hits).toHaveLength(3);
   });
 });
+
+describe("the effects option's error", () => {
+  it("lists only the operations that are kept, not those excluded by operations", () => {
+    const document = chargeDocument("https://api.example.com", "write");
+    (document.paths as Record<string, unknown>)["/status"] = {
+      get: { operationId: "status", responses: {} },
+    };
+    let message = "";
+    try {
+      openApiOperations(document, { operations: ["status"], effects: { charge: "read" } });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('"effects.charge"');
+    expect(message).toMatch(/: status; got/);
+  });
+});
