@@ -22,6 +22,11 @@ export const coreDefaults = Object.freeze({
   maxSteps: 50,
   /** Most replanner calls in a run, failed ones included (`budget.maxReplans`). */
   maxReplans: 3,
+  /**
+   * Identical failures (same error code and message) of one step id, across replans, that end its
+   * branch instead of asking the replanner again (`budget.maxIdenticalFailures`).
+   */
+  maxIdenticalFailures: 2,
   /** Attempts per step; 1 means no retry (`budget.maxAttempts`). */
   maxAttempts: 1,
   /** Planner calls for the first plan: one repair of an invalid plan (`budget.maxPlanAttempts`). */

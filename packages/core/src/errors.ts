@@ -150,7 +150,11 @@ export interface PlanIssue {
     /** A step's arguments nest deeper than the parser allows. */
     | "too-deep"
     /** The text holds no plan at all. */
-    | "no-plan";
+    | "no-plan"
+    /** A replanner's patch removes or replaces a step that is not in the plan. */
+    | "unknown-step"
+    /** A replanner's patch changes the plan but leaves a failed step it was asked about in place. */
+    | "keeps-failed-step";
   /** The step ids involved (empty when the issue is about the plan as a whole). */
   stepIds: string[];
   /** A sentence for people (and for a model asked to repair the plan). */

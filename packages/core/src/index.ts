@@ -36,6 +36,7 @@ export type {
   PlanRequest,
   PlanStepStream,
   Replanner,
+  ReplannerOutput,
   ReplanRequest,
   StepContext,
   ToolFunction,
@@ -51,6 +52,9 @@ export type {
   SettleOutcome,
   TransitionResult,
 } from "./run-messages.js";
+export { downstreamOf } from "./downstream.js";
+export type { PatchDiff, PlanPatch, PlanPatchInput } from "./plan-patch.js";
+export { isPlanPatch, PlanPatchSchema } from "./plan-patch.js";
 export { runPlan, streamPlan } from "./run-plan.js";
 export type { PlanParser, PlanParserOptions } from "./plan-parser.js";
 export { createPlanParser, formatPlan } from "./plan-parser.js";

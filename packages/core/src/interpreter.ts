@@ -13,7 +13,7 @@ import { executeStep } from "./execute-step.js";
 import { reconcileStep } from "./reconcile-step.js";
 import { resultsOf } from "./results.js";
 import { isPlanStepStream, readPlanStepStream } from "./plan-stream-reader.js";
-import type { ModelCallReporter, PlannerOutput, PlanStepStream } from "./run-functions.js";
+import type { ModelCallReporter, PlannerOutput, PlanStepStream, ReplannerOutput } from "./run-functions.js";
 import type { Effect, Feedback, RunEvent, RunInput } from "./run-messages.js";
 import { isTerminal } from "./run-end.js";
 import type { ResolvedRunPlanOptions, RunResult } from "./run-plan-options.js";
@@ -235,7 +235,7 @@ export class Interpreter {
     call: (
       hooks: ModelCallReporter,
       signal: AbortSignal,
-    ) => PlannerOutput | PlanStepStream | Promise<PlannerOutput | PlanStepStream>,
+    ) => ReplannerOutput | PlanStepStream | Promise<ReplannerOutput | PlanStepStream>,
   ): Promise<void> {
     const { signal } = this.controller;
     const { hooks, usage, release } = this.modelCallReporter();

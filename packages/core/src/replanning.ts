@@ -1,9 +1,11 @@
 /**
- * Replanning: asking the replanner for the steps that replace every step not done or running,
- * merging its answer into a new revision of the plan, and what a failed replan leads to.
+ * Replanning: asking the replanner for a patch of the plan (while the steps that do not depend on
+ * a failed one keep running), applying its answer as a new revision of the plan, and what a
+ * failed replan leads to.
  *
  * @module
  */
+import { applyAnswer } from "./apply-patch.js";
 import type { CoreErrorCode } from "./errors.js";
 import { BUDGET_EXCEEDED, endIfNoCallLeft } from "./budgets.js";
 import type { Draft } from "./draft.js";
@@ -11,8 +13,6 @@ import type { InputOf } from "./run-messages.js";
 import { endRun } from "./run-end.js";
 import type { Plan, ReplanReason, RunState, StepError } from "./schemas.js";
 import { invalidPlanError } from "./planning.js";
-import { newStep } from "./step-reports.js";
-import { checkPlan } from "./validate.js";
 
 /** Whether the run may call its replanner (it has one, and replans are left). */
 export function canReplan(state: RunState): boolean {
@@ -21,7 +21,8 @@ export function canReplan(state: RunState): boolean {
 
 /**
  * Asks the replanner for a new revision, locking the steps that are done or running (they are
- * kept as they are), unless the budget leaves no call for it.
+ * kept as they are), unless the budget leaves no call for it. Steps outside the failed steps'
+ * downstream cone keep being started while the replanner answers.
  */
 export function askReplanner(draft: Draft, at: number, reason: ReplanReason): void {
   if (endIfNoCallLeft(draft, at)) return;
@@ -48,46 +49,44 @@ export function replannerFailed(draft: Draft, input: InputOf<"replan-error">): v
 }
 
 /**
- * `replan`: the replanner's steps replace every step that is not locked, as a new revision (the
- * replaced plan goes to `history`). An invalid answer is refused; an empty one while a step has
- * failed means the replanner gives up, and the run fails.
+ * `replan`: the replanner's answer (a patch, or the remaining steps rewritten) is applied to the
+ * plan as it is now, as a new revision (the replaced plan goes to `history`). An invalid answer
+ * is refused; one that leaves a failed step with nothing new means the replanner gives up, and
+ * the run fails with its reason.
  */
 export function takeReplan(draft: Draft, input: InputOf<"replan">): void {
   const { state } = draft;
   const current = state.plan!;
   const replan = state.replan!;
-  const locked = new Set(replan.locked);
-  const kept = current.steps.filter((step) => locked.has(step.id));
-  const check = checkPlan(input.output, { maxSteps: state.config.maxSteps, locked: kept, allowEmpty: true });
-  if (!check.ok) {
-    refuseReplan(draft, input.at, { error: invalidPlanError(check.issues), output: input.output });
+  const revision = current.revision + 1;
+  const outcome = applyAnswer(input.output, {
+    steps: current.steps,
+    locked: replan.locked,
+    failed: current.steps
+      .filter((step) => step.status === "failed" && replan.reason.stepIds.includes(step.id))
+      .map((step) => step.id),
+    revision,
+    maxSteps: state.config.maxSteps,
+    effects: state.config.effects,
+  });
+  if (outcome.type === "invalid") {
+    refuseReplan(draft, input.at, { error: invalidPlanError(outcome.issues), output: input.output });
     return;
   }
-  const failedIds = current.steps.filter((step) => step.status === "failed").map((step) => step.id);
-  if (check.steps.length === 0 && failedIds.length > 0) {
-    // No replacement for a failed step: the replanner gives up, and the goal is not reached.
+  if (outcome.type === "gave-up") {
+    const why = outcome.reason ? `: ${outcome.reason}` : "";
     draft.set({ status: "executing", replan: null, feedback: null });
     endRun(draft, input.at, {
       status: "failed",
-      reason: `the replanner gave up: it returned no steps to replace failed step(s) ${failedIds.join(", ")}`,
+      reason: `the replanner gave up on failed step(s) ${outcome.failed.join(", ")}${why}`,
       error: {
         code: "replanner-gave-up" satisfies CoreErrorCode,
-        message: "the replanner returned no steps",
+        message: outcome.reason ?? "the replanner returned nothing to replace the failed step(s)",
       },
     });
     return;
   }
-  const revision = current.revision + 1;
-  const plan: Plan = {
-    goal: state.goal,
-    revision,
-    steps: [...kept, ...check.steps.map((spec) => newStep(spec, revision, state.config.effects))],
-  };
-  const added = check.steps.map((step) => step.id);
-  const addedIds = new Set(added);
-  const removed = current.steps
-    .filter((step) => !locked.has(step.id) && !addedIds.has(step.id))
-    .map((step) => step.id);
+  const plan: Plan = { goal: state.goal, revision, steps: outcome.steps };
   const replaced = {
     revision: current.revision,
     steps: current.steps,
@@ -101,7 +100,8 @@ export function takeReplan(draft: Draft, input: InputOf<"replan">): void {
     feedback: null,
     history: [...state.history, replaced],
   });
-  draft.emit({ type: "replan-end", at: input.at, plan, removed, added });
+  const reason = outcome.reason === undefined ? {} : { reason: outcome.reason };
+  draft.emit({ type: "replan-end", at: input.at, plan, ...reason, ...outcome.diff });
 }
 
 /**

@@ -28,6 +28,14 @@ export interface RunConfigInput {
    */
   maxReplans?: number;
   /**
+   * How many times one step (by id: the step and the replacements the replanner gives it under
+   * the same id) may fail the same way (same error code and message) before its branch ends: its
+   * failure is not sent to the replanner again, its dependents never run, the other branches go on,
+   * and the run ends `failed`. Counted besides `maxReplans`.
+   * @default 2
+   */
+  maxIdenticalFailures?: number;
+  /**
    * Attempts per step (1 means no retry). Only retryable failures are retried.
    * @default 1
    */
@@ -85,6 +93,7 @@ export const budgetRules = {
   concurrency: rules.integer({ min: 1 }),
   maxSteps: rules.integer({ min: 1 }),
   maxReplans: rules.integer({ min: 0 }),
+  maxIdenticalFailures: rules.integer({ min: 1 }),
   maxAttempts: rules.integer({ min: 1 }),
   maxPlanAttempts: rules.integer({ min: 1 }),
   maxLlmCalls: limit,
@@ -130,6 +139,7 @@ export function withDefaults(input: RunConfigInput): RunConfig {
     concurrency = coreDefaults.concurrency,
     maxSteps = coreDefaults.maxSteps,
     maxReplans = coreDefaults.maxReplans,
+    maxIdenticalFailures = coreDefaults.maxIdenticalFailures,
     maxAttempts = coreDefaults.maxAttempts,
     maxPlanAttempts = coreDefaults.maxPlanAttempts,
     maxLlmCalls,
@@ -145,6 +155,7 @@ export function withDefaults(input: RunConfigInput): RunConfig {
     concurrency,
     maxSteps,
     maxReplans,
+    maxIdenticalFailures,
     maxAttempts,
     maxPlanAttempts,
     ...(maxLlmCalls !== undefined && Number.isFinite(maxLlmCalls) ? { maxLlmCalls } : {}),

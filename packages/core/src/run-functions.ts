@@ -6,6 +6,7 @@
  * @module
  */
 import type { ModelCallEvent, Feedback } from "./run-messages.js";
+import type { PlanPatchInput } from "./plan-patch.js";
 import type { AgentStep, Plan, PlanRevision, ReplanReason, Step, StepSpecInput, Usage } from "./schemas.js";
 
 /**
@@ -71,9 +72,15 @@ export interface PlanRequest extends Partial<ModelCallReporter> {
   kept?: readonly Step[];
 }
 
-/** What a replanner is asked: the plan so far, why it must change, and what the steps produced. */
+/**
+ * What a replanner is asked: the plan so far, why it must change, and what the steps produced.
+ * Steps that do not depend on a failed one keep running while it answers.
+ */
 export interface ReplanRequest extends PlanRequest {
-  /** The current plan: done and running steps are kept; return the steps that replace the rest. */
+  /**
+   * The plan when the replanner was asked, with every step's status. Done and running steps are
+   * kept; answer a patch of the rest ({@link ReplannerOutput}).
+   */
   plan: Plan;
   reason: ReplanReason;
   /** Earlier revisions of the plan. */
@@ -89,8 +96,15 @@ export interface ReplanRequest extends PlanRequest {
 export type Planner = (
   request: PlanRequest,
 ) => Promise<PlannerOutput | PlanStepStream> | PlannerOutput | PlanStepStream;
-/** Returns the steps that replace every step that is not done or running. */
-export type Replanner = (request: ReplanRequest) => Promise<PlannerOutput> | PlannerOutput;
+/**
+ * What a replanner returns: a patch (`{ remove, add, replace, reason }`, every list optional: the
+ * steps it does not name stay as they are), or, the older form, the steps that replace every step
+ * not done or running (`PlannerOutput`).
+ */
+export type ReplannerOutput = PlannerOutput | PlanPatchInput;
+
+/** Answers a patch of the plan after a failure or an unexpected result (one LLM call in practice). */
+export type Replanner = (request: ReplanRequest) => Promise<ReplannerOutput> | ReplannerOutput;
 /** Carries out an agent step and returns its result (JSON-serializable). Throw to fail the step. */
 export type Executor = (step: AgentStep, context: StepContext) => Promise<unknown> | unknown;
 /** A tool for tool steps: receives the arguments with `${id}` references resolved. */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { PlanIssue } from "./errors.js";
+import type { PatchDiff } from "./plan-patch.js";
 import type {
   Plan,
   ReplanReason,
@@ -172,7 +173,14 @@ export type RunEvent =
       outcome?: SettleOutcome["type"];
     }
   | { type: "replan-start"; at: number; revision: number; reason: ReplanReason; attempt: number }
-  | { type: "replan-end"; at: number; plan: Plan; removed: string[]; added: string[] }
+  | ({
+      /** A replan was applied: the new revision, and what changed (a view can show the diff). */
+      type: "replan-end";
+      at: number;
+      plan: Plan;
+      /** The replanner's reason, when it gave one. */
+      reason?: string;
+    } & PatchDiff)
   | { type: "replan-error"; at: number; error: StepError; willRetry: boolean }
   | { type: "run-end"; at: number; outcome: RunOutcome; usage: Usage }
   | ModelCallEvent;

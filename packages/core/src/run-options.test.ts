@@ -58,7 +58,7 @@ describe("runPlan and streamPlan options", () => {
     ],
     [
       { budget: { hasReplanner: false } },
-      'Option "budget.hasReplanner" must be one of the options of budget: concurrency, maxSteps, maxReplans, maxAttempts, maxPlanAttempts, maxLlmCalls, maxTokens, maxWallTimeMs, retryBackoffMs, maxRetryBackoffMs, requireApproval, got false',
+      'Option "budget.hasReplanner" must be one of the options of budget: concurrency, maxSteps, maxReplans, maxIdenticalFailures, maxAttempts, maxPlanAttempts, maxLlmCalls, maxTokens, maxWallTimeMs, retryBackoffMs, maxRetryBackoffMs, requireApproval, got false',
     ],
   ];
 
@@ -127,7 +127,7 @@ describe("createRun and resolveConfig options", () => {
       'Option "budget.concurrency" must be an integer >= 1, got 0',
     );
     expect(await refusal(() => resolveConfig({ maxAttempt: 2 } as never))).toBe(
-      'Option "maxAttempt" must be one of the options of resolveConfig: concurrency, maxSteps, maxReplans, maxAttempts, maxPlanAttempts, maxLlmCalls, maxTokens, maxWallTimeMs, retryBackoffMs, maxRetryBackoffMs, hasReplanner, requireApproval, effects (did you mean "maxAttempts"?), got 2',
+      'Option "maxAttempt" must be one of the options of resolveConfig: concurrency, maxSteps, maxReplans, maxIdenticalFailures, maxAttempts, maxPlanAttempts, maxLlmCalls, maxTokens, maxWallTimeMs, retryBackoffMs, maxRetryBackoffMs, hasReplanner, requireApproval, effects (did you mean "maxAttempts"?), got 2',
     );
     expect(await refusal(() => resolveConfig({ hasReplanner: "yes" } as never))).toBe(
       'Option "hasReplanner" must be true or false, got "yes"',

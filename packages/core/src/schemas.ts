@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { PlanIssue } from "./errors.js";
+import { coreDefaults } from "./defaults.js";
 
 /** Pattern of a step id: letters, digits, `_` and `-`, at most 64 characters. */
 export const STEP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -156,6 +157,8 @@ export const RunConfigSchema = z.object({
   concurrency: z.number().int().positive(),
   maxSteps: z.number().int().positive(),
   maxReplans: z.number().int().nonnegative(),
+  /** Identical failures of one step id that end its branch (states saved before it existed: 2). */
+  maxIdenticalFailures: z.number().int().positive().default(coreDefaults.maxIdenticalFailures),
   maxAttempts: z.number().int().positive(),
   maxPlanAttempts: z.number().int().positive(),
   maxLlmCalls: z.number().nonnegative().optional(),

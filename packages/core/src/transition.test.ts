@@ -219,7 +219,7 @@ describe("replanning", () => {
         feedback: null,
       },
     ]);
-    // a running step may still finish while the replanner thinks; nothing new starts meanwhile
+    // a running step may still finish while the replanner thinks; "later" waits (it depends on "a")
     const during = transition(replanning.state, {
       type: "step-finish",
       at: 4,
@@ -239,14 +239,22 @@ describe("replanning", () => {
     expect(merged.state.plan?.steps.map((step) => [step.id, step.status, step.revision])).toEqual([
       ["done1", "done", 0],
       ["run1", "done", 0],
-      ["a-fix", "running", 1],
       ["later", "pending", 1],
+      ["a-fix", "running", 1],
     ]);
     expect(merged.state.plan?.steps[0]).toBe(s1.plan?.steps[0]); // done steps untouched
     expect(merged.state.history).toHaveLength(1);
     expect(merged.state.history[0]).toMatchObject({ revision: 0, replacedAt: 5 });
     expect(merged.state.history[0]?.steps.find((step) => step.id === "a")?.status).toBe("failed");
-    expect(merged.events[0]).toMatchObject({ type: "replan-end", removed: ["a"], added: ["a-fix", "later"] });
+    // a full rewrite of the remaining steps is read as a patch: "later" is named again (replaced)
+    expect(merged.events[0]).toMatchObject({
+      type: "replan-end",
+      removed: ["a"],
+      added: ["a-fix"],
+      replaced: ["later"],
+      kept: ["done1", "run1"],
+      conflicts: [],
+    });
     expect(merged.effects).toMatchObject([{ type: "execute-step", stepId: "a-fix", key: "r:1:a-fix" }]);
   });
 
@@ -295,9 +303,10 @@ describe("replanning", () => {
   });
 
   it("replans on demand, and completes when the replanner says nothing is left", () => {
-    const { state } = startedRun([agent("a"), agent("b", ["a"])]);
+    const { state } = startedRun([agent("a"), agent("b", ["a"]), agent("c", ["a"])], { concurrency: 1 });
     const asked = transition(state, { type: "replan-request", at: 2, reason: "user changed their mind" });
     expect(asked.effects).toMatchObject([{ type: "call-replanner", reason: { trigger: "requested" } }]);
+    // no step failed, so nothing waits for the replanner: "b" starts when "a" is done
     const finished = transition(asked.state, {
       type: "step-finish",
       at: 3,
@@ -305,9 +314,15 @@ describe("replanning", () => {
       attempt: 1,
       result: 1,
     });
-    const end = transition(finished.state, { type: "replan", at: 4, output: [] });
+    expect(finished.effects).toMatchObject([{ type: "execute-step", stepId: "b" }]);
+    // "nothing is left": "c" is removed; "b", started meanwhile, is kept and reported as a conflict
+    const patched = transition(finished.state, { type: "replan", at: 4, output: [] });
+    expect(patched.events).toMatchObject([
+      { type: "replan-end", removed: ["c"], conflicts: ["b"], kept: ["a", "b"] },
+    ]);
+    const end = transition(patched.state, { type: "step-finish", at: 5, stepId: "b", attempt: 1, result: 2 });
     expect(end.state.outcome?.status).toBe("completed");
-    expect(end.state.plan?.steps.map((step) => step.id)).toEqual(["a"]);
+    expect(end.state.plan?.steps.map((step) => step.id)).toEqual(["a", "b"]);
   });
 
   it("fails the run when the replanner returns no steps while a step has failed (it gives up)", () => {
@@ -356,7 +371,11 @@ describe("replanning", () => {
     expect(bFails.status).toBe("replanning");
     const merged = transition(bFails, { type: "replan", at: 5, output: [agent("a2")] });
     expect(merged.state.status).toBe("replanning");
-    expect(merged.effects).toMatchObject([{ type: "call-replanner", reason: { stepIds: ["b"] } }]);
+    // "b" is replanned, and "a2", which does not depend on it, starts at once
+    expect(merged.effects).toMatchObject([
+      { type: "call-replanner", reason: { stepIds: ["b"] } },
+      { type: "execute-step", stepId: "a2" },
+    ]);
   });
 });
 
