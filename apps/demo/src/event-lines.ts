@@ -49,8 +49,8 @@ export function eventLine(event: RunEvent, style: EventStyle): string | undefine
     case "replan-start":
       return `${at}  ${paint.yellow("↻ replanning")}: ${shortError(event.reason.message.replace(/^step "[^"]+": /, ""))}`;
     case "replan-end": {
-      const kept = event.plan.steps.filter((step) => !event.added.includes(step.id)).map((step) => step.id);
-      return `${at}  ${paint.yellow(`↻ revision ${event.plan.revision}`)}: removed ${event.removed.join(", ") || "nothing"}; added ${event.added.join(", ") || "nothing"}; kept ${kept.join(", ") || "nothing"}`;
+      const list = (ids: string[]) => ids.join(", ") || "nothing";
+      return `${at}  ${paint.yellow(`↻ revision ${event.plan.revision}`)}: removed ${list(event.removed)}; added ${list(event.added)}; replaced ${list(event.replaced)}; kept ${list(event.kept)}`;
     }
     case "replan-error":
       return `${at}  ${paint.red("✖ replanning failed")}: ${event.error.message}${event.willRetry ? " (asking again)" : ""}`;

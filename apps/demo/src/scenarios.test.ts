@@ -40,7 +40,7 @@ describe.concurrent("offline scenarios", () => {
     expect(lines.some((line) => line.includes("↻ replanning: HTTP 503"))).toBe(true);
     expect(
       lines.some((line) =>
-        line.includes("↻ revision 1: removed east; added east-replica, report, order; kept north, south"),
+        line.includes("↻ revision 1: removed east; added east-replica; replaced report, order; kept north, south"),
       ),
     ).toBe(true);
     expect(lines.filter((line) => line.includes("▶ start north"))).toHaveLength(1);
@@ -112,19 +112,20 @@ describe.concurrent("offline scenarios", () => {
     expect(readHits(workspace)).toMatchObject({ getLatestRelease: 1, publishReport: 1 });
   });
 
-  it("--json with a replan: replan-start then replan-end with removed and added steps", async () => {
+  it("--json with a replan: replan-start then replan-end with removed, added and replaced steps", async () => {
     const { code, stdout } = await runCli(["--json", "--scenario", "inventory"]);
     expect(code).toBe(0);
     const events = jsonLines(stdout);
     const replanEnd = events.find((event) => event.type === "replan-end") as
-      | { plan: { revision: number }; removed: string[]; added: string[] }
+      | { plan: { revision: number }; removed: string[]; added: string[]; replaced: string[] }
       | undefined;
     expect(events.findIndex((event) => event.type === "replan-start")).toBeLessThan(
       events.findIndex((event) => event.type === "replan-end"),
     );
     expect(replanEnd?.plan.revision).toBe(1);
     expect(replanEnd?.removed).toEqual(["east"]);
-    expect(replanEnd?.added).toEqual(["east-replica", "report", "order"]);
+    expect(replanEnd?.added).toEqual(["east-replica"]);
+    expect(replanEnd?.replaced).toEqual(["report", "order"]);
     expect(events.at(-1)).toMatchObject({ type: "result", status: "completed" });
   });
 

@@ -119,7 +119,8 @@ describe.skipIf(!present).concurrent("npm run demo -- --web", { timeout: 180_000
     const diff = page.locator("[data-diff]");
     await expect.poll(() => diff.getAttribute("data-diff"), { timeout: 60_000 }).toBe("1");
     expect(await diff.locator("[data-removed]").getAttribute("data-removed")).toBe("east");
-    expect(await diff.locator("[data-added]").getAttribute("data-added")).toBe("east-replica,report,order");
+    expect(await diff.locator("[data-added]").getAttribute("data-added")).toBe("east-replica");
+    expect(await diff.locator("[data-replaced]").getAttribute("data-replaced")).toBe("report,order");
     expect(await diff.locator("[data-kept]").getAttribute("data-kept")).toBe("north,south");
     await expect.poll(() => status(page), { timeout: 60_000 }).toBe("completed");
     await page.locator('[data-step="report"]').click();

@@ -144,10 +144,11 @@ describe("createPlanExecuteAgent", () => {
       double: 14,
     });
     expect(state.plan?.revision).toBe(1);
+    // "double", named again by the rewrite, is replaced in place; "data-mirror" is added at the end
     expect(state.plan?.steps.map((step) => [step.id, step.revision])).toEqual([
       ["config", 0],
-      ["data-mirror", 1],
       ["double", 1],
+      ["data-mirror", 1],
     ]);
     expect(state.run?.history[0]?.steps.find((step) => step.id === "data")?.error?.message).toContain("503");
     // the replanner saw the failure and the done step's result

@@ -88,7 +88,8 @@ const onReplanEnd: EventHandler = ({ next, event, at, malformed }) => {
       ...(at !== undefined ? { replacedAt: at } : {}),
     };
   }
-  revisions.push(revisionOf(plan, previous?.steps ?? [], event.removed, event.added));
+  const { removed, added, replaced } = event;
+  revisions.push(revisionOf(plan, previous?.steps ?? [], { removed, added, replaced }));
   next.revisions = revisions.slice(-MAX_REVISIONS);
   next.replanning = undefined;
   if (!isFinalStatus(next.status)) next.status = "executing";

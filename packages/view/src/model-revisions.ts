@@ -21,25 +21,33 @@ import {
 export const MAX_REVISIONS = 200;
 
 /**
- * A revision from its plan and the steps of the one before (removed/added computed as core does,
- * unless the event says).
+ * A revision from its plan and the steps of the one before (removed/added/replaced computed as
+ * core does, unless the event says).
  */
 export function revisionOf(
   plan: { revision: number; steps: ViewStep[] },
   previous: ViewStep[],
-  removedGiven?: unknown,
-  addedGiven?: unknown,
+  given: { removed?: unknown; added?: unknown; replaced?: unknown } = {},
 ): ViewRevision {
-  const added = isStringArray(addedGiven)
-    ? addedGiven
-    : plan.steps.filter((step) => step.revision === plan.revision).map((step) => step.id);
+  const before = new Set(previous.map((step) => step.id));
+  const introduced = plan.steps.filter((step) => step.revision === plan.revision).map((step) => step.id);
+  // An event from before replaced ids were reported lists them under `added`.
+  const replaced = isStringArray(given.replaced)
+    ? given.replaced
+    : isStringArray(given.added)
+      ? []
+      : introduced.filter((id) => before.has(id) && plan.revision > 0);
+  const replacedIds = new Set(replaced);
+  const added = isStringArray(given.added) ? given.added : introduced.filter((id) => !replacedIds.has(id));
   const addedIds = new Set(added);
-  const kept = plan.steps.filter((step) => !addedIds.has(step.id)).map((step) => step.id);
-  const keptIds = new Set(kept);
-  const removed = isStringArray(removedGiven)
-    ? removedGiven
-    : previous.filter((step) => !keptIds.has(step.id) && !addedIds.has(step.id)).map((step) => step.id);
-  return { revision: plan.revision, steps: plan.steps, removed, added, kept };
+  const kept = plan.steps
+    .filter((step) => !addedIds.has(step.id) && !replacedIds.has(step.id))
+    .map((step) => step.id);
+  const now = new Set(plan.steps.map((step) => step.id));
+  const removed = isStringArray(given.removed)
+    ? given.removed
+    : previous.filter((step) => !now.has(step.id)).map((step) => step.id);
+  return { revision: plan.revision, steps: plan.steps, removed, added, replaced, kept };
 }
 
 /** A first revision: every step of the plan is added. */
@@ -49,6 +57,7 @@ export function firstRevision(plan: { revision: number; steps: ViewStep[] }): Vi
     steps: plan.steps,
     removed: [],
     added: plan.steps.map((step) => step.id),
+    replaced: [],
     kept: [],
   };
 }
@@ -56,7 +65,7 @@ export function firstRevision(plan: { revision: number; steps: ViewStep[] }): Vi
 /** The revisions with `step` replacing the step of the same id in the latest one (or added). */
 export function withStep(revisions: ViewRevision[], step: ViewStep): ViewRevision[] {
   if (revisions.length === 0) {
-    return [{ revision: step.revision, steps: [step], removed: [], added: [step.id], kept: [] }];
+    return [{ revision: step.revision, steps: [step], removed: [], added: [step.id], replaced: [], kept: [] }];
   }
   const last = revisions.at(-1)!;
   const index = last.steps.findIndex((candidate) => candidate.id === step.id);

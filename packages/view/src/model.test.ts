@@ -59,7 +59,7 @@ function replannedRun(): { events: RunEvent[]; state: RunState } {
 }
 
 describe("applyEvent", () => {
-  test("a replan becomes revision 1 with what it removed, added and kept; the live and saved views agree", () => {
+  test("a replan becomes revision 1 with what it removed, added, replaced and kept; the live and saved views agree", () => {
     const { events, state } = replannedRun();
     const live = applyEvents(emptyModel(), events);
     expect(live.runId).toBe("run-1");
@@ -68,14 +68,20 @@ describe("applyEvent", () => {
     const [first, second] = live.revisions;
     expect(first!.reason).toMatchObject({ trigger: "step-failed", stepIds: ["east"] });
     expect(first!.steps.find((step) => step.id === "east")?.status).toBe("failed");
-    expect(second).toMatchObject({ removed: ["east"], added: ["east-replica", "report"], kept: ["north"] });
+    // "report", named again by the rewrite, is replaced (same id, new content)
+    expect(second).toMatchObject({
+      removed: ["east"],
+      added: ["east-replica"],
+      replaced: ["report"],
+      kept: ["north"],
+    });
 
     // The same run opened from its saved state (a finished run, a thread's values).
     const saved = applyEvent(emptyModel(), { type: "view-snapshot", at: 50, state });
     expect(
-      saved.revisions.map(({ revision, removed, added, kept }) => ({ revision, removed, added, kept })),
+      saved.revisions.map(({ revision, removed, added, replaced, kept }) => ({ revision, removed, added, replaced, kept })),
     ).toEqual(
-      live.revisions.map(({ revision, removed, added, kept }) => ({ revision, removed, added, kept })),
+      live.revisions.map(({ revision, removed, added, replaced, kept }) => ({ revision, removed, added, replaced, kept })),
     );
     expect(saved.revisions[1]!.steps).toEqual(live.revisions[1]!.steps);
     // The adapter's thread values keep the plan next to `run` (whose plan is null).

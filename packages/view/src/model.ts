@@ -44,6 +44,8 @@ export interface ViewRevision {
   removed: string[];
   /** Ids of the steps this revision introduced (for revision 0: every step). */
   added: string[];
+  /** Ids of the steps this revision gave new content under the same id (a replanner's `replace`). */
+  replaced: string[];
   /** Ids of the steps carried over from the previous revision (done or running then). */
   kept: string[];
   /** Why this revision was replaced by the next one, once it was. */

@@ -135,16 +135,18 @@ interface Tags {
   gone: boolean;
 }
 
-/** What a step's box says about it: edited, added, kept, removed by the next revision. */
+/** What a step's box says about it: edited, added, replaced, kept, removed by the next revision. */
 function tagger(context: ViewContext, revision: ViewRevision, latest: boolean): (id: string) => Tags {
   const next = context.model.revisions.find((candidate) => candidate.revision === revision.revision + 1);
   const removedLater = new Set(next?.removed ?? []);
   const added = new Set(revision.revision > 0 ? revision.added : []);
   const kept = new Set(revision.kept);
+  const replaced = new Set(revision.replaced);
   return (id) => {
     const elements: HTMLElement[] = [];
     if (context.draft.has(id) && latest) elements.push(h("span", { class: "tag edited" }, "edited"));
     if (added.has(id)) elements.push(h("span", { class: "tag added" }, "added"));
+    if (replaced.has(id)) elements.push(h("span", { class: "tag added" }, "replaced"));
     if (kept.has(id) && revision.revision > 0) elements.push(h("span", { class: "tag kept" }, "kept"));
     if (removedLater.has(id))
       elements.push(h("span", { class: "tag removed" }, `removed in ${revision.revision + 1}`));

@@ -37,7 +37,7 @@ export function renderRevisionBar(context: ViewContext, shown: ViewRevision | un
 export function renderDiff(model: ViewModel, revision: ViewRevision, latest: boolean): HTMLElement {
   const previous = model.revisions.find((candidate) => candidate.revision === revision.revision - 1);
   const list = (ids: string[]) => (ids.length > 0 ? ids.join(", ") : "none");
-  const part = (name: "removed" | "added" | "kept") =>
+  const part = (name: "removed" | "added" | "replaced" | "kept") =>
     h(
       "span",
       { class: name, [`data-${name}`]: revision[name].join(",") },
@@ -57,6 +57,7 @@ export function renderDiff(model: ViewModel, revision: ViewRevision, latest: boo
       : null,
     part("removed"),
     part("added"),
+    part("replaced"),
     part("kept"),
     latest ? null : h("span", {}, "(an earlier revision, as it stood when it was replaced)"),
   );
