@@ -40,7 +40,9 @@ describe.concurrent("offline scenarios", () => {
     expect(lines.some((line) => line.includes("↻ replanning: HTTP 503"))).toBe(true);
     expect(
       lines.some((line) =>
-        line.includes("↻ revision 1: removed east; added east-replica; replaced report, order; kept north, south"),
+        line.includes(
+          "↻ revision 1: removed east; added east-replica; replaced report, order; kept north, south",
+        ),
       ),
     ).toBe(true);
     expect(lines.filter((line) => line.includes("▶ start north"))).toHaveLength(1);

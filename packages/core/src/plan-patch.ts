@@ -56,8 +56,11 @@ export function isPlanPatch(output: unknown): boolean {
   );
 }
 
-/** What a replan changed, as `replan-end` reports it (ids, in plan order). */
-export interface PatchDiff {
+/**
+ * What a replan changed, as `replan-end` reports it (ids, in plan order). A type, not an
+ * interface, so that events stay assignable to `Record<string, unknown>`.
+ */
+export type PatchDiff = {
   /** Steps dropped from the plan. */
   removed: string[];
   /** New steps. */
@@ -71,4 +74,4 @@ export interface PatchDiff {
    * it arrived: a started step is never changed, so these parts of the patch were dropped.
    */
   conflicts: string[];
-}
+};

@@ -65,7 +65,9 @@ export function firstRevision(plan: { revision: number; steps: ViewStep[] }): Vi
 /** The revisions with `step` replacing the step of the same id in the latest one (or added). */
 export function withStep(revisions: ViewRevision[], step: ViewStep): ViewRevision[] {
   if (revisions.length === 0) {
-    return [{ revision: step.revision, steps: [step], removed: [], added: [step.id], replaced: [], kept: [] }];
+    return [
+      { revision: step.revision, steps: [step], removed: [], added: [step.id], replaced: [], kept: [] },
+    ];
   }
   const last = revisions.at(-1)!;
   const index = last.steps.findIndex((candidate) => candidate.id === step.id);

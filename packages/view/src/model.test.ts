@@ -79,9 +79,21 @@ describe("applyEvent", () => {
     // The same run opened from its saved state (a finished run, a thread's values).
     const saved = applyEvent(emptyModel(), { type: "view-snapshot", at: 50, state });
     expect(
-      saved.revisions.map(({ revision, removed, added, replaced, kept }) => ({ revision, removed, added, replaced, kept })),
+      saved.revisions.map(({ revision, removed, added, replaced, kept }) => ({
+        revision,
+        removed,
+        added,
+        replaced,
+        kept,
+      })),
     ).toEqual(
-      live.revisions.map(({ revision, removed, added, replaced, kept }) => ({ revision, removed, added, replaced, kept })),
+      live.revisions.map(({ revision, removed, added, replaced, kept }) => ({
+        revision,
+        removed,
+        added,
+        replaced,
+        kept,
+      })),
     );
     expect(saved.revisions[1]!.steps).toEqual(live.revisions[1]!.steps);
     // The adapter's thread values keep the plan next to `run` (whose plan is null).
