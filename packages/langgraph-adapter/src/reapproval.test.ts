@@ -320,7 +320,7 @@ describe("re-approval in the graph, by the declared effect classes", () => {
       planner: [
         planReply([
           toolStep("check", "probe", { source: "primary" }),
-          toolStep("pay", "charge", { provider: "card" }),
+          toolStep("pay", "charge", { provider: "card" }, ["check"]),
         ]),
       ],
       replanner: [planReply(replan)],
@@ -330,7 +330,8 @@ describe("re-approval in the graph, by the declared effect classes", () => {
       tools: [probe, charge],
       reapprove: mode,
       checkpointer: new MemorySaver(),
-      // one step at a time: `check` fails before `pay` starts, so the replan decides `pay`'s fate
+      // `pay` waits for `check`, so the replan decides its fate (a step that does not depend on the
+      // failed one runs on while the replanner answers)
       budget: { concurrency: 1, effects: { tools: { probe: "read", charge: "write" } } },
     });
     return agent.invoke(
@@ -338,10 +339,10 @@ describe("re-approval in the graph, by the declared effect classes", () => {
       thread(`${mode}-${replan.map((step) => step.id).join("-")}`),
     );
   }
-  const check2 = toolStep("check2", "probe", { source: "mirror" });
-  const pay = toolStep("pay", "charge", { provider: "card" });
+  const check2 = toolStep("check", "probe", { source: "mirror" });
+  const pay = toolStep("pay", "charge", { provider: "card" }, ["check"]);
   const cases = [
-    ["adds a read step", [check2, pay], { writes: false, always: true, never: false }],
+    ["replaces the read step", [check2, pay], { writes: false, always: true, never: false }],
     [
       "adds a write step",
       [check2, pay, toolStep("tip", "charge", { provider: "tip" })],
@@ -349,7 +350,7 @@ describe("re-approval in the graph, by the declared effect classes", () => {
     ],
     [
       "replaces a write step's args",
-      [check2, toolStep("pay", "charge", { provider: "other" })],
+      [check2, toolStep("pay", "charge", { provider: "other" }, ["check"])],
       { writes: true, always: true, never: false },
     ],
     ["removes only (the write step)", [check2], { writes: false, always: true, never: false }],
@@ -361,7 +362,7 @@ describe("re-approval in the graph, by the declared effect classes", () => {
       expect(isInterrupted(state), mode).toBe(expected[mode]);
       if (isInterrupted(state)) {
         const request = state.__interrupt__[0]!.value as PlanApprovalRequest;
-        expect(request.change?.removed).toContain("check");
+        expect(request.change?.replaced).toContain("check");
         // the forecast flags the write steps the new revision would run
         const writes = replan.filter((step) => step.tool === "charge").map((step) => step.id);
         expect(request.forecast.writes).toEqual(writes);
