@@ -120,8 +120,8 @@ describe.skipIf(!present).concurrent("npm run demo -- --web", { timeout: 180_000
     await expect.poll(() => diff.getAttribute("data-diff"), { timeout: 60_000 }).toBe("1");
     expect(await diff.locator("[data-removed]").getAttribute("data-removed")).toBe("east");
     expect(await diff.locator("[data-added]").getAttribute("data-added")).toBe("east-replica");
-    expect(await diff.locator("[data-replaced]").getAttribute("data-replaced")).toBe("report,order");
-    expect(await diff.locator("[data-kept]").getAttribute("data-kept")).toBe("north,south");
+    expect(await diff.locator("[data-replaced]").getAttribute("data-replaced")).toBe("report");
+    expect(await diff.locator("[data-kept]").getAttribute("data-kept")).toBe("north,south,order");
     await expect.poll(() => status(page), { timeout: 60_000 }).toBe("completed");
     await page.locator('[data-step="report"]').click();
     await expect.poll(() => page.locator("[data-resolved]").textContent()).toContain('"warehouse": "east"');

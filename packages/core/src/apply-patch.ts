@@ -80,15 +80,27 @@ function applyRewrite(output: unknown, context: PatchContext): PatchOutcome {
   const failed = context.steps.filter((step) => step.status === "failed").map((step) => step.id);
   if (check.steps.length === 0 && failed.length > 0) return { type: "gave-up", failed };
   const named = new Map(check.steps.map((spec) => [spec.id, spec]));
-  const existing = new Set(context.steps.map((step) => step.id));
+  const existing = new Map(context.steps.map((step) => [step.id, step]));
+  // A pending step written again as it was is kept (a failed one written again is run again).
+  const unchanged = (spec: StepSpec) => {
+    const step = existing.get(spec.id);
+    return step !== undefined && step.status === "pending" && specKey(step) === specKey(spec);
+  };
   const patch: PlanPatch = {
     remove: context.steps
       .filter((step) => !locked.has(step.id) && !named.has(step.id))
       .map((step) => step.id),
-    replace: check.steps.filter((spec) => existing.has(spec.id)),
+    replace: check.steps.filter((spec) => existing.has(spec.id) && !unchanged(spec)),
     add: check.steps.filter((spec) => !existing.has(spec.id)),
   };
   return applyPatch(patch, context);
+}
+
+/** What a step does, as a planner wrote it (its progress left out), for comparison. */
+function specKey(step: StepSpec | Step): string {
+  const { id, kind, description, dependsOn } = step;
+  const tool = step.kind === "tool" ? { tool: step.tool, args: step.args } : {};
+  return JSON.stringify({ id, kind, description, dependsOn, ...tool });
 }
 
 /** Applies a parsed patch: checks what it names, builds the new steps, checks the whole plan. */
