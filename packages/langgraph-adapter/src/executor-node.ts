@@ -41,14 +41,10 @@
 // (replay-log.ts: saving and reading outcomes), AgentStepHost (agent-step-host.ts: the "steps" and
 // "step" tasks) and StepDispatcher (step-dispatcher.ts: the run, applying outcomes, starting steps).
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { type RunState, stepKey } from "@replan/core";
-import { AgentStepHost } from "./agent-step-host.js";
-import { isWatched } from "./checkpointer.js";
-import { deferred, NodeControl, TaskCalls } from "./node-control.js";
-import { ReplayLog } from "./replay-log.js";
-import { RUN_GUARD, type RunGuard } from "./run-guard.js";
+import { stepKey } from "@replan/core";
+import { type NodeRun, runUntilIdle, wireNodeRun, withRunGuard } from "./node-run.js";
 import { assembleRun, type PlanExecuteStateType, runUpdate } from "./state.js";
-import { type ExecutorNodeSettings, StepDispatcher } from "./step-dispatcher.js";
+import type { ExecutorNodeSettings } from "./step-dispatcher.js";
 
 export type { ExecutorNodeSettings } from "./step-dispatcher.js";
 
@@ -62,63 +58,15 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
   return async (state: PlanExecuteStateType, config: LangGraphRunnableConfig) => {
     const initial = assembleRun(state);
     if (!initial?.plan || (initial.status !== "executing" && initial.status !== "replanning")) return {};
-    const guard = config.configurable?.[RUN_GUARD] as RunGuard | undefined;
-    const [stopped, onStopped] = deferred();
-    guard?.nodes.add(stopped);
-    try {
-      return await runNode(settings, config, initial, guard);
-    } finally {
-      guard?.nodes.delete(stopped);
-      onStopped();
-    }
+    return withRunGuard(config, async (guard) => {
+      const node = wireNodeRun(initial, settings, config, guard);
+      await runUntilIdle(node, guard, async () => {
+        await replay(node);
+        resumeRunning(node);
+      });
+      return runUpdate(node.dispatcher.run);
+    });
   };
-}
-
-/** One run of the executor node: its parts, wired. */
-interface NodeRun {
-  control: NodeControl;
-  dispatcher: StepDispatcher;
-  log: ReplayLog;
-  host: AgentStepHost;
-}
-
-async function runNode(
-  settings: ExecutorNodeSettings,
-  config: LangGraphRunnableConfig,
-  initial: RunState,
-  guard: RunGuard | undefined,
-) {
-  const control = new NodeControl([config.signal, guard?.signal]);
-  const calls = new TaskCalls();
-  const dispatcher = new StepDispatcher(initial, control, settings, config, guard?.signal);
-  // Outcomes are applied once saved only when the node can see the save (a watched checkpointer).
-  const confirmSaves = isWatched(config.configurable?.__pregel_checkpointer);
-  const log = new ReplayLog(control, calls, confirmSaves, dispatcher.applyRecord);
-  const host = new AgentStepHost(control, calls, dispatcher);
-  control.onClose(dispatcher.endReplay);
-  dispatcher.log = log;
-  dispatcher.host = host;
-  const node: NodeRun = { control, dispatcher, log, host };
-
-  const { signal } = control;
-  signal.addEventListener("abort", control.close, { once: true });
-  if (signal.aborted) control.close();
-  try {
-    await replay(node);
-    resumeRunning(node);
-    if (dispatcher.idle) control.close();
-    await control.whenClosed;
-  } catch (error) {
-    control.fail(error);
-  }
-  signal.removeEventListener("abort", control.close);
-  dispatcher.endReplay();
-  await control.drain(() => control.failure === undefined && log.save());
-  await host.stop();
-  if (control.failure !== undefined) throw control.failure;
-  // Stopped by the caller: what ended before is saved; LangGraph's run is aborted next.
-  if (guard?.signal?.aborted) throw guard.signal.reason;
-  return runUpdate(dispatcher.run);
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   defaultErrorType,
   headersOf,
   sendError,
+  pause,
   sendJson,
   sendStream,
   type StreamPace,
@@ -211,7 +212,7 @@ function scriptOf(options: ScriptedOpenAIServerOptions) {
       response.flushHeaders();
       return;
     }
-    if (latencyMs > 0 && !(await waitUnlessClosed(latencyMs, response))) return;
+    if (latencyMs > 0 && !(await pause(latencyMs, response))) return;
     const cutAfter = cuts.get(chat.index);
     await answer(response, chat, replies, { chunkDelayMs, ...(cutAfter === undefined ? {} : { cutAfter }) });
   };
@@ -300,19 +301,4 @@ async function answer(
   const completion = toAnswer(reply, chat);
   if (chat.stream) await sendStream(response, chat, completion, pace);
   else sendJson(response, 200, completionBody(chat, completion), { "x-request-id": completion.id });
-}
-
-/** Waits `ms`; false when the client went away first (the timer is then cleared). */
-function waitUnlessClosed(ms: number, response: ServerResponse): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onClose = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      response.off("close", onClose);
-      resolve(!response.destroyed);
-    }, ms);
-    response.once("close", onClose);
-  });
 }

@@ -200,8 +200,8 @@ export interface StreamPace {
   cutAfter?: number;
 }
 
-/** Waits `ms`; false when the client went away first. */
-function pause(ms: number, response: ServerResponse): Promise<boolean> {
+/** Waits `ms`; false when the client went away first (the timer is then cleared). */
+export function pause(ms: number, response: ServerResponse): Promise<boolean> {
   return new Promise((resolve) => {
     const onClose = () => {
       clearTimeout(timer);

@@ -23,18 +23,16 @@ import {
   transition,
 } from "@replan/core";
 import { isRetryable, toStepError } from "@replan/core/internal";
-import { AgentStepHost } from "./agent-step-host.js";
-import { isWatched } from "./checkpointer.js";
 import { PlanExecuteError } from "./errors.js";
 import { resumeRunning } from "./executor-node.js";
-import { deferred, NodeControl, TaskCalls } from "./node-control.js";
+import { type NodeRun, runUntilIdle, wireNodeRun, withRunGuard } from "./node-run.js";
 import { rawText } from "./parse.js";
 import { givenUp, meterOf, type PlanNodeSettings, pickGoal } from "./plan-nodes.js";
 import { publish } from "./publish.js";
-import { isAttemptRecord, ReplayLog } from "./replay-log.js";
-import { RUN_GUARD, type RunGuard } from "./run-guard.js";
+import { isAttemptRecord } from "./replay-log.js";
+import type { RunGuard } from "./run-guard.js";
 import { type PlanExecuteStateType, runUpdate } from "./state.js";
-import { type ExecutorNodeSettings, StepDispatcher } from "./step-dispatcher.js";
+import type { ExecutorNodeSettings } from "./step-dispatcher.js";
 
 /** What the streaming planner node needs: the planner's settings and the executor's. */
 export interface StreamingPlannerSettings extends PlanNodeSettings {
@@ -42,11 +40,7 @@ export interface StreamingPlannerSettings extends PlanNodeSettings {
 }
 
 /** The parts of one run of the node. */
-interface PlannerRun {
-  control: NodeControl;
-  dispatcher: StepDispatcher;
-  log: ReplayLog;
-  host: AgentStepHost;
+interface PlannerRun extends NodeRun {
   runConfig: LangGraphRunnableConfig;
   /** The planner's last answer and failure (for the error thrown when planning gives up). */
   planning: { raw: string; error: unknown; gaveUp: boolean };
@@ -68,15 +62,7 @@ export function createStreamingPlannerNode(
   return async (state: PlanExecuteStateType, runConfig: LangGraphRunnableConfig) => {
     if (settings.requireApproval) return fallback(state, runConfig);
     const goal = pickGoal(state);
-    const guard = runConfig.configurable?.[RUN_GUARD] as RunGuard | undefined;
-    const [stopped, onStopped] = deferred();
-    guard?.nodes.add(stopped);
-    try {
-      return await planAndRun(settings, runConfig, goal, guard);
-    } finally {
-      guard?.nodes.delete(stopped);
-      onStopped();
-    }
+    return withRunGuard(runConfig, (guard) => planAndRun(settings, runConfig, goal, guard));
   };
 }
 
@@ -92,43 +78,19 @@ async function planAndRun(
     type: "start",
     at: now(),
   });
-  const control = new NodeControl([runConfig.signal, guard?.signal]);
-  const calls = new TaskCalls();
-  const dispatcher = new StepDispatcher(started.state, control, settings.executor, runConfig, guard?.signal);
-  const confirmSaves = isWatched(runConfig.configurable?.__pregel_checkpointer);
-  const log = new ReplayLog(control, calls, confirmSaves, dispatcher.applyRecord);
-  const host = new AgentStepHost(control, calls, dispatcher);
-  control.onClose(dispatcher.endReplay);
-  dispatcher.log = log;
-  dispatcher.host = host;
-  dispatcher.holds++; // until the plan has ended
   const node: PlannerRun = {
-    control,
-    dispatcher,
-    log,
-    host,
+    ...wireNodeRun(started.state, settings.executor, runConfig, guard),
     runConfig,
     planning: { raw: "", error: undefined, gaveUp: false },
   };
-  const { signal } = control;
-  signal.addEventListener("abort", control.close, { once: true });
-  if (signal.aborted) control.close();
-  try {
+  const { dispatcher } = node;
+  dispatcher.holds++; // until the plan has ended
+  await runUntilIdle(node, guard, async () => {
     await replayOrStart(node, started);
     resumeRunning(node);
     await writePlan(node, settings, goal);
     dispatcher.holds--;
-    if (dispatcher.idle) control.close();
-    await control.whenClosed;
-  } catch (error) {
-    control.fail(error);
-  }
-  signal.removeEventListener("abort", control.close);
-  dispatcher.endReplay();
-  await control.drain(() => control.failure === undefined && log.save());
-  await host.stop();
-  if (control.failure !== undefined) throw control.failure;
-  if (guard?.signal?.aborted) throw guard.signal.reason;
+  });
   const run = dispatcher.run;
   if (node.planning.gaveUp) givenUp(run, runConfig, node.planning.raw, node.planning.error);
   return { goal, answer: null, ...runUpdate(run) };

@@ -1,0 +1,88 @@
+// One run of a node that executes steps (the executor node, and the streaming planner node, which
+// is also the executor of the plan it streams): its parts, wired the same way, and the one way they
+// are started, stopped, drained and saved. See executor-node.ts for what each part does.
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { RunState } from "@replan/core";
+import { AgentStepHost } from "./agent-step-host.js";
+import { isWatched } from "./checkpointer.js";
+import { deferred, NodeControl, TaskCalls } from "./node-control.js";
+import { ReplayLog } from "./replay-log.js";
+import { RUN_GUARD, type RunGuard } from "./run-guard.js";
+import { type ExecutorNodeSettings, StepDispatcher } from "./step-dispatcher.js";
+
+/** The parts of one run of a node that executes steps. */
+export interface NodeRun {
+  control: NodeControl;
+  dispatcher: StepDispatcher;
+  log: ReplayLog;
+  host: AgentStepHost;
+}
+
+/**
+ * Runs `body` with the run's guard (the stop signal of `createPlanExecuteAgent`'s runs), telling
+ * the guard when the node has stopped.
+ */
+export async function withRunGuard<T>(
+  runConfig: LangGraphRunnableConfig,
+  body: (guard: RunGuard | undefined) => Promise<T>,
+): Promise<T> {
+  const guard = runConfig.configurable?.[RUN_GUARD] as RunGuard | undefined;
+  const [stopped, onStopped] = deferred();
+  guard?.nodes.add(stopped);
+  try {
+    return await body(guard);
+  } finally {
+    guard?.nodes.delete(stopped);
+    onStopped();
+  }
+}
+
+/** The node's parts for `run`, wired to each other. */
+export function wireNodeRun(
+  run: RunState,
+  settings: ExecutorNodeSettings,
+  runConfig: LangGraphRunnableConfig,
+  guard: RunGuard | undefined,
+): NodeRun {
+  const control = new NodeControl([runConfig.signal, guard?.signal]);
+  const calls = new TaskCalls();
+  const dispatcher = new StepDispatcher(run, control, settings, runConfig, guard?.signal);
+  // Outcomes are applied once saved only when the node can see the save (a watched checkpointer).
+  const confirmSaves = isWatched(runConfig.configurable?.__pregel_checkpointer);
+  const log = new ReplayLog(control, calls, confirmSaves, dispatcher.applyRecord);
+  const host = new AgentStepHost(control, calls, dispatcher);
+  control.onClose(dispatcher.endReplay);
+  dispatcher.log = log;
+  dispatcher.host = host;
+  return { control, dispatcher, log, host };
+}
+
+/**
+ * Runs the node: `body` starts its work, then the node waits until no step is running (or it is
+ * stopped or fails), saves what ended, and stops its host.
+ *
+ * @throws the node's failure, or the guard's reason when the caller stopped the run.
+ */
+export async function runUntilIdle(
+  { control, dispatcher, log, host }: NodeRun,
+  guard: RunGuard | undefined,
+  body: () => Promise<void>,
+): Promise<void> {
+  const { signal } = control;
+  signal.addEventListener("abort", control.close, { once: true });
+  if (signal.aborted) control.close();
+  try {
+    await body();
+    if (dispatcher.idle) control.close();
+    await control.whenClosed;
+  } catch (error) {
+    control.fail(error);
+  }
+  signal.removeEventListener("abort", control.close);
+  dispatcher.endReplay();
+  await control.drain(() => control.failure === undefined && log.save());
+  await host.stop();
+  if (control.failure !== undefined) throw control.failure;
+  // Stopped by the caller: what ended before is saved; LangGraph's run is aborted next.
+  if (guard?.signal?.aborted) throw guard.signal.reason;
+}
