@@ -149,6 +149,8 @@ export async function callModel(
   const { role, stepId, signal, reporter = {} } = request;
   const { now, timeoutMs, maxRetries } = settings;
   const where = stepId === undefined ? {} : { stepId };
+  let stream = request.stream === true;
+  let retries = 0;
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     if (reporter.reserveLlmCall && !reporter.reserveLlmCall()) {
@@ -156,7 +158,13 @@ export async function callModel(
     }
     const started = now();
     reporter.emit?.({ type: "model-call-start", at: started, role, attempt, ...where });
-    const { message, failure, timeout } = await requestOnce(runnable, openAI, timeoutMs, request, attempt);
+    const { message, failure, timeout } = await requestOnce(
+      runnable,
+      openAI,
+      timeoutMs,
+      { ...request, stream },
+      attempt,
+    );
     const usage = messageUsage(message);
     reporter.reportUsage?.(usage);
     const ended = now();
@@ -172,11 +180,18 @@ export async function callModel(
       reporter.emit?.({ ...end, ...where });
       return message;
     }
-    const error = classify(failure, role, timeoutMs, signal, timeout);
+    const error =
+      failure instanceof StreamIgnored && !signal?.aborted
+        ? { code: "stream-ignored", message: failure.message, retry: true, thrown: failure }
+        : classify(failure, role, timeoutMs, signal, timeout);
     reporter.emit?.({ ...end, error: { code: error.code, message: error.message }, ...where });
     if (signal?.aborted) throw signal.reason;
-    const delayMs = error.retry ? retryDelay(failure, attempt, settings) : undefined;
-    if (delayMs === undefined || attempt > maxRetries) throw error.thrown;
+    // A stream the server ignored is asked again at once, unstreamed (so at most once per call);
+    // it is not one of the transport retries.
+    const ignored = failure instanceof StreamIgnored;
+    if (ignored) stream = false;
+    const delayMs = ignored ? 0 : error.retry ? retryDelay(failure, attempt, settings) : undefined;
+    if (delayMs === undefined || (!ignored && ++retries > maxRetries)) throw error.thrown;
     reporter.emit?.({
       type: "model-call-retry",
       at: now(),
@@ -256,10 +271,24 @@ async function collect(
     for (const piece of chunk.tool_call_chunks ?? []) chars += piece.args?.length ?? 0;
     if (chars > reading.maxChars) break; // closes the stream (and its request)
   }
-  const whole = concatAll(chunks);
   // ChatOpenAI ends an aborted stream quietly: an abort must not pass for a short answer.
   signal.throwIfAborted();
-  return toAIMessage(whole ?? new AIMessageChunk({ content: "" }));
+  const whole = concatAll(chunks);
+  if (!whole) throw new StreamIgnored();
+  return toAIMessage(whole);
+}
+
+/**
+ * A streamed request that gave no chunk at all: not an answer a streaming server gives (even an
+ * empty answer has a chunk), but what `ChatOpenAI` makes of a server that ignores `stream: true`
+ * and sends one JSON body. The call then makes the same request once more without streaming.
+ */
+class StreamIgnored extends Error {
+  constructor() {
+    super(
+      "the server answered a streamed request with no chunk (it may not stream): asking again unstreamed",
+    );
+  }
 }
 
 /**

@@ -165,6 +165,12 @@ export interface ScriptedOpenAIServerOptions {
    */
   cutStreams?: Array<{ request: number; afterChunks: number }>;
   /**
+   * Requests answered with a whole JSON completion even when they ask for `stream: true`, as some
+   * OpenAI-compatible servers do (zero-based request indexes; `true` for every request).
+   * @default []
+   */
+  ignoreStream?: number[] | true;
+  /**
    * The model ids listed by `GET /v1/models`.
    * @default ["gpt-4.1-mini"]
    */

@@ -146,6 +146,12 @@ const serverOptionRules = {
       "cutStreams[]",
     ),
   ),
+  ignoreStream: rules.custom(
+    "be true or an array of request indexes",
+    (value): value is number[] | true =>
+      value === true ||
+      (Array.isArray(value) && value.every((index) => Number.isInteger(index) && index >= 0)),
+  ),
   models: rules.array(rules.string({ nonEmpty: true })),
 } as const;
 
@@ -167,6 +173,8 @@ function scriptOf(options: ScriptedOpenAIServerOptions) {
   const replies = replier(responses);
   const hanging = new Set(options.hang ?? []);
   const stalling = new Set(options.hangAfterHeaders ?? []);
+  const { ignoreStream = [] } = options;
+  const streams = (index: number) => ignoreStream !== true && !ignoreStream.includes(index);
   const modelIds = [...models];
   let completions = 0;
 
@@ -205,7 +213,8 @@ function scriptOf(options: ScriptedOpenAIServerOptions) {
       sendError(response, 400, "The request body must be a JSON object.", "invalid_request_error");
       return;
     }
-    const chat = toChatRequest(body as ScriptedOpenAIRequestBody, completions++, headers);
+    const asked = toChatRequest(body as ScriptedOpenAIRequestBody, completions++, headers);
+    const chat = streams(asked.index) ? asked : { ...asked, stream: false };
     if (hanging.has(chat.index)) return; // never answered: the client's timeout, or close(), ends it
     if (stalling.has(chat.index)) {
       response.writeHead(200, { "content-type": chat.stream ? "text/event-stream" : "application/json" });

@@ -217,6 +217,46 @@ describe.each<StructuredOutputMethod>(["jsonSchema", "functionCalling"])("ChatOp
     expect(usage?.llmCalls).toBe(4);
     expect(usage?.promptTokens).toBeGreaterThan(0);
   });
+  it("a server that ignores stream: true and answers whole JSON bodies: the call is made again unstreamed", async () => {
+    addCalls.length = 0;
+    // The planner's reply repeats (a list's last reply does), so its second request gets the plan too.
+    const server = await start({
+      apiKey: "test-key",
+      ignoreStream: true,
+      responses: {
+        planner: [{ structured: PLAN }],
+        executor: [{ toolCalls: [{ name: "add", args: { a: 5, b: 5 }, id: "call_double" }] }, "10"],
+        answer: [FINAL],
+      },
+    });
+    const agent = createPlanExecuteAgent({
+      model: chatModel(server),
+      tools: [add],
+      structuredOutputMethod: method,
+    });
+
+    const state = await agent.invoke({ goal: "Add 2 and 3, then double it" });
+
+    expect(state.outcome?.status).toBe("completed");
+    expect(state.answer).toBe(FINAL);
+    expect(state.results).toEqual({ sum: 5, double: "10" });
+    expect(addCalls).toEqual([
+      { a: 2, b: 3 },
+      { a: 5, b: 5 },
+    ]);
+    // each streamed request answered with a whole body is followed by the same request unstreamed
+    const asked = server.requests.map((request) => [
+      request.headers["x-replan-role"],
+      (request.body as Body).stream === true,
+    ]);
+    expect(asked.slice(0, 2)).toEqual([
+      ["planner", true],
+      ["planner", false],
+    ]);
+    for (const [index, [role, streamed]] of asked.entries()) {
+      if (streamed) expect(asked[index + 1]).toEqual([role, false]);
+    }
+  });
 });
 
 describe("ChatOpenAI errors", () => {
