@@ -35,6 +35,7 @@ export type {
   PlannerOutput,
   PlanRequest,
   PlanStepStream,
+  PatchEntryStream,
   Replanner,
   ReplannerOutput,
   ReplanRequest,
@@ -55,6 +56,11 @@ export type {
 export { downstreamOf } from "./downstream.js";
 export type { PatchDiff, PlanPatch, PlanPatchInput } from "./plan-patch.js";
 export { isPlanPatch, PlanPatchSchema } from "./plan-patch.js";
+export type { PatchEntry, PatchEntryInput } from "./patch-entry.js";
+export { entriesOf, PatchEntrySchema, patchOf } from "./patch-entry.js";
+export type { PatchParser, PatchParserEnd, PatchParserOptions } from "./patch-parser.js";
+export { createPatchParser } from "./patch-parser.js";
+export { formatPatch } from "./patch-compact.js";
 export { runPlan, streamPlan } from "./run-plan.js";
 export type { PlanParser, PlanParserOptions } from "./plan-parser.js";
 export { createPlanParser, formatPlan } from "./plan-parser.js";
@@ -72,6 +78,7 @@ export type {
   Plan,
   PlanRevision,
   PlanStream,
+  ReplanStream,
   ReplanReason,
   RunConfig,
   RunOutcome,

@@ -12,8 +12,14 @@ import { declaredEffect } from "./effect-declaration.js";
 import { executeStep } from "./execute-step.js";
 import { reconcileStep } from "./reconcile-step.js";
 import { resultsOf } from "./results.js";
-import { isPlanStepStream, readPlanStepStream } from "./plan-stream-reader.js";
-import type { ModelCallReporter, PlannerOutput, PlanStepStream, ReplannerOutput } from "./run-functions.js";
+import { isPlanStepStream } from "./plan-stream-reader.js";
+import { readStreamedAnswer } from "./streamed-answer.js";
+import type {
+  ModelCallReporter,
+  PatchEntryStream,
+  PlanStepStream,
+  ReplannerOutput,
+} from "./run-functions.js";
 import type { Effect, Feedback, RunEvent, RunInput } from "./run-messages.js";
 import { isTerminal } from "./run-end.js";
 import type { ResolvedRunPlanOptions, RunResult } from "./run-plan-options.js";
@@ -235,14 +241,24 @@ export class Interpreter {
     call: (
       hooks: ModelCallReporter,
       signal: AbortSignal,
-    ) => ReplannerOutput | PlanStepStream | Promise<ReplannerOutput | PlanStepStream>,
+    ) =>
+      | ReplannerOutput
+      | PlanStepStream
+      | PatchEntryStream
+      | Promise<ReplannerOutput | PlanStepStream | PatchEntryStream>,
   ): Promise<void> {
     const { signal } = this.controller;
     const { hooks, usage, release } = this.modelCallReporter();
     try {
       const output = await untilAborted(Promise.resolve(call(hooks, signal)), signal);
       if (isPlanStepStream(output)) {
-        await this.readPlan(output, signal, usage);
+        await readStreamedAnswer(kind, output, {
+          signal,
+          usage,
+          streaming: this.options.planStreaming,
+          maxSteps: this.state.config.maxSteps,
+          send: (input) => this.send({ ...input, at: this.now() } as RunInput),
+        });
         release();
         return;
       }
@@ -262,22 +278,6 @@ export class Interpreter {
         usage,
       });
     }
-  }
-
-  /**
-   * Reads a planner's stream of steps: with `planStreaming`, each step is sent as `plan-step` the
-   * moment it arrives, then `plan-end`; without, the steps are collected and sent as one `plan`.
-   * Reading stops after `maxSteps` + 1 steps (the plan is invalid then anyway).
-   */
-  private async readPlan(stream: PlanStepStream, signal: AbortSignal, usage: Usage): Promise<void> {
-    const streaming = this.options.planStreaming;
-    const steps = await readPlanStepStream(stream, {
-      signal,
-      limit: this.state.config.maxSteps + 1,
-      onStep: streaming ? (output) => this.send({ type: "plan-step", at: this.now(), output }) : undefined,
-    });
-    if (streaming) this.send({ type: "plan-end", at: this.now(), usage });
-    else this.send({ type: "plan", at: this.now(), output: steps, usage });
   }
 
   /** Runs one attempt of a step (after its retry delay) with {@link executeStep}, and sends its outcome. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { untilAborted } from "./abort.js";
-import type { PlanStepStream } from "./run-functions.js";
+import type { PatchEntryStream, PlanStepStream } from "./run-functions.js";
 
 /**
  * Whether a planner's answer is a stream of steps (an `AsyncIterable`, e.g. an async generator),
@@ -13,7 +13,7 @@ import type { PlanStepStream } from "./run-functions.js";
  *
  * @param output - what a planner returned.
  */
-export function isPlanStepStream(output: unknown): output is PlanStepStream {
+export function isPlanStepStream(output: unknown): output is PlanStepStream | PatchEntryStream {
   return (
     output !== null &&
     typeof output === "object" &&
@@ -29,6 +29,8 @@ export interface ReadPlanStepStreamOptions {
   limit: number;
   /** Receives each step as it arrives. */
   onStep?: (step: unknown) => void;
+  /** Receives what the stream returned when it ended (an async generator's `return` value). */
+  onReturn?: (value: unknown) => void;
 }
 
 /**
@@ -41,10 +43,10 @@ export interface ReadPlanStepStreamOptions {
  * @throws what the stream throws, or the signal's reason when it is aborted first.
  */
 export async function readPlanStepStream(
-  stream: PlanStepStream,
+  stream: PlanStepStream | PatchEntryStream,
   options: ReadPlanStepStreamOptions,
 ): Promise<unknown[]> {
-  const { signal, limit, onStep } = options;
+  const { signal, limit, onStep, onReturn } = options;
   signal.throwIfAborted();
   const iterator = stream[Symbol.asyncIterator]();
   const steps: unknown[] = [];
@@ -54,6 +56,7 @@ export async function readPlanStepStream(
       const next = await untilAborted(Promise.resolve(iterator.next()), signal);
       if (next.done) {
         done = true;
+        if (next.value !== undefined) onReturn?.(next.value);
         break;
       }
       steps.push(next.value);

@@ -65,18 +65,7 @@ export class StepCollector {
 
   /** Validates one step candidate; returns it when valid, else records why. */
   take(candidate: unknown, into: StepSpec[]): void {
-    if (this.full) return;
-    if (this.count >= this.maxSteps) {
-      this.full = true;
-      // Always reported, past the cap on issues: it says the rest of the text was not read.
-      this.issues.push({
-        code: "too-many-steps",
-        stepIds: [],
-        message: `the plan has more than ${this.maxSteps} steps; the rest is ignored`,
-      });
-      return;
-    }
-    this.count++;
+    if (!this.admit()) return;
     const parsed = StepSpecSchema.safeParse(candidate);
     if (parsed.success) {
       this.taken++;
@@ -91,6 +80,26 @@ export class StepCollector {
       stepIds: typeof id === "string" ? [id] : [],
       message: `${this.name(id)} is malformed: ${where}${first?.message ?? "invalid"}`,
     });
+  }
+
+  /**
+   * Counts one more step (or patch entry) read; false when there is no room under `maxSteps`
+   * (then `too-many-steps` is recorded once, and everything after is ignored).
+   */
+  admit(): boolean {
+    if (this.full) return false;
+    if (this.count >= this.maxSteps) {
+      this.full = true;
+      // Always reported, past the cap on issues: it says the rest of the text was not read.
+      this.issues.push({
+        code: "too-many-steps",
+        stepIds: [],
+        message: `the plan has more than ${this.maxSteps} steps; the rest is ignored`,
+      });
+      return false;
+    }
+    this.count++;
+    return true;
   }
 
   /** Counts a step that could not be read (`step "id" <detail>`), unless the plan is full. */

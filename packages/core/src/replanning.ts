@@ -74,16 +74,7 @@ export function takeReplan(draft: Draft, input: InputOf<"replan">): void {
     return;
   }
   if (outcome.type === "gave-up") {
-    const why = outcome.reason ? `: ${outcome.reason}` : "";
-    draft.set({ status: "executing", replan: null, feedback: null });
-    endRun(draft, input.at, {
-      status: "failed",
-      reason: `the replanner gave up on failed step(s) ${outcome.failed.join(", ")}${why}`,
-      error: {
-        code: "replanner-gave-up" satisfies CoreErrorCode,
-        message: outcome.reason ?? "the replanner returned nothing to replace the failed step(s)",
-      },
-    });
+    giveUp(draft, input.at, outcome.failed, outcome.reason);
     return;
   }
   const plan: Plan = { goal: state.goal, revision, steps: outcome.steps };
@@ -104,13 +95,32 @@ export function takeReplan(draft: Draft, input: InputOf<"replan">): void {
   draft.emit({ type: "replan-end", at: input.at, plan, ...reason, ...outcome.diff });
 }
 
+/** The replanner gave up on failed steps (nothing to replace them): the run fails with its reason. */
+export function giveUp(
+  draft: Draft,
+  at: number,
+  failed: readonly string[],
+  reason: string | undefined,
+): void {
+  const why = reason ? `: ${reason}` : "";
+  draft.set({ status: "executing", replan: null, feedback: null });
+  endRun(draft, at, {
+    status: "failed",
+    reason: `the replanner gave up on failed step(s) ${failed.join(", ")}${why}`,
+    error: {
+      code: "replanner-gave-up" satisfies CoreErrorCode,
+      message: reason ?? "the replanner returned nothing to replace the failed step(s)",
+    },
+  });
+}
+
 /**
  * A replanner call gave no plan (it failed, or its plan was invalid): it counts as a replan, and
  * the replanner is asked again with the error as feedback while replans are left; else the run
  * goes on executing what it has. A replanner that cannot succeed (`retryable: false`, e.g. a
  * rejected API key) is not asked again in this run.
  */
-function refuseReplan(
+export function refuseReplan(
   draft: Draft,
   at: number,
   failure: { error: StepError; output?: unknown; retryable?: boolean },

@@ -7,6 +7,7 @@
  */
 import type { ModelCallEvent, Feedback } from "./run-messages.js";
 import type { PlanPatchInput } from "./plan-patch.js";
+import type { PatchEntryInput } from "./patch-entry.js";
 import type { AgentStep, Plan, PlanRevision, ReplanReason, Step, StepSpecInput, Usage } from "./schemas.js";
 
 /**
@@ -103,8 +104,21 @@ export type Planner = (
  */
 export type ReplannerOutput = PlannerOutput | PlanPatchInput;
 
-/** Answers a patch of the plan after a failure or an unexpected result (one LLM call in practice). */
-export type Replanner = (request: ReplanRequest) => Promise<ReplannerOutput> | ReplannerOutput;
+/**
+ * A patch written as it streams: each entry (`{ op: "remove", id }`, `{ op: "add" | "replace",
+ * step }`) the moment it is complete; it is applied at once, so a replacement may start before
+ * the patch is complete. What the stream returns at its end (an async generator's `return`), when
+ * anything, is the whole patch, cross-checked, with its `reason`.
+ */
+export type PatchEntryStream = AsyncIterable<PatchEntryInput, unknown>;
+
+/**
+ * Answers a patch of the plan after a failure or an unexpected result (one LLM call in practice):
+ * all at once, or as a {@link PatchEntryStream} whose entries apply while it is still writing.
+ */
+export type Replanner = (
+  request: ReplanRequest,
+) => Promise<ReplannerOutput | PatchEntryStream> | ReplannerOutput | PatchEntryStream;
 /** Carries out an agent step and returns its result (JSON-serializable). Throw to fail the step. */
 export type Executor = (step: AgentStep, context: StepContext) => Promise<unknown> | unknown;
 /** A tool for tool steps: receives the arguments with `${id}` references resolved. */

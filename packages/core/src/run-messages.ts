@@ -91,6 +91,31 @@ export type RunInput =
     }
   | { type: "replan"; at: number; output: unknown; usage?: Partial<Usage> }
   | {
+      /**
+       * One entry of a patch the replanner is still writing (a streamed replan): validated on its
+       * own, it is applied at once (a replacement or a new step may start before the patch is
+       * complete).
+       */
+      type: "replan-step";
+      at: number;
+      /** The entry as the replanner wrote it (`{ op: "remove", id }`, `{ op: "add" | "replace", step }`). */
+      output: unknown;
+    }
+  | {
+      /** The replanner's stream ended: the patch written by `replan-step` inputs is complete. */
+      type: "replan-end";
+      at: number;
+      /**
+       * The whole answer as finally parsed, when the driver has it: cross-checked against the
+       * streamed entries (its `reason` is the patch's reason). With no entry streamed, it is the
+       * answer, as a `replan` input's `output`.
+       */
+      output?: unknown;
+      /** What the driver's parser could not read in the replanner's text: they make the patch invalid. */
+      issues?: PlanIssue[];
+      usage?: Partial<Usage>;
+    }
+  | {
       type: "replan-error";
       at: number;
       error: StepError;
@@ -182,6 +207,17 @@ export type RunEvent =
       reason?: string;
     } & PatchDiff)
   | { type: "replan-error"; at: number; error: StepError; willRetry: boolean }
+  | {
+      /**
+       * An entry of a streamed patch was applied while the replanner is still writing: `written`
+       * is the added or replacing step (null for a removal).
+       */
+      type: "replan-step";
+      at: number;
+      op: "remove" | "add" | "replace";
+      id: string;
+      written: Step | null;
+    }
   | { type: "run-end"; at: number; outcome: RunOutcome; usage: Usage }
   | ModelCallEvent;
 

@@ -203,6 +203,20 @@ export const PlanStreamSchema = z.object({
   rejected: z.number().int().nonnegative(),
 });
 
+/** What a replanner call streamed so far (see `RunState.replanStream`). */
+export const ReplanStreamSchema = z.object({
+  /** Ids of the steps its entries removed, added and replaced, in order (taken entries only). */
+  removed: z.array(z.string()),
+  added: z.array(z.string()),
+  replaced: z.array(z.string()),
+  /** Ids its entries would have removed or replaced but that had started meanwhile (dropped). */
+  conflicts: z.array(z.string()),
+  /** Why entries it wrote were not taken (the first few). */
+  issues: z.array(PlanIssueSchema),
+  /** How many entries it wrote were not taken. */
+  rejected: z.number().int().nonnegative(),
+});
+
 /** The phase of a run. The last four are final. */
 export const RunStatusSchema = z.enum([
   "idle",
@@ -228,7 +242,17 @@ export const RunStateSchema = z.object({
    * The replan under way, while `status` is `replanning`: why, and the ids of the steps that were
    * done or running when the replanner was called (they are kept; everything else is replaced).
    */
-  replan: z.object({ reason: ReplanReasonSchema, locked: z.array(z.string()) }).nullable(),
+  replan: z
+    .object({
+      reason: ReplanReasonSchema,
+      locked: z.array(z.string()),
+      /**
+       * Steps of an earlier streamed patch of this replan that were kept as they had started (the
+       * patch was invalid at its end): written again as they are, they are no error.
+       */
+      kept: z.array(z.string()).optional(),
+    })
+    .nullable(),
   config: RunConfigSchema,
   usage: UsageSchema,
   /** Planner calls made (repairs included). */
@@ -243,6 +267,12 @@ export const RunStateSchema = z.object({
    * absent when no stream is under way.
    */
   planStream: PlanStreamSchema.nullable().optional(),
+  /**
+   * The patch the replanner is writing (streaming), while `status` is `replanning`: what its
+   * entries changed so far. Once an entry is taken the plan is at its new revision (the previous
+   * one is the last of `history`). Null or absent when no stream is under way.
+   */
+  replanStream: ReplanStreamSchema.nullable().optional(),
   /** The last invalid planner/replanner output, shown to the next attempt so it can repair it. */
   feedback: z.object({ message: z.string(), output: z.unknown().optional() }).nullable(),
   startedAt: z.number().optional(),
@@ -292,5 +322,7 @@ export type RunOutcome = z.infer<typeof RunOutcomeSchema>;
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 /** What a planner call streamed so far. */
 export type PlanStream = z.infer<typeof PlanStreamSchema>;
+/** What a replanner call streamed so far. */
+export type ReplanStream = z.infer<typeof ReplanStreamSchema>;
 /** A run's whole state. */
 export type RunState = z.infer<typeof RunStateSchema>;

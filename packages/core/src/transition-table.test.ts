@@ -27,6 +27,10 @@ function sampleInput(state: RunState, type: RunInputType, at: number): RunInput 
       return { type, at };
     case "replan":
       return { type, at, output: [] };
+    case "replan-step":
+      return { type, at, output: { op: "add", step: agent(`r${at}`) } };
+    case "replan-end":
+      return { type, at };
     case "plan-error":
     case "replan-error":
       return { type, at, error };
@@ -96,6 +100,8 @@ describe("acceptedInputs", () => {
         "step-fail",
         "step-lost",
         "replan",
+        "replan-step",
+        "replan-end",
         "replan-error",
         "usage",
         "tick",
@@ -169,6 +175,8 @@ describe("acceptedInputs", () => {
     expect(replanning.status).toBe("replanning");
     expect(acceptedInputs(replanning)).toEqual([
       "replan",
+      "replan-step",
+      "replan-end",
       "replan-error",
       "usage",
       "tick",

@@ -12,6 +12,7 @@ import { endPlanStream, takePlanStep } from "./plan-stream.js";
 import type { Draft } from "./draft.js";
 import { IllegalTransitionError } from "./errors.js";
 import { replannerFailed, requestReplan, takeReplan } from "./replanning.js";
+import { endReplanStream, rememberKept, takeReplanStep, undoReplanStream } from "./replan-stream.js";
 import type { InputOf, RunInput, RunInputType } from "./run-messages.js";
 import { endRun, isTerminal } from "./run-end.js";
 import type { RunState, RunStatus } from "./schemas.js";
@@ -31,6 +32,8 @@ export const INPUT_TYPES: readonly RunInputType[] = Object.freeze([
   "step-lost",
   "step-settle",
   "replan",
+  "replan-step",
+  "replan-end",
   "replan-error",
   "replan-request",
   "approve",
@@ -84,7 +87,9 @@ function stepReport<T extends "step-finish" | "step-fail" | "step-lost">(
 }
 
 /** A replanner's answer: needs a replan under way. */
-function replanAnswer<T extends "replan" | "replan-error">(handle: InputRule<T>["handle"]): InputRule<T> {
+function replanAnswer<T extends "replan" | "replan-step" | "replan-end" | "replan-error">(
+  handle: InputRule<T>["handle"],
+): InputRule<T> {
   return {
     refuses: (state) =>
       state.replan && state.plan ? undefined : `no replan was asked for (the run is ${state.status})`,
@@ -132,6 +137,7 @@ function callPlannerAgain(draft: Draft, at: number): void {
 
 /** The replanner call that was in flight when the state was saved, made again (same attempt). */
 function callReplannerAgain(draft: Draft, at: number): void {
+  rememberKept(draft, undoReplanStream(draft)); // a patch cut by the crash: its unstarted entries undone
   const { replan, replans: attempt, feedback, plan } = draft.state;
   if (!replan) return;
   draft.effect({ type: "call-replanner", attempt, reason: replan.reason, feedback });
@@ -182,8 +188,20 @@ const TABLE: Readonly<Record<RunStatus, Row>> = {
     ...anyTime,
   },
   replanning: {
-    replan: replanAnswer(takeReplan),
-    "replan-error": replanAnswer(replannerFailed),
+    replan: {
+      refuses: (state) =>
+        state.replanStream
+          ? "a streamed patch is under way: replan-end ends it"
+          : replanAnswer(takeReplan).refuses!(state),
+      handle: takeReplan,
+    },
+    "replan-step": replanAnswer(takeReplanStep),
+    "replan-end": replanAnswer(endReplanStream),
+    "replan-error": replanAnswer((draft, input) => {
+      const kept = undoReplanStream(draft); // a call that failed mid-stream: its unstarted entries are undone
+      replannerFailed(draft, input);
+      rememberKept(draft, kept);
+    }),
     "step-finish": stepReport(finishStep),
     "step-fail": stepReport(failStep),
     ...settling,
@@ -208,6 +226,8 @@ const ABSENT: Partial<Record<RunInputType, (status: string) => string>> = {
   "step-lost": (status) => `no step is running (the run is ${status})`,
   "step-settle": (status) => `no step is waiting to be settled (the run is ${status})`,
   replan: (status) => `no replan was asked for (the run is ${status})`,
+  "replan-step": (status) => `no replan was asked for (the run is ${status})`,
+  "replan-end": (status) => `no replan was asked for (the run is ${status})`,
   "replan-error": (status) => `no replan was asked for (the run is ${status})`,
   "replan-request": (status) => `the run is ${status}, not executing`,
   approve: (status) => `no plan is waiting for approval (the run is ${status})`,
@@ -244,7 +264,8 @@ export function ruleFor(state: RunState, input: RunInput): InputRule<RunInputTyp
  *
  * @param state - a run state.
  * @returns the accepted types, in a fixed order (`start`, `plan`, `plan-step`, `plan-end`,
- *   `plan-error`, `step-finish`, `step-fail`, `step-lost`, `step-settle`, `replan`, `replan-error`,
+ *   `plan-error`, `step-finish`, `step-fail`, `step-lost`, `step-settle`, `replan`, `replan-step`,
+ *   `replan-end`, `replan-error`,
  *   `replan-request`, `approve`, `usage`, `tick`, `resume`,
  *   `cancel`).
  * @example
