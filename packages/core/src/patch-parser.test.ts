@@ -71,6 +71,20 @@ describe("the compact patch", () => {
     expect(mixed.issues.map((issue) => issue.code)).toEqual(["syntax-error"]);
   });
 
+  it("reads the adapter's spelling: step lines classified by the plan's ids, remove: and reason: lines", () => {
+    const parser = createPatchParser({ planIds: ["1", "2", "15", "16"] });
+    const entries = parser.push(
+      '15. fetch(source="mirror")\n17[14]. fetch(a=1)\nremove: 16, $2 #1.\nreason: the primary is down\nreason: ignored\n',
+    );
+    expect(entries.map((entry) => `${entry.op}:${entry.op === "remove" ? entry.id : entry.step.id}`)).toEqual(
+      ["replace:15", "add:17", "remove:16", "remove:2", "remove:1"],
+    );
+    expect(parser.end()).toMatchObject({ issues: [], output: { reason: "the primary is down" } });
+    const bad = createPatchParser({ planIds: [] });
+    bad.push("remove: 3, ../etc\nremove: none\n");
+    expect(bad.end().issues.map((issue) => issue.code)).toEqual(["syntax-error"]);
+  });
+
   it("reports a line that does not read, a malformed step, hostile ids and too many entries; never throws", () => {
     const bad = parse("~15. fetch(a=\n+16. fetch(a=1, a=2)\n~../../etc = fetch {}\n-__proto__\n").end;
     expect(bad.issues.map((issue) => issue.code)).toEqual(["syntax-error", "syntax-error"]);

@@ -14,8 +14,15 @@ import { type PlanTextLimits, planTextDefaults, StepCollector } from "./plan-tex
 import { invalidOptions } from "./run-config.js";
 import type { StepSpec, StepSpecInput } from "./schemas.js";
 
-/** Options of {@link createPatchParser}: the bounds (`maxSteps` bounds the entries). */
-export type PatchParserOptions = PlanTextLimits;
+/** Options of {@link createPatchParser}: the bounds (`maxSteps` bounds the entries), and the plan's ids. */
+export interface PatchParserOptions extends PlanTextLimits {
+  /**
+   * The ids of the plan being patched. Given, a step line without `~`/`+` is an entry: a
+   * replacement when its id is in the plan, an addition otherwise (the adapter's compact
+   * replanner prompt). Absent, such lines are the older answer (the remaining steps rewritten).
+   */
+  planIds?: readonly string[];
+}
 
 /** What {@link PatchParser.end} returns. */
 export interface PatchParserEnd {
@@ -61,16 +68,23 @@ export function createPatchParser(options: PatchParserOptions = {}): PatchParser
     maxSteps = planTextDefaults.maxSteps,
     maxStepChars = planTextDefaults.maxStepChars,
     maxDepth = planTextDefaults.maxDepth,
+    planIds,
   } = checkOptions(
     options,
     {
+      planIds: rules.custom<readonly string[]>(
+        "be an array of step ids",
+        (value): value is readonly string[] =>
+          Array.isArray(value) && value.every((id) => typeof id === "string"),
+      ),
       maxSteps: rules.integer({ min: 1 }),
       maxStepChars: rules.integer({ min: 1 }),
       maxDepth: rules.integer({ min: 1, max: 256 }),
     },
     { where: "createPatchParser", error: invalidOptions },
   );
-  const reader = new PatchReader(new StepCollector(maxSteps), maxStepChars, maxDepth);
+  const known = planIds ? new Set(planIds) : undefined;
+  const reader = new PatchReader(new StepCollector(maxSteps), { maxStepChars, maxDepth, known });
   let result: PatchParserEnd | undefined;
   return {
     push(delta) {
@@ -97,8 +111,7 @@ class PatchReader {
 
   constructor(
     private readonly collector: StepCollector,
-    private readonly maxStepChars: number,
-    private readonly maxDepth: number,
+    private readonly limits: { maxStepChars: number; maxDepth: number; known: Set<string> | undefined },
   ) {}
 
   push(delta: string): PatchEntry[] {
@@ -134,12 +147,12 @@ class PatchReader {
   /** Adds text to the current line, unless the line is too long (then it is skipped to its end). */
   private add(text: string): void {
     if (this.skipping || text === "") return;
-    if (this.length + text.length <= this.maxStepChars) {
+    if (this.length + text.length <= this.limits.maxStepChars) {
       this.pieces.push(text);
       this.length += text.length;
       return;
     }
-    this.collector.skip("step-too-long", undefined, `is longer than ${this.maxStepChars} characters`);
+    this.collector.skip("step-too-long", undefined, `is longer than ${this.limits.maxStepChars} characters`);
     this.skipping = true;
     this.pieces = [];
     this.length = 0;
@@ -153,10 +166,14 @@ class PatchReader {
     this.length = 0;
     this.skipping = false;
     if (skipped) return;
-    const read = parsePatchLine(text, this.maxDepth);
-    if (read.kind === "reason") this.reason = read.text;
-    else if (read.kind === "error") this.collector.skip("syntax-error", read.id, read.message);
-    else if (read.kind === "step") this.collector.take(read.step, this.steps);
+    const read = parsePatchLine(text, this.limits.maxDepth);
+    const { known } = this.limits;
+    if (read.kind === "reason") this.reason ??= read.text;
+    else if (read.kind === "error") this.collector.skip("syntax-error", read.id || undefined, read.message);
+    else if (read.kind === "step" && known) {
+      const id = (read.step as { id: string }).id;
+      this.take({ op: known.has(id) ? "replace" : "add", step: read.step }, completed);
+    } else if (read.kind === "step") this.collector.take(read.step, this.steps);
     else if (read.kind === "entry") this.take(read, completed);
     else if (read.kind === "removals") {
       for (const id of read.ids) this.take({ op: "remove", id }, completed);

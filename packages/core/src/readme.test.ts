@@ -13,6 +13,7 @@ describe("README examples run as written", () => {
       "defaults",
       "streaming",
       "compact",
+      "replan-stream",
       "transition",
       "accepted-inputs",
       "find-and-count",
@@ -37,6 +38,20 @@ describe("README examples run as written", () => {
       "completed ACME averages 12; news: ACME ships v2",
     ]);
     expect(output).toContain("flowchart TD");
+  });
+
+  it("replan-stream: the replacement and its dependent (not rewritten) run while the replanner still writes", async () => {
+    const output = await runReadmeExample(packageDir, named("replan-stream"));
+    expect(output.split("\n")).toEqual([
+      "fetch(a)",
+      'replanner wrote "~2. fetch(id=\\"b\\", source=\\"mi"',
+      'replanner wrote "rror\\")\\n"',
+      "fetch(b, mirror)",
+      "fetch(c)",
+      'replanner wrote "# the primary answers 503\\n"',
+      "replaced 2: the primary answers 503",
+      "completed abc",
+    ]);
   });
 
   it("defaults: one frozen object, and a bad option named", async () => {
