@@ -3,13 +3,14 @@
 // layer, never by the client), with its raw message returned unparsed.
 import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
+import { type AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { Runnable } from "@langchain/core/runnables";
 import type { ModelCallReporter, ModelRole, Usage } from "@replan/core";
 import { sleep, untilAborted, MAX_DELAY_MS } from "@replan/core/internal";
 import { planExecuteDefaults } from "./defaults.js";
 import { PlanExecuteError } from "./errors.js";
 import { classify, retryDelay } from "./model-errors.js";
+import { concatAll, strictMessage, toAIMessage } from "./streamed-message.js";
 
 /** The metadata key that carries a model call's role (`planner`, `replanner`, `executor`, `answer`). */
 export const MODEL_ROLE_KEY = "replan_role";
@@ -241,7 +242,12 @@ async function requestOnce(
         onChunk: (chunk) => request.onChunk?.(chunk, attempt),
         maxChars: request.maxChars ?? Number.POSITIVE_INFINITY,
       })
-    : runnable.invoke(messages, config).then(toAIMessage);
+    : // a model that streams inside invoke (LangGraph's `messages` mode) gives a chunk: read strictly too
+      runnable
+        .invoke(messages, config)
+        .then((message) =>
+          AIMessageChunk.isInstance(message) ? strictMessage(message, false) : toAIMessage(message),
+        );
   work.catch(() => {}); // a rejection after the abort below is not unhandled
   try {
     // The signal cancels the request; the wait also ends with it, for a model that ignores it.
@@ -263,19 +269,23 @@ async function collect(
 ): Promise<AIMessage> {
   const chunks: AIMessageChunk[] = [];
   let chars = 0;
+  let cut = false;
   for await (const chunk of await runnable.stream(messages, config)) {
     chunks.push(chunk);
     // A chunk after the abort (a model that ignores the signal) is not seen.
     if (!signal.aborted) reading.onChunk(chunk);
     chars += chunk.text.length;
     for (const piece of chunk.tool_call_chunks ?? []) chars += piece.args?.length ?? 0;
-    if (chars > reading.maxChars) break; // closes the stream (and its request)
+    if (chars > reading.maxChars) {
+      cut = true;
+      break; // closes the stream (and its request)
+    }
   }
   // ChatOpenAI ends an aborted stream quietly: an abort must not pass for a short answer.
   signal.throwIfAborted();
   const whole = concatAll(chunks);
   if (!whole) throw new StreamIgnored();
-  return toAIMessage(whole);
+  return strictMessage(whole, cut);
 }
 
 /**
@@ -289,28 +299,6 @@ class StreamIgnored extends Error {
       "the server answered a streamed request with no chunk (it may not stream): asking again unstreamed",
     );
   }
-}
-
-/**
- * The chunks of a streamed answer as one chunk, merged pairwise: each merge copies what it joins,
- * so merging one chunk at a time would cost the square of the answer's length.
- */
-function concatAll(chunks: AIMessageChunk[]): AIMessageChunk | undefined {
-  let level = chunks;
-  while (level.length > 1) {
-    const next: AIMessageChunk[] = [];
-    for (let index = 0; index < level.length; index += 2) {
-      const pair = level[index + 1];
-      next.push(pair ? level[index]!.concat(pair) : level[index]!);
-    }
-    level = next;
-  }
-  return level[0];
-}
-
-function toAIMessage(message: unknown): AIMessage {
-  if (AIMessage.isInstance(message) || AIMessageChunk.isInstance(message)) return message as AIMessage;
-  return new AIMessage({ content: typeof message === "string" ? message : "" });
 }
 
 /** The usage a message reports: one LLM call, with its tokens when the server gave them. */

@@ -660,3 +660,132 @@ describe("the graph on hostile servers (createPlanExecuteAgent, ChatOpenAI defau
     expect(starts).toBe(server.count());
   });
 });
+
+/** A streamed answer of tool-call argument pieces: `[index, name or undefined, piece]`. */
+function toolSse(
+  response: ServerResponse,
+  pieces: Array<[number, string | undefined, string]>,
+  finish = "tool_calls",
+) {
+  response.writeHead(200, { "content-type": "text/event-stream" });
+  response.write(chunk({ role: "assistant", content: null }));
+  for (const [index, name, piece] of pieces) {
+    const call =
+      name === undefined
+        ? { index, function: { arguments: piece } }
+        : { index, id: `call_${index}`, type: "function", function: { name, arguments: piece } };
+    response.write(chunk({ tool_calls: [call] }));
+  }
+  response.write(chunk({}, finish));
+  response.end("data: [DONE]\n\n");
+}
+/** A streamed text answer in pieces, ending with `finish`. */
+function textSse(response: ServerResponse, pieces: string[], finish = "stop") {
+  response.writeHead(200, { "content-type": "text/event-stream" });
+  response.write(chunk({ role: "assistant", content: "" }));
+  for (const piece of pieces) response.write(chunk({ content: piece }));
+  response.write(chunk({}, finish));
+  response.end("data: [DONE]\n\n");
+}
+const pieces = (text: string, size = 8) =>
+  Array.from({ length: Math.ceil(text.length / size) }, (_, at) => text.slice(at * size, at * size + size));
+const stepOf = (id: string, a: number, dependsOn: string[] = []) => ({
+  id,
+  description: `add ${a}`,
+  dependsOn,
+  tool: "add",
+  args: JSON.stringify({ a, b: 0 }),
+});
+
+describe("streamed plans on hostile servers (the graph, planStreaming on)", () => {
+  async function runGraph(handler: Handler, options: { planFormat?: "json" | "compact" } = {}) {
+    const { createPlanExecuteAgent } = await import("./graph.js");
+    const roles: string[] = [];
+    const server = await hostile((request, response, index, body) => {
+      roles.push(String(request.headers["x-replan-role"]));
+      handler(request, response, index, body);
+    });
+    const seen: number[] = [];
+    const counting = tool(
+      async ({ a, b }) => {
+        seen.push(a);
+        return a + b;
+      },
+      { name: "add", description: "Adds two numbers", schema: z.object({ a: z.number(), b: z.number() }) },
+    );
+    const agent = createPlanExecuteAgent({
+      model: new ChatOpenAI({ model: "gpt-4.1-mini", apiKey: "k", configuration: { baseURL: server.url } }),
+      tools: [counting],
+      structuredOutputMethod: "functionCalling",
+      ...(options.planFormat ? { planFormat: options.planFormat } : {}),
+      modelTimeoutMs: 2_000,
+      modelRetry: { initialDelayMs: 10 },
+      budget: { maxReplans: 0 },
+    });
+    let state: { outcome?: { status: string; error?: { code: string; message: string } } | null } | undefined;
+    let error: unknown;
+    try {
+      state = (await agent.invoke({ goal: "Add" })) as typeof state;
+    } catch (caught) {
+      error = caught;
+    }
+    const code = (error as { code?: string } | undefined)?.code ?? state?.outcome?.error?.code;
+    return { server, seen, state, code, error, planCalls: roles.filter((role) => role === "planner").length };
+  }
+
+  it("reads only the plan tool's call: another call's plan-shaped arguments never run (interleaved or in sequence)", async () => {
+    for (const interleaved of [true, false]) {
+      const notes = pieces(JSON.stringify({ steps: [stepOf("n1", 111)] })).map(
+        (piece, at) => [0, at === 0 ? "notes" : undefined, piece] as [number, string | undefined, string],
+      );
+      const plan = pieces(JSON.stringify({ steps: [stepOf("p1", 1)] })).map(
+        (piece, at) => [1, at === 0 ? "plan" : undefined, piece] as [number, string | undefined, string],
+      );
+      const mixed = interleaved
+        ? notes
+            .flatMap((piece, at) => [piece, ...(plan[at] ? [plan[at]!] : [])])
+            .concat(plan.slice(notes.length))
+        : [...notes, ...plan];
+      const { seen, state, server } = await runGraph((_q, r, i) =>
+        i === 0 ? toolSse(r, mixed) : textSse(r, ["1"]),
+      );
+      expect(state?.outcome?.status).toBe("completed");
+      expect(seen).toEqual([1]);
+      expect(server.count()).toBe(2); // the plan, the answer: no repair
+    }
+  });
+
+  it("plan arguments cut short (no closing brackets, finish_reason length) are not a whole plan", async () => {
+    const text = JSON.stringify({ steps: [stepOf("a", 1), stepOf("b", 2, ["a"])] }).slice(0, -2);
+    const { code, planCalls } = await runGraph((_q, r) =>
+      toolSse(
+        r,
+        pieces(text).map((piece, at) => [0, at === 0 ? "plan" : undefined, piece]),
+        "length",
+      ),
+    );
+    expect(code).toBe("invalid-plan");
+    expect(planCalls).toBe(2); // the plan, and its one repair: both cut
+  });
+
+  it("a compact plan cut at a line's end by the output limit (finish_reason length) is refused", async () => {
+    const { code, planCalls } = await runGraph(
+      (_q, r) => textSse(r, pieces("1. add(a=1, b=0)\n2. add(a=2, b=0)\n"), "length"),
+      {
+        planFormat: "compact",
+      },
+    );
+    expect(code).toBe("invalid-plan");
+    expect(planCalls).toBe(2);
+  });
+
+  it("a plan longer than the 200 000 characters read from a stream is refused, not run as a shorter plan", async () => {
+    const long = Array.from({ length: 20 }, (_, k) => `${k + 1}. add(a=${k}, b=0) # ${"x".repeat(14_000)}\n`);
+    const { code, seen, state, error } = await runGraph((_q, r) => textSse(r, long), {
+      planFormat: "compact",
+    });
+    expect(code).toBe("invalid-plan");
+    expect(state?.outcome?.error?.message ?? String(error)).toContain("longer than 200000 characters");
+    expect(seen.length).toBeLessThan(20); // the steps taken while it streamed ran, the rest never did
+  });
+});

@@ -5,6 +5,7 @@ import type { AIMessage } from "@langchain/core/messages";
 import { createPlanParser, type PlanIssue, type StepSpecInput } from "@replan/core";
 import { z } from "zod";
 import { PlanExecuteError } from "./errors.js";
+import { CUT_AT_MAX_CHARS } from "./streamed-message.js";
 
 /** The plan a model writes: every field required and nullable, so it suits strict JSON-schema modes. */
 export const ModelPlanSchema = z
@@ -158,6 +159,32 @@ export function parseCompactPlan(message: AIMessage): StepSpecInput[] {
     .map((issue) => issue.message)
     .join("; ");
   throw invalid(`the plan does not follow the compact format: ${described}`, rawText(message));
+}
+
+/**
+ * Why an answer is cut short, or undefined when it is whole: the model stopped at its output limit
+ * (`finish_reason: "length"`, or `max_tokens` as some providers say), or the stream was closed at
+ * {@link MAX_PLAN_CHARS}. A plan cut short may still parse (a compact plan cut at a line's end, a
+ * JSON plan missing only its last steps), so it is refused whatever it holds.
+ */
+export function cutShort(message: AIMessage): string | undefined {
+  const metadata = (message.response_metadata ?? {}) as Record<string, unknown>;
+  if (metadata[CUT_AT_MAX_CHARS] === true)
+    return `the plan is longer than ${MAX_PLAN_CHARS} characters (the answer was cut there): write a shorter plan`;
+  const reason = metadata.finish_reason ?? metadata.stop_reason;
+  if (reason === "length" || reason === "max_tokens")
+    return "the answer was cut at the model's output limit (finish_reason: length): write a shorter plan";
+  return undefined;
+}
+
+/**
+ * Refuses an answer cut short ({@link cutShort}).
+ *
+ * @throws {PlanExecuteError} `invalid-plan` (retryable, with the raw answer) when it was.
+ */
+export function refuseCutShort(message: AIMessage): void {
+  const cut = cutShort(message);
+  if (cut !== undefined) throw invalid(cut, rawText(message));
 }
 
 /** Loose shapes made strict, so that zod judges what is really wrong. */

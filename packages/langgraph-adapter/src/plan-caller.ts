@@ -21,6 +21,7 @@ import {
   parseCompactPlan,
   parsePlan,
   readCompactPlan,
+  refuseCutShort,
 } from "./parse.js";
 import { planChunkHandler } from "./plan-stream.js";
 import { renderPrompt, replanMessage } from "./prompts.js";
@@ -154,6 +155,7 @@ function structuredCall(settings: Settings, role: keyof Calls) {
         : {}),
     };
     const message = await callModel(runnable as never, openAI, call, request);
+    refuseCutShort(message);
     if (!compact) return { steps: parsePlan(message, PLAN_TOOL), message };
     if (!onStep) return { steps: parseCompactPlan(message), message };
     return { ...readCompactPlan(message), message };

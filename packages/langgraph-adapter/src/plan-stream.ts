@@ -51,13 +51,24 @@ function readerOf(format: PlanFormat): StepReader {
   };
 }
 
-/** The piece of the plan's text that a chunk carries. */
-function deltaOf(chunk: AIMessageChunk, method: StructuredOutputMethod | "text", toolName: string): string {
+/**
+ * The piece of the plan's text that a chunk carries. With function calling, only the plan tool's
+ * call is read: a call's name comes with its first piece, the later pieces carry only its index,
+ * so `names` remembers each index's name (a call to another tool is never read as the plan; the
+ * answer's final parse reads a lone call to another tool, as an unstreamed answer is read).
+ */
+function deltaOf(
+  chunk: AIMessageChunk,
+  method: StructuredOutputMethod | "text",
+  toolName: string,
+  names: Map<number, string>,
+): string {
   if (method !== "functionCalling") return typeof chunk.content === "string" ? chunk.content : chunk.text;
   let delta = "";
   for (const piece of chunk.tool_call_chunks ?? []) {
-    // The plan's call: the forced tool's (index 0 when the server numbers calls).
-    if ((piece.index ?? 0) === 0 || piece.name === toolName) delta += piece.args ?? "";
+    const index = piece.index ?? 0;
+    if (piece.name) names.set(index, piece.name);
+    if (names.get(index) === toolName) delta += piece.args ?? "";
   }
   return delta;
 }
@@ -79,15 +90,17 @@ export function planChunkHandler(options: {
   let reader: StepReader | undefined;
   let readerAttempt = 0;
   let broken = false;
+  let names = new Map<number, string>();
   return (chunk, attempt) => {
     if (attempt !== readerAttempt) {
       reader = readerOf(options.format);
       readerAttempt = attempt;
       broken = false;
+      names = new Map();
     }
     if (broken) return;
     try {
-      const delta = deltaOf(chunk, options.method, options.toolName);
+      const delta = deltaOf(chunk, options.method, options.toolName, names);
       if (delta === "") return;
       for (const spec of reader!.push(delta)) options.onStep(spec);
     } catch {
