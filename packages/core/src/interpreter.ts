@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readableAnswer } from "./answer-data.js";
 import { MAX_TIMER_MS } from "./follow-signal.js";
 import { sleep, untilAborted } from "./abort.js";
 import { llmCallRefusal } from "./budgets.js";
@@ -263,7 +264,8 @@ export class Interpreter {
         return;
       }
       release();
-      this.send({ type: kind, at: this.now(), output, usage: addUsage(usage, usageOf(output)) });
+      const answer = readableAnswer(output);
+      this.send({ type: kind, at: this.now(), output: answer, usage: addUsage(usage, usageOf(answer)) });
     } catch (error) {
       release();
       if (signal.aborted) {

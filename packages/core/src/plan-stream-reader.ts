@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readableAnswer } from "./answer-data.js";
 import { untilAborted } from "./abort.js";
 import type { PatchEntryStream, PlanStepStream } from "./run-functions.js";
 
@@ -59,8 +60,17 @@ export async function readPlanStepStream(
         if (next.value !== undefined) onReturn?.(next.value);
         break;
       }
-      steps.push(next.value);
-      onStep?.(next.value);
+      let value: unknown;
+      try {
+        value = readableAnswer(next.value);
+      } catch (error) {
+        // Unreadable: the stream ends here as if it had thrown (closed first; not awaited).
+        void Promise.resolve(iterator.return?.()).catch(() => {});
+        done = true;
+        throw error;
+      }
+      steps.push(value);
+      onStep?.(value);
       signal.throwIfAborted();
     }
   } catch (error) {
