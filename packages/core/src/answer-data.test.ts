@@ -55,7 +55,7 @@ describe.each(unreadable)("a planner answer holding %s", (_name, bad) => {
       expect(result.outcome.status).toBe("completed");
       expect(requests).toHaveLength(2);
       // (an async generator awaits what it yields: a proxy that throws on `then` throws there)
-    expect(requests[1]?.feedback?.message).toMatch(/could not be read as data|proxy/);
+      expect(requests[1]?.feedback?.message).toMatch(/could not be read as data|proxy/);
       expect(result.results).toMatchObject({ a: "a", b: "b" });
     },
   );
