@@ -101,6 +101,14 @@ export class JsonPlanScanner {
       );
     } else if (this.element) {
       this.collector.skip("syntax-error", undefined, "is cut off: the plan's JSON is incomplete");
+    } else if (this.mode === "json" && this.rootSteps > 0 && !this.collector.full) {
+      // Every step closed, but not the plan: `{"steps":[{...},{...}` may have lost steps after them.
+      this.collector.issue({
+        code: "syntax-error",
+        stepIds: [],
+        message:
+          "the plan's JSON is cut off: its closing brackets never came (steps after the last may be missing)",
+      });
     }
     this.element = undefined;
     if (this.collector.count === 0 && !this.collector.full) {

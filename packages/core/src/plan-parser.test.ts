@@ -356,6 +356,15 @@ describe("formatPlan and createPlanParser", () => {
     const cutOff = parseChunks("json", ['{"steps":[{"id":"a","kind":"agent","description":"x"},{"id":"b"']);
     expect(cutOff.steps.map((step) => step.id)).toEqual(["a"]);
     expect(cutOff.issues.map((issue) => issue.code)).toEqual(["syntax-error"]);
+    // every step closed, the plan not: steps after the last may be missing
+    for (const cut of [-1, -2]) {
+      const text = JSON.stringify({ steps: [{ id: "a", kind: "agent", description: "x" }] }).slice(0, cut);
+      const unclosed = parseChunks("json", [...text]);
+      expect(unclosed.steps.map((step) => step.id)).toEqual(["a"]);
+      expect(unclosed.issues.map((issue) => [issue.code, issue.message])).toEqual([
+        ["syntax-error", expect.stringContaining("closing brackets never came")],
+      ]);
+    }
   });
 
   it.each(FORMATS)("%s: hostile input stays bounded, with typed issues", (format) => {

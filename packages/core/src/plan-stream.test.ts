@@ -48,6 +48,23 @@ const finish = (stepId: string, at = 5): RunInput => ({
 });
 
 describe("a plan that grows while it runs (plan-step, plan-end)", () => {
+  it("a plan already refused at its end takes no step that was not streamed: no plan-step event for it", () => {
+    // "a" refers to "b", written after it: refused as it streams; "b" is taken
+    const results = feed(planning(), [
+      step(tool("a", { v: "${b}" }, ["b"])),
+      step(tool("b", {})),
+      {
+        type: "plan-end",
+        at: 2,
+        output: [tool("a", { v: "${b}" }, ["b"]), tool("b", {}), tool("c", {})],
+      },
+    ]);
+    const end = results.at(-1)!;
+    expect(end.events.filter((event) => event.type === "plan-step")).toEqual([]);
+    expect(end.state.plan?.steps.map((entry) => entry.id)).not.toContain("c");
+    expect(end.events.map((event) => event.type)).toContain("plan-error");
+  });
+
   it("takes each valid step at once and starts it while the run is still planning", () => {
     const [first, second, third] = feed(planning(), [
       step(agent("a")),

@@ -94,7 +94,11 @@ function renamed(issue: PlanIssue, index: number, reused: boolean): PlanIssue {
  */
 export function endPlanStream(draft: Draft, input: InputOf<"plan-end">): void {
   const issues: PlanIssue[] = [...(input.issues ?? [])];
-  if (input.output !== undefined) crossCheck(draft, input.at, input.output, issues);
+  const before = streamOf(draft);
+  // Already refused (a streamed step was invalid, or the driver's parser found issues): the steps
+  // not streamed are not taken (a plan-step event would announce a step the plan then drops).
+  const refused = issues.length > 0 || before.rejected > 0;
+  if (input.output !== undefined) crossCheck(draft, input.at, input.output, issues, !refused);
   const stream = streamOf(draft);
   issues.push(...stream.issues);
   if (stream.rejected > stream.issues.length) {
@@ -123,11 +127,11 @@ export function endPlanStream(draft: Draft, input: InputOf<"plan-end">): void {
 }
 
 /**
- * Compares the final plan with the streamed one: a step that was not streamed is taken now (or
- * rejected, as a streamed one would be); a step that differs from its streamed version, and a
+ * Compares the final plan with the streamed one: a step that was not streamed is taken now, unless
+ * `take` is false (or rejected, as a streamed one would be); a step that differs from its streamed version, and a
  * streamed step missing from the final plan, are `stream-mismatch` issues.
  */
-function crossCheck(draft: Draft, at: number, output: unknown, issues: PlanIssue[]): void {
+function crossCheck(draft: Draft, at: number, output: unknown, issues: PlanIssue[], take: boolean): void {
   const raw = Array.isArray(output)
     ? output
     : Array.isArray((output as { steps?: unknown } | null)?.steps)
@@ -155,7 +159,7 @@ function crossCheck(draft: Draft, at: number, output: unknown, issues: PlanIssue
           message: `step "${id}" in the final plan differs from the step streamed`,
         });
       }
-    } else if (takeStreamedStep(draft, at, entry) && typeof id === "string") written.add(id);
+    } else if (take && takeStreamedStep(draft, at, entry) && typeof id === "string") written.add(id);
   }
   for (const id of streamOf(draft).streamed) {
     if (!written.has(id)) {
