@@ -42,15 +42,17 @@
 // "step" tasks) and StepDispatcher (step-dispatcher.ts: the run, applying outcomes, starting steps).
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { stepKey } from "@replan/core";
-import { type NodeRun, runUntilIdle, wireNodeRun, withRunGuard } from "./node-run.js";
-import { assembleRun, type PlanExecuteStateType, runUpdate } from "./state.js";
+import { type NodeRun, nodeUpdate, runUntilIdle, wireNodeRun, withRunGuard } from "./node-run.js";
+import { assembleRun, type PlanExecuteStateType } from "./state.js";
 import type { ExecutorNodeSettings } from "./step-dispatcher.js";
 
 export type { ExecutorNodeSettings } from "./step-dispatcher.js";
 
 /**
  * Makes the executor node: it runs the plan's running steps and those they unlock until none is
- * running, saving every attempt's outcome as it ends, and returns the run.
+ * running, saving every attempt's outcome as it ends, and asks the replanner (when the run waits
+ * for a replan) while the steps outside the failure's cone run on; it returns the run (and a
+ * replan held for approval, with `reapprove`).
  *
  * @param settings - the executor, the tool functions, the checker, the step time limit, the clock.
  */
@@ -63,8 +65,10 @@ export function createExecutorNode(settings: ExecutorNodeSettings) {
       await runUntilIdle(node, guard, async () => {
         await replay(node);
         resumeRunning(node);
+        // A replan pending when the node started (or when the replay ended) is asked now.
+        node.dispatcher.askPendingReplan();
       });
-      return runUpdate(node.dispatcher.run);
+      return nodeUpdate(node);
     });
   };
 }

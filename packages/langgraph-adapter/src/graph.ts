@@ -278,6 +278,10 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     checker,
     stepTimeoutMs,
     now,
+    // The replanner runs in the node that runs the steps (decision 013): the steps outside the
+    // failure's cone keep running while it answers.
+    replan: planNodes.replan,
+    reapprove,
   };
   const planner = createPlannerNode(planNodes);
   return new StateGraph(PlanExecuteState)
@@ -314,7 +318,7 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     .addConditionalEdges(
       NODES.planner,
       (state) =>
-        state.run?.status === "approving"
+        state.run?.status === "approving" || state.pendingReplan
           ? NODES.approve
           : state.run?.status === "failed" && !state.plan?.steps.some((step) => step.attempts > 0)
             ? END // the planner gave up before any step ran (only under createPlanExecuteAgent: otherwise it threw)
@@ -323,24 +327,31 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     )
     .addConditionalEdges(NODES.approve, afterRun, routes)
     .addConditionalEdges(NODES.settle, afterRun, routes)
-    .addConditionalEdges(NODES.executor, afterRun, routes)
-    .addConditionalEdges(
-      NODES.replanner,
-      (state) => (state.pendingReplan ? NODES.approve : afterRun(state)),
-      [NODES.approve, ...routes],
-    )
+    .addConditionalEdges(NODES.executor, afterHeldReplan, [NODES.approve, ...routes])
+    .addConditionalEdges(NODES.replanner, afterHeldReplan, [NODES.approve, ...routes])
     .addEdge(NODES.answer, END);
 }
 
-/** Where the graph goes after a node: the answer once the run has ended, else execution or replanning. */
+/**
+ * Where the graph goes after a node: the answer once the run has ended, else the executor, which
+ * also replans (a replan runs there, beside the steps that do not wait for it; decision 013).
+ */
 function afterRun(state: PlanExecuteStateType): PlanExecuteNode {
   const run = state.run;
   if (!run || isTerminal(run)) return NODES.answer;
   if (awaitsPerson(assembleRun(state))) return NODES.settle;
-  return run.status === "replanning" ? NODES.replanner : NODES.executor;
+  return NODES.executor;
 }
 
-/** The nodes {@link afterRun} may choose. */
+/** After a node that may hold a replan for a person's approval (`reapprove`): the approval first. */
+function afterHeldReplan(state: PlanExecuteStateType): PlanExecuteNode {
+  return state.pendingReplan ? NODES.approve : afterRun(state);
+}
+
+/**
+ * The nodes {@link afterRun} may choose. The replanner node is no longer routed to; it stays for
+ * threads saved by earlier versions, whose next node is `replanner`.
+ */
 const routes = [NODES.executor, NODES.replanner, NODES.settle, NODES.answer];
 
 /**

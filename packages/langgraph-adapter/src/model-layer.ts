@@ -89,8 +89,10 @@ export function modelPlanner(model: BaseChatModel, options: ModelLayerOptions = 
 
 /**
  * A `@replan/core` {@link Replanner} on a chat model: one call that sees the plan with statuses
- * and results (cut to `resultPreviewChars`) and why it must change, and returns the steps that
- * replace everything not done. Parsing, repair, retries and budget as for {@link modelPlanner}.
+ * and results (cut to `resultPreviewChars`), why it must change and which steps wait for it, and
+ * returns a patch (`{ remove, add, replace, reason }`; in the compact format, numbered steps and a
+ * `remove:` line; a JSON answer of the remaining steps is understood too). Parsing, repair,
+ * retries and budget as for {@link modelPlanner}.
  *
  * @param model - the chat model.
  * @param options - as for {@link modelPlanner}.
@@ -104,8 +106,9 @@ export function modelReplanner(model: BaseChatModel, options: ModelLayerOptions 
   const ask = createPlanCaller(settingsOf(model, options), "replanner");
   return async (request: ReplanRequest) => {
     const { reporter, usage } = forward(request);
-    const answer = await ask(request, reporter);
-    return request.reportUsage ? answer.steps : { steps: answer.steps, usage };
+    const { steps } = await ask(request, reporter);
+    if (request.reportUsage) return steps;
+    return Array.isArray(steps) ? { steps, usage } : { ...steps, usage };
   };
 }
 

@@ -6,8 +6,10 @@ import type { RunState } from "@replan/core";
 import { AgentStepHost } from "./agent-step-host.js";
 import { isWatched } from "./checkpointer.js";
 import { deferred, NodeControl, TaskCalls } from "./node-control.js";
+import { NodeReplanner } from "./node-replanner.js";
 import { ReplayLog } from "./replay-log.js";
 import { RUN_GUARD, type RunGuard } from "./run-guard.js";
+import { runUpdate } from "./state.js";
 import { type ExecutorNodeSettings, StepDispatcher } from "./step-dispatcher.js";
 
 /** The parts of one run of a node that executes steps. */
@@ -54,12 +56,24 @@ export function wireNodeRun(
   control.onClose(dispatcher.endReplay);
   dispatcher.log = log;
   dispatcher.host = host;
+  if (settings.replan) {
+    dispatcher.replanner = new NodeReplanner(dispatcher, control, settings.replan, runConfig, settings.now);
+  }
   return { control, dispatcher, log, host };
 }
 
 /**
- * Runs the node: `body` starts its work, then the node waits until no step is running (or it is
- * stopped or fails), saves what ended, and stops its host.
+ * What a node that runs steps returns: the run, and the replan held for a person's approval, if any
+ * (the graph then goes to the approval node).
+ */
+export function nodeUpdate({ dispatcher }: Pick<NodeRun, "dispatcher">) {
+  const held = dispatcher.heldReplan();
+  return { ...runUpdate(dispatcher.run), ...(held ? { pendingReplan: held } : {}) };
+}
+
+/**
+ * Runs the node: `body` starts its work, then the node waits until no step is running and no
+ * replan is awaited (or it is stopped or fails), saves what ended, and stops its host.
  *
  * @throws the node's failure, or the guard's reason when the caller stopped the run.
  */

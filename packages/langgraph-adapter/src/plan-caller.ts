@@ -7,6 +7,7 @@ import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import type {
   Feedback,
   ModelCallReporter,
+  Plan,
   PlanIssue,
   PlanRequest,
   ReplanRequest,
@@ -23,15 +24,21 @@ import {
   readCompactPlan,
   refuseCutShort,
 } from "./parse.js";
+import { type ReplanAnswer, ModelPatchSchema, parseCompactPatch, parsePatch } from "./patch-parse.js";
 import { planChunkHandler } from "./plan-stream.js";
 import { renderPrompt, replanMessage } from "./prompts.js";
 
 /** The name of the forced tool call that carries a plan (`functionCalling`). */
 const PLAN_TOOL = "plan";
+/** The name of the forced tool call that carries a replanner's patch (`functionCalling`). */
+const PATCH_TOOL = "patch";
 
-/** What a plan call returns: the steps and the model's raw message. */
-export interface PlanAnswer {
-  steps: StepSpecInput[];
+/**
+ * What a plan call returns: the steps (the replanner's: a patch, or the remaining steps
+ * rewritten) and the model's raw message.
+ */
+export interface PlanAnswer<Steps = StepSpecInput[]> {
+  steps: Steps;
   message: AIMessage;
   /**
    * A streamed call's lines that did not parse (compact format): the steps are those that did,
@@ -61,6 +68,12 @@ interface Calls {
   replanner: ReplannerCall;
 }
 
+/** What each role answers: the planner steps, the replanner a patch (or the remaining steps). */
+interface Answers {
+  planner: StepSpecInput[];
+  replanner: ReplanAnswer;
+}
+
 /**
  * Asks for a plan and parses it; errors carry `rawOutput` (an answer that does not parse) and
  * `retryable`.
@@ -68,7 +81,7 @@ interface Calls {
 export type PlanCaller<Role extends keyof Calls> = (
   request: Calls[Role],
   reporter: Partial<ModelCallReporter>,
-) => Promise<PlanAnswer>;
+) => Promise<PlanAnswer<Answers[Role]>>;
 
 /**
  * Makes the plan caller of a role: the system prompt is rendered once, each call sends it with
@@ -90,9 +103,13 @@ export function createPlanCaller<Role extends keyof Calls>(settings: Settings, r
             (request as ReplannerCall).plan,
             (request as ReplannerCall).reason,
             settings.resultPreviewChars,
+            settings.format,
           );
     const human = request.feedback ? `${text}\n\n${repairMessage(request.feedback)}` : text;
-    return ask([new SystemMessage(system), new HumanMessage(human)], request, reporter);
+    const plan = role === "replanner" ? (request as ReplannerCall).plan : undefined;
+    return ask([new SystemMessage(system), new HumanMessage(human)], request, reporter, plan) as Promise<
+      PlanAnswer<Answers[Role]>
+    >;
   };
 }
 
@@ -103,23 +120,28 @@ export function repairMessage(feedback: Feedback): string {
   return `Your previous answer was invalid: ${excerpt(feedback.message, 2000)}${previous}\nReturn a corrected, complete answer in the same format.`;
 }
 
-/** One request for a plan in the settings' format and method, parsed into steps. */
+/**
+ * One request for a plan (the replanner's: a patch) in the settings' format and method, parsed
+ * into steps (or a patch).
+ */
 function structuredCall(settings: Settings, role: keyof Calls) {
   const { model, openAI, call, method, format } = settings;
   const compact = format === "compact";
-  const schema = toJsonSchema(ModelPlanSchema) as Record<string, unknown>;
-  const description = ModelPlanSchema.description ?? "A plan";
+  const answerSchema = role === "replanner" ? ModelPatchSchema : ModelPlanSchema;
+  const schema = toJsonSchema(answerSchema) as Record<string, unknown>;
+  const description = answerSchema.description ?? "A plan";
+  const toolName = role === "replanner" ? PATCH_TOOL : PLAN_TOOL;
   const runnable =
     method === "functionCalling" && !compact
       ? model.bindTools!(
-          [{ type: "function", function: { name: PLAN_TOOL, description, parameters: schema } }],
-          { tool_choice: PLAN_TOOL } as never,
+          [{ type: "function", function: { name: toolName, description, parameters: schema } }],
+          { tool_choice: toolName } as never,
         )
       : model;
   const callOptions: Record<string, unknown> = compact
     ? {}
     : method === "jsonSchema"
-      ? { response_format: { type: "json_schema", json_schema: { name: PLAN_TOOL, description, schema } } }
+      ? { response_format: { type: "json_schema", json_schema: { name: toolName, description, schema } } }
       : method === "jsonMode"
         ? { response_format: { type: "json_object" } }
         : {};
@@ -131,7 +153,8 @@ function structuredCall(settings: Settings, role: keyof Calls) {
     messages: BaseMessage[],
     controls: CallControls,
     reporter: Partial<ModelCallReporter>,
-  ): Promise<PlanAnswer> => {
+    plan?: Plan,
+  ): Promise<PlanAnswer<StepSpecInput[] | ReplanAnswer>> => {
     const [system, ...rest] = messages;
     const { signal, onStep } = controls;
     const request: CallRequest = {
@@ -148,7 +171,7 @@ function structuredCall(settings: Settings, role: keyof Calls) {
             onChunk: planChunkHandler({
               format,
               method: compact ? "text" : method,
-              toolName: PLAN_TOOL,
+              toolName: toolName,
               onStep,
             }),
           }
@@ -156,7 +179,9 @@ function structuredCall(settings: Settings, role: keyof Calls) {
     };
     const message = await callModel(runnable as never, openAI, call, request);
     refuseCutShort(message);
-    if (!compact) return { steps: parsePlan(message, PLAN_TOOL), message };
+    if (plan)
+      return { steps: compact ? parseCompactPatch(message, plan) : parsePatch(message, toolName), message };
+    if (!compact) return { steps: parsePlan(message, toolName), message };
     if (!onStep) return { steps: parseCompactPlan(message), message };
     return { ...readCompactPlan(message), message };
   };

@@ -132,7 +132,7 @@ async function askForPlan(
   run: RunState,
   runConfig: LangGraphRunnableConfig,
   settings: Pick<PlanNodeSettings, "now">,
-  call: (reporter: Partial<ModelCallReporter>) => Promise<PlanAnswer>,
+  call: (reporter: Partial<ModelCallReporter>) => Promise<PlanAnswer<unknown>>,
 ): Promise<PlanOutcome> {
   const meter = meterOf(run, runConfig);
   const type = role === "planner" ? "plan" : "replan";

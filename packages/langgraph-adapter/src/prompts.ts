@@ -2,7 +2,7 @@
 // (they stay whole in state), so a replanner prompt grows with the plan, not with the outputs.
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
-import { findStep, type Plan, type ReplanReason, type Step } from "@replan/core";
+import { downstreamOf, findStep, type Plan, type ReplanReason, type Step } from "@replan/core";
 import type { PlanFormat } from "./defaults.js";
 
 /** A system prompt: a string (with `{tools}` and `{maxSteps}` placeholders) or a function of them. */
@@ -71,11 +71,18 @@ Tools:
 const PLANNER_ROLE =
   "You are the planner of a plan-and-execute agent. Turn the user's goal into the shortest plan of steps that achieves it.";
 const REPLANNER_ROLE =
-  "You are the replanner of a plan-and-execute agent. A step failed or gave an unexpected result. Steps that are done are kept as they are: return only the steps that replace everything not done, to still achieve the goal. They may depend on done steps. Use new ids for steps that replace failed ones. Return an empty list only to give up (the goal cannot be reached): the run then ends failed.";
+  "You are the replanner of a plan-and-execute agent. A step failed or gave an unexpected result; the steps that do not depend on it keep running while you answer. Answer a patch of the plan, not a new plan: steps you do not name stay as they are, so do not repeat them. Never remove or replace a step that is done or running. Every failed step must be replaced (same id, new content) or removed; when you remove one, replace or remove the steps that depend on it too. New steps may depend on any step that stays, done ones included. To give up (the goal cannot be reached), answer only the reason: the run then ends failed.";
+
+/** The JSON patch (`planFormat: "json"`). */
+const JSON_PATCH_RULES =
+  'The patch is one JSON object: "remove" lists the ids of the steps to drop, "add" the new steps (new ids), "replace" new content for existing steps under their id, "reason" says why in one sentence. Steps are written as in a plan:';
+
+/** The compact patch (`planFormat: "compact"`). */
+const COMPACT_PATCH_RULES = `The patch is plain text: the steps to add or replace, one numbered line each as in a plan (a number already in the plan replaces that step; add new steps from the highest number used so far), then a line "remove: 3, 5" with the numbers of the steps to drop (if any) and a line "reason: why, in one sentence". Steps are written as in a plan:`;
 
 export const DEFAULT_PROMPTS: Required<PlanExecutePrompts> = {
   planner: `${PLANNER_ROLE}\n\n${PLAN_RULES}`,
-  replanner: `${REPLANNER_ROLE}\n\n${PLAN_RULES}`,
+  replanner: `${REPLANNER_ROLE}\n\n${JSON_PATCH_RULES}\n\n${PLAN_RULES}`,
   // The tools are bound to the executor's model calls; listing them here too would send them twice.
   executor:
     "You carry out one step of a plan. Use the tools when they help. Answer with the step's result only, concisely.",
@@ -91,7 +98,7 @@ export const DEFAULT_PROMPTS: Required<PlanExecutePrompts> = {
 export const DEFAULT_COMPACT_PROMPTS: Required<PlanExecutePrompts> = {
   ...DEFAULT_PROMPTS,
   planner: `${PLANNER_ROLE}\n\n${COMPACT_PLAN_RULES}`,
-  replanner: `${REPLANNER_ROLE.replace("Return an empty list only to give up", "Return no step only to give up")}\n\n${COMPACT_PLAN_RULES}`,
+  replanner: `${REPLANNER_ROLE}\n\n${COMPACT_PATCH_RULES}\n\n${COMPACT_PLAN_RULES}`,
 };
 
 /** The default prompts of a plan format. */
@@ -142,13 +149,29 @@ function describeStep(step: Step, resultLimit: number): string {
   return line;
 }
 
-export function replanMessage(goal: string, plan: Plan, reason: ReplanReason, resultLimit: number): string {
+/**
+ * The replanner's request: the goal, why the plan must change, the plan with statuses and results,
+ * the steps that wait for the answer (the failed steps' downstream cone), and the patch asked for.
+ */
+export function replanMessage(
+  goal: string,
+  plan: Plan,
+  reason: ReplanReason,
+  resultLimit: number,
+  format: PlanFormat = "json",
+): string {
+  const waiting = downstreamOf(plan.steps, reason.stepIds).filter((id) => !reason.stepIds.includes(id));
   return [
     `Goal: ${goal}`,
     `Why the plan must change: ${reason.message}`,
     `The plan so far (revision ${plan.revision}):`,
     ...plan.steps.map((step) => describeStep(step, resultLimit)),
-    "Return the steps that replace every step that is not done.",
+    ...(waiting.length > 0
+      ? [`Waiting for your patch (they depend on a failed step): ${waiting.join(", ")}`]
+      : []),
+    format === "compact"
+      ? 'Answer a patch: the numbered steps to add or replace, a "remove:" line, a "reason:" line.'
+      : 'Answer a patch: {"remove": [ids], "add": [steps], "replace": [steps], "reason": "why"}.',
   ].join("\n");
 }
 

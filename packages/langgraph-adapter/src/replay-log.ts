@@ -4,6 +4,7 @@ import { task } from "@langchain/langgraph";
 import type { RunInput, RunState, SettleOutcome, StepOutcome } from "@replan/core";
 import { whenSaved } from "./checkpointer.js";
 import type { NodeControl, TaskCalls } from "./node-control.js";
+import type { ReplanRecord } from "./node-replanner.js";
 
 /** How long the write of a batch of outcomes may take before the node fails (`checkpoint-failed`). */
 const SAVE_TIMEOUT_MS = 60_000;
@@ -37,11 +38,17 @@ export interface InputRecord {
   input?: RunInput;
 }
 
-/** What the log holds: attempts' outcomes, and (in the streaming planner node) the run's other inputs. */
-export type LogRecord = AttemptRecord | InputRecord;
+/**
+ * What the log holds: attempts' outcomes, the replanner's answers (see node-replanner.ts), and (in
+ * the streaming planner node) the run's other inputs.
+ */
+export type LogRecord = AttemptRecord | ReplanRecord | InputRecord;
 
 /** A record without its sequence number (the log numbers it). */
-export type UnnumberedRecord = Omit<AttemptRecord, "seq"> | Omit<InputRecord, "seq">;
+export type UnnumberedRecord =
+  | Omit<AttemptRecord, "seq">
+  | Omit<ReplanRecord, "seq">
+  | Omit<InputRecord, "seq">;
 
 /** Whether a record is an attempt's outcome. */
 export function isAttemptRecord(record: LogRecord): record is AttemptRecord {

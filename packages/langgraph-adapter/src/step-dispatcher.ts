@@ -20,7 +20,15 @@ import { type AgentStepHost, type AgentStepRunner, aborted, type Gate } from "./
 import { EffectLog } from "./effect-log.js";
 import type { ReconcileHooks } from "./executor-effects.js";
 import { deferred, type NodeControl } from "./node-control.js";
+import {
+  isReplanRecord,
+  type NodeReplanner,
+  type ReplanRecord,
+  replanReservation,
+} from "./node-replanner.js";
+import type { PlanCaller } from "./plan-caller.js";
 import { publish } from "./publish.js";
+import { type PendingReplan, type ReapproveMode, replanToHold, writeSteps } from "./reapproval.js";
 import { type AttemptRecord, isAttemptRecord, type LogRecord, type ReplayLog } from "./replay-log.js";
 
 /** What the executor node runs steps with. */
@@ -32,6 +40,10 @@ export interface ExecutorNodeSettings {
   checker: Checker | undefined;
   stepTimeoutMs: number;
   now: () => number;
+  /** The replanner, called in the node while steps run (see node-replanner.ts); none: not called here. */
+  replan?: PlanCaller<"replanner"> | undefined;
+  /** When a replan waits for a person's approval (a held answer ends the node once no step runs). */
+  reapprove?: ReapproveMode | undefined;
 }
 
 /**
@@ -56,6 +68,13 @@ export class StepDispatcher implements AgentStepRunner {
   holds = 0;
   /** LLM calls reserved outside the steps (the planner's, while it streams), until their usage is applied. */
   heldCalls = 0;
+  /** The node's replanner, when the node calls it (wired after construction). */
+  replanner: NodeReplanner | undefined;
+  /**
+   * The replanner's answer held for a person's approval (`reapprove`): not applied; the steps
+   * outside the failure's cone run on, and the node ends once none is running.
+   */
+  held: { input: Extract<RunInput, { type: "replan" }>; hold: PendingReplan } | undefined;
   private readonly reserved = new Map<string, number>();
   private reservedTotal = 0;
 
@@ -79,6 +98,10 @@ export class StepDispatcher implements AgentStepRunner {
 
   /** Applies a saved outcome, unless stale or the node has closed. */
   readonly applyRecord = (record: LogRecord): void => {
+    if (isReplanRecord(record)) {
+      this.applyReplan(record);
+      return;
+    }
     if (!isAttemptRecord(record)) return; // the run's other inputs are the planner node's
     if (record.outcome.type === "start") {
       this.effects.started(record, record.outcome.writer);
@@ -145,11 +168,71 @@ export class StepDispatcher implements AgentStepRunner {
     return this.reservedTotal + this.heldCalls;
   }
 
-  /** Whether no step is running and nothing holds the node open (its work is done). */
+  /** Whether no step is running, no replan is awaited and nothing holds the node open (its work is done). */
   get idle(): boolean {
     // Steps waiting for a person (see effect-log.ts) do not keep the node open.
     const running = this.run.plan === null ? 0 : countSteps(this.run.plan).running;
-    return this.holds === 0 && running === this.effects.awaitingPerson;
+    const awaited = this.replanner?.awaiting.size ?? 0;
+    return this.holds === 0 && awaited === 0 && running === this.effects.awaitingPerson;
+  }
+
+  /** Asks the node's replanner when the run waits for a replan that is neither asked nor held. */
+  askPendingReplan(): void {
+    if (!this.control.closed && this.held === undefined) this.replanner?.ask(this.run);
+  }
+
+  /** Saves the replanner's answer (applied once saved), unless the node has stopped. */
+  record(record: Omit<ReplanRecord, "seq">): void {
+    if (this.control.closed && !this.callerSignal?.aborted) {
+      this.abandoned(record.attempt);
+      return;
+    }
+    this.log.append(record);
+  }
+
+  /** A replanner call ended with nothing to save: its reservation is released; the node may close. */
+  readonly abandoned = (attempt: number): void => {
+    this.releaseName(replanReservation(attempt));
+    this.replanner?.answered(attempt);
+    if (this.idle) this.control.close();
+  };
+
+  /**
+   * Applies the replanner's saved answer if it answers the replan still pending; with
+   * `reapprove`, an answer that needs a person's approval is held instead (see {@link held}).
+   */
+  private applyReplan(record: ReplanRecord): void {
+    this.releaseName(replanReservation(record.attempt));
+    this.replanner?.answered(record.attempt);
+    const { run } = this;
+    const current = run.status === "replanning" && run.replans === record.attempt && this.held === undefined;
+    if (this.control.closed || !current) {
+      if (this.idle) this.control.close();
+      return;
+    }
+    const input = { ...record.input, at: record.at } as RunInput;
+    const mode = this.settings.reapprove ?? "never";
+    if (input.type === "replan" && mode !== "never") {
+      const hold = replanToHold(run, transition(run, input), input, mode, writeSteps(run));
+      if (hold) {
+        this.held = { input, hold };
+        if (this.idle) this.control.close();
+        return;
+      }
+    }
+    this.apply(input);
+  }
+
+  /**
+   * The held replan as the approval shows it, once the node ends: what it changes in the plan as
+   * it is then (steps outside the cone may have started or finished since the answer came).
+   */
+  heldReplan(): PendingReplan | undefined {
+    if (!this.held) return undefined;
+    const { input, hold } = this.held;
+    const mode = this.settings.reapprove ?? "never";
+    const now = replanToHold(this.run, transition(this.run, input), input, mode, writeSteps(this.run));
+    return now ?? hold; // no longer needing approval: asked anyway (nothing is applied unseen)
   }
 
   /** Applies an input to the run: publishes its events, starts the steps it asks for, closes the node when idle. */
@@ -165,6 +248,8 @@ export class StepDispatcher implements AgentStepRunner {
     for (const effect of effects) {
       if (effect.type === "execute-step") {
         if (!this.control.closed) this.dispatch(effect.stepId, effect);
+      } else if (effect.type === "call-replanner") {
+        if (!this.control.closed) this.replanner?.ask(this.run);
       } else if (effect.type === "settle-step") {
         if (!this.control.closed) this.effects.settle(effect.stepId, effect.attempt, effect.key);
       } else if (effect.type === "abort") this.control.controller.abort(new Error(effect.reason));
@@ -172,21 +257,28 @@ export class StepDispatcher implements AgentStepRunner {
   }
 
   private release(stepId: string, attempt: number): void {
-    const name = `${stepId}#${attempt}`;
+    this.releaseName(`${stepId}#${attempt}`);
+  }
+
+  private releaseName(name: string): void {
     this.reservedTotal -= this.reserved.get(name) ?? 0;
     this.reserved.delete(name);
   }
 
   private reserveFor(stepId: string, attempt: number) {
+    return this.reserver(`${stepId}#${attempt}`);
+  }
+
+  /** Reserves model calls under `name` against the budget, with every other reservation of the node. */
+  readonly reserver = (name: string) => {
     return (): boolean => {
       if (this.control.closed) return false;
       if (llmCallRefusal(this.run, this.reservedCalls)) return false;
-      const name = `${stepId}#${attempt}`;
       this.reserved.set(name, (this.reserved.get(name) ?? 0) + 1);
       this.reservedTotal++;
       return true;
     };
-  }
+  };
 }
 
 /** A saved record of how an attempt ended. */

@@ -25,13 +25,14 @@ import {
 import { isRetryable, toStepError } from "@replan/core/internal";
 import { PlanExecuteError } from "./errors.js";
 import { resumeRunning } from "./executor-node.js";
-import { type NodeRun, runUntilIdle, wireNodeRun, withRunGuard } from "./node-run.js";
+import { type NodeRun, nodeUpdate, runUntilIdle, wireNodeRun, withRunGuard } from "./node-run.js";
 import { rawText } from "./parse.js";
 import { givenUp, meterOf, type PlanNodeSettings, pickGoal } from "./plan-nodes.js";
 import { publish } from "./publish.js";
+import { isReplanRecord } from "./node-replanner.js";
 import { isAttemptRecord } from "./replay-log.js";
 import type { RunGuard } from "./run-guard.js";
-import { type PlanExecuteStateType, runUpdate } from "./state.js";
+import type { PlanExecuteStateType } from "./state.js";
 import type { ExecutorNodeSettings } from "./step-dispatcher.js";
 
 /** What the streaming planner node needs: the planner's settings and the executor's. */
@@ -93,7 +94,7 @@ async function planAndRun(
   });
   const run = dispatcher.run;
   if (node.planning.gaveUp) givenUp(run, runConfig, node.planning.raw, node.planning.error);
-  return { goal, answer: null, ...runUpdate(run) };
+  return { goal, answer: null, ...nodeUpdate(node) };
 }
 
 /**
@@ -107,10 +108,10 @@ async function replayOrStart(node: PlannerRun, started: ReturnType<typeof transi
   const maxBatches = 4 * maxSteps * (maxAttempts + 1) * (maxPlanAttempts + 1) + 1_000;
   const saved = await log.readSaved(maxBatches);
   const first = saved[0];
-  if (first && !isAttemptRecord(first) && first.run) {
+  if (first && !isAttemptRecord(first) && !isReplanRecord(first) && first.run) {
     dispatcher.run = first.run;
     for (const record of saved.slice(1)) {
-      if (isAttemptRecord(record)) dispatcher.applyRecord(record);
+      if (isAttemptRecord(record) || isReplanRecord(record)) dispatcher.applyRecord(record);
       else if (record.input) dispatcher.apply(record.input);
     }
   } else {
