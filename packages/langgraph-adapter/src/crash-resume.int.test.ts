@@ -2,58 +2,24 @@
 // process is killed (SIGKILL) or stopped (SIGTERM, SIGINT) while steps are in flight, then resumed
 // in a new process. Side effects are counted in Postgres, which both processes see.
 import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Child, exitOf, startChild } from "./child-process.test-helper.js";
-import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.test-helper.js";
+import { describe, expect, it } from "vitest";
+import { exitOf } from "./child-process.test-helper.js";
+import { useDurableFixture, waitUntil } from "./durable-fixture.test-helper.js";
+import { postgresAvailable } from "./postgres.test-helper.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/durable-run.mjs", import.meta.url));
 const STEPS = ["a", "b", "slow", "pay", "after", "final"];
 
-// Generous: on a loaded machine a child process takes many seconds to start.
-async function waitUntil(condition: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
-
 describe.skipIf(!postgresAvailable)("crash-resume with PostgresSaver in child processes", () => {
-  let server: TestPostgres;
-  let url: string;
-  let client: pg.Client;
-  const children = new Set<Child>();
-
-  beforeAll(async () => {
-    server = await startPostgres();
-    url = await server.createDatabase("crash_resume");
-    client = new pg.Client({ connectionString: url });
-    await client.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const child of children) if (child.process.exitCode === null) child.process.kill("SIGKILL");
-    await Promise.all([...children].map((child) => exitOf(child, 5000)));
-    await client?.end();
-    await server?.stop();
-  }, 60_000);
+  const db = useDurableFixture("crash_resume");
 
   const run = (thread: string, mode: "start" | "resume", hangMs: number) => {
-    const child = startChild(fixture, {
-      PG_URL: url,
-      THREAD_ID: thread,
-      MODE: mode,
-      HANG_MS: String(hangMs),
-    });
-    children.add(child);
-    return child;
+    return db.start(fixture, { THREAD_ID: thread, MODE: mode, HANG_MS: String(hangMs) });
   };
 
   const effects = async (thread: string) =>
     (
-      await client.query<{ step: string; key: string; event: string; pid: number }>(
+      await db.client.query<{ step: string; key: string; event: string; pid: number }>(
         "SELECT step, key, event, pid FROM side_effects WHERE thread = $1 ORDER BY id",
         [thread],
       )
@@ -64,18 +30,8 @@ describe.skipIf(!postgresAvailable)("crash-resume with PostgresSaver in child pr
     );
 
   /** Step ids whose outcome is saved (in a batch of the executor's "record" task: a pending write on `__return__`). */
-  const savedSteps = async (thread: string) => {
-    const { rows } = await client.query<{ body: string }>(
-      "SELECT convert_from(blob, 'UTF8') AS body FROM checkpoint_writes WHERE thread_id = $1 AND channel = '__return__'",
-      [thread],
-    );
-    return new Set(
-      rows.flatMap((row) => {
-        const records = (JSON.parse(row.body) as { records?: Array<{ stepId: string }> } | null)?.records;
-        return Array.isArray(records) ? records.map((record) => record.stepId) : [];
-      }),
-    );
-  };
+  const savedSteps = async (thread: string) =>
+    new Set((await db.savedRecords(thread)).map((record) => record.stepId as string));
 
   /** Runs the plan until a, b and after are saved and slow and pay are in flight, then stops it with `signal`. */
   async function interrupt(thread: string, signal: NodeJS.Signals) {
@@ -122,7 +78,7 @@ describe.skipIf(!postgresAvailable)("crash-resume with PostgresSaver in child pr
       expect(starts.map((row) => row.pid)).toEqual([firstPid, second.process.pid]);
     }
     // the charge tool deduplicated the retried call by that key: one charge in all
-    const charges = await client.query("SELECT key, pid FROM charges WHERE thread = $1", [thread]);
+    const charges = await db.client.query("SELECT key, pid FROM charges WHERE thread = $1", [thread]);
     expect(charges.rows).toEqual([{ key: after.find((row) => row.step === "pay")?.key, pid: firstPid }]);
     expect(count(after, "dedup").pay).toBe(1);
     return after;

@@ -3,21 +3,12 @@
 // `read` step are in flight, then resumed in new processes. The payment must happen once in all:
 // settled by the tool's reconcile hook, or by a person's answer to an interrupt.
 import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Child, exitOf, startChild } from "./child-process.test-helper.js";
-import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.test-helper.js";
+import { describe, expect, it } from "vitest";
+import { exitOf } from "./child-process.test-helper.js";
+import { useDurableFixture, waitUntil } from "./durable-fixture.test-helper.js";
+import { postgresAvailable } from "./postgres.test-helper.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/effects-run.mjs", import.meta.url));
-
-async function waitUntil(condition: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 interface Final {
   outcome: { status: string } | null;
@@ -29,29 +20,12 @@ interface Final {
 }
 
 describe.skipIf(!postgresAvailable)("effect-aware resume with PostgresSaver in child processes", () => {
-  let server: TestPostgres;
-  let client: pg.Client;
-  let url: string;
-  const children = new Set<Child>();
-
-  beforeAll(async () => {
-    server = await startPostgres();
-    url = await server.createDatabase("effects");
-    client = new pg.Client({ connectionString: url });
-    await client.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const child of children) if (child.process.exitCode === null) child.process.kill("SIGKILL");
-    await Promise.all([...children].map((child) => exitOf(child, 5000)));
-    await client?.end();
-    await server?.stop();
-  }, 60_000);
+  const db = useDurableFixture("effects");
 
   const count = async (table: "payments" | "calls", thread: string, step?: string) =>
     Number(
       (
-        await client.query<{ n: string }>(
+        await db.client.query<{ n: string }>(
           `SELECT count(*) AS n FROM ${table} WHERE thread = $1${step ? " AND step = $2" : ""}`,
           step ? [thread, step] : [thread],
         )
@@ -60,8 +34,7 @@ describe.skipIf(!postgresAvailable)("effect-aware resume with PostgresSaver in c
 
   /** Runs a child to its end and returns its final state. */
   async function runToEnd(env: Record<string, string>): Promise<Final> {
-    const child = startChild(fixture, { PG_URL: url, HANG_MS: "5", ...env });
-    children.add(child);
+    const child = db.start(fixture, { HANG_MS: "5", ...env });
     const exit = await exitOf(child, 60_000);
     expect(exit, child.stderr()).toEqual({ code: 0, signal: null });
     return child.messages.find((message) => message.type === "state") as unknown as Final;
@@ -69,9 +42,8 @@ describe.skipIf(!postgresAvailable)("effect-aware resume with PostgresSaver in c
 
   /** Starts the plan, and kills it (SIGKILL) once pay (after or before its payment) and lookup are in flight. */
   async function killInFlight(thread: string, phase: "after" | "before", reconcile: boolean) {
-    const env = { PG_URL: url, THREAD_ID: thread, MODE: "start", PHASE: phase, HANG_MS: "600000" };
-    const first = startChild(fixture, { ...env, RECONCILE: reconcile ? "1" : "0" });
-    children.add(first);
+    const env = { THREAD_ID: thread, MODE: "start", PHASE: phase, HANG_MS: "600000" };
+    const first = db.start(fixture, { ...env, RECONCILE: reconcile ? "1" : "0" });
     await waitUntil(
       async () =>
         (await count("calls", thread, "pay")) === 1 &&

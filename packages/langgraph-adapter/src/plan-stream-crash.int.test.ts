@@ -2,64 +2,37 @@
 // PostgreSQL server, a real ChatOpenAI against the scripted server in this process): the resumed
 // run does not run finished steps again, and calls the planner again only when the plan was cut.
 import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Child, exitOf, startChild } from "./child-process.test-helper.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { exitOf } from "./child-process.test-helper.js";
+import { useDurableFixture, waitUntil } from "./durable-fixture.test-helper.js";
 import type { ScriptedOpenAIServer } from "./openai-script.js";
 import { startScriptedOpenAIServer } from "./openai-server.js";
-import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.test-helper.js";
+import { postgresAvailable } from "./postgres.test-helper.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/streamed-run.mjs", import.meta.url));
-
-async function waitUntil(condition: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 /** A compact plan line of the fixture's `work` tool. */
 const line = (id: string, hang = false, after: string[] = []) =>
   `${id}${after.length > 0 ? `[${after.join(",")}]` : ""} = work {"label":"${id}","hang":${hang}}`;
 
 describe.skipIf(!postgresAvailable)("crash of a streamed plan (PostgresSaver, child processes)", () => {
-  let database: TestPostgres;
-  let url: string;
-  let client: pg.Client;
-  const children = new Set<Child>();
+  const db = useDurableFixture("streamed_crash");
   const servers: ScriptedOpenAIServer[] = [];
-
-  beforeAll(async () => {
-    database = await startPostgres();
-    url = await database.createDatabase("streamed_crash");
-    client = new pg.Client({ connectionString: url });
-    await client.connect();
-  }, 60_000);
-
   afterAll(async () => {
-    for (const child of children) if (child.process.exitCode === null) child.process.kill("SIGKILL");
-    await Promise.all([...children].map((child) => exitOf(child, 5000)));
     await Promise.all(servers.map((server) => server.close()));
-    await client?.end();
-    await database?.stop();
-  }, 60_000);
+  });
 
   const run = (server: ScriptedOpenAIServer, thread: string, mode: "start" | "resume", hangMs: number) => {
-    const child = startChild(fixture, {
-      PG_URL: url,
+    return db.start(fixture, {
       THREAD_ID: thread,
       MODE: mode,
       MODEL_URL: server.url,
       HANG_MS: String(hangMs),
     });
-    children.add(child);
-    return child;
   };
 
   const starts = async (thread: string) => {
-    const { rows } = await client.query<{ step: string; event: string }>(
+    const { rows } = await db.client.query<{ step: string; event: string }>(
       "SELECT step, event FROM side_effects WHERE thread = $1 ORDER BY id",
       [thread],
     );
@@ -75,14 +48,7 @@ describe.skipIf(!postgresAvailable)("crash of a streamed plan (PostgresSaver, ch
 
   /** What the planner node's replay log holds: the steps whose outcome is saved, and the run's inputs. */
   const saved = async (thread: string) => {
-    const { rows } = await client.query<{ body: string }>(
-      "SELECT convert_from(blob, 'UTF8') AS body FROM checkpoint_writes WHERE thread_id = $1 AND channel = '__return__'",
-      [thread],
-    );
-    const records = rows.flatMap((row) => {
-      const list = (JSON.parse(row.body) as { records?: unknown[] } | null)?.records;
-      return Array.isArray(list) ? (list as Array<{ stepId?: string; input?: { type: string } }>) : [];
-    });
+    const records = (await db.savedRecords(thread)) as Array<{ stepId?: string; input?: { type: string } }>;
     return {
       steps: new Set(records.flatMap((record) => (record.stepId ? [record.stepId] : []))),
       inputs: records.flatMap((record) => (record.input ? [record.input.type] : [])),
