@@ -5,9 +5,13 @@
 // Then the token-time section (issue #18): each system on chain, fan-out, skewed-dag and one-failure
 // at N = 16 with a model that takes its time to first token plus its output tokens at a fixed rate.
 //
-// Usage: node dist/bench.mjs [--quick] [--full] [--token-time]
+// Then the failure-beside-branches section (issue #19): one branch fails early and is replanned
+// while three independent branches run, under the flat clock and the token-time clock.
+//
+// Usage: node dist/bench.mjs [--quick] [--full] [--token-time] [--branches]
 //   --quick  N in {4, 16} only, no N=1000 (a minute or so; for trying changes)
 //   --token-time  only the token-time section (about a minute)
+//   --branches  only the failure-beside-branches section (about 20 s)
 //   --full   also the 100 ms runs of the chain-shaped scenarios at N=64 (adds about 80 s)
 //   --only=<system>:<scenario>:<n>[:<latencyMs>]  one record (median of 5), e.g. to profile:
 //            node --cpu-prof dist/bench.mjs --only=replan-core:fan-out:1000
@@ -16,6 +20,8 @@ import { bareFunctionalTasks, bareSupersteps, bareTasks, timeMedian } from "./re
 import { formatTable, formatTargets, type ReferenceRecord } from "./report.js";
 import { evaluateTargets } from "./targets.js";
 import { formatSandboxCost, measureSandboxCost } from "./sandbox-cost.js";
+import { runBranchesSection } from "./branches-bench.js";
+import { TOKEN_CLOCK } from "./token-clock.js";
 import { makeScenario, OUTPUT_CHARS, SCENARIO_NAMES, type ScenarioName } from "./scenarios.js";
 import { type RunRecord, runSystem, SYSTEM_NAMES, type SystemName } from "./systems.js";
 import type { TokenTimeRecord } from "./token-time.js";
@@ -66,6 +72,15 @@ const emitTokenTime = (record: TokenTimeRecord) => process.stdout.write(`${JSON.
 
 async function tokenTimeOnly() {
   const section = await runTokenTimeSection(emitTokenTime, log);
+  process.stdout.write(
+    `\n${section.summary.join("\n")}\n${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
+}
+
+const emitLine = (record: object) => process.stdout.write(`${JSON.stringify(record)}\n`);
+
+async function branchesOnly() {
+  const section = await runBranchesSection(emitLine, log, TOKEN_CLOCK);
   process.stdout.write(
     `\n${section.summary.join("\n")}\n${((performance.now() - started) / 1000).toFixed(0)} s\n`,
   );
@@ -155,6 +170,7 @@ async function main() {
   const onlySpec = process.argv.find((arg) => arg.startsWith("--only="));
   if (onlySpec) return only(onlySpec.slice("--only=".length));
   if (args.has("--token-time")) return tokenTimeOnly();
+  if (args.has("--branches")) return branchesOnly();
   log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "unknown"})`);
 
   await warmUp();
@@ -165,6 +181,9 @@ async function main() {
 
   log("token-time clock");
   const tokenTime: TokenTimeSection = await runTokenTimeSection(emitTokenTime, log);
+
+  log("failure-beside-branches");
+  const branches = await runBranchesSection(emitLine, log, TOKEN_CLOCK);
 
   log("shell sandbox cost per command");
   const sandboxCost = await measureSandboxCost(quick ? 20 : 60);
@@ -185,6 +204,8 @@ async function main() {
     ...formatSandboxCost(sandboxCost),
     "",
     ...tokenTime.summary,
+    "",
+    ...branches.summary,
     "",
     `${results.filter((r) => r.pass === true).length} PASS, ${results.filter((r) => r.pass === false).length} FAIL, ${results.filter((r) => r.pass === null).length} not measured; ${((performance.now() - started) / 1000).toFixed(0)} s`,
   ];

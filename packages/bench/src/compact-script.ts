@@ -1,8 +1,9 @@
 // The scripted model's answers for replan-langgraph with the compact plan format: the planner and
 // the replanner write the scenario's steps as core's `formatPlan(steps, "compact")` writes them
 // (one line a step, numbered: step ids "1".."N", the replan's new steps numbered on from there;
-// tool steps without a description, as the compact prompt allows), the final answer is the same
-// text as for every other system.
+// tool steps without a description, as the compact prompt allows; the replanner's answer is a
+// patch: its steps, then a `remove:` line), the final answer is the same text as for every other
+// system.
 import { formatPlan, type StepSpecInput } from "@replan/core";
 import { roleOf, type Script } from "./model.js";
 import { finalAnswerText, type Scenario, type StepDefinition } from "./scenarios.js";
@@ -67,8 +68,21 @@ export function compactScript(scenario: Scenario): Script {
   return async (request) => {
     const role = roleOf(request);
     if (role === "planner") return compactPlanText(scenario, scenario.steps);
-    if (role === "replanner") return compactPlanText(scenario, scenario.failure?.replacement ?? []);
+    if (role === "replanner") return compactReplanText(scenario);
     if (role === "answer") return finalAnswerText(scenario);
     return new Error(`scripted model: replan-langgraph makes no ${role} call on tool steps`);
   };
+}
+
+/** The replanner's answer in the compact format: numbered steps, then `remove:` and `reason:` lines. */
+export function compactReplanText(scenario: Scenario): string {
+  const failure = scenario.failure;
+  if (!failure) return "";
+  const numbers = stepNumbers(scenario);
+  const number = (id: string) => numbers.get(id) ?? id;
+  const patch = failure.patch;
+  const steps = patch ? [...patch.add, ...patch.replace] : failure.replacement;
+  const removed = patch ? patch.remove : [failure.stepId];
+  const lines = compactPlanText(scenario, steps);
+  return `${lines}remove: ${removed.map(number).join(", ")}\n${patch ? `reason: ${patch.reason}\n` : ""}`;
 }

@@ -73,7 +73,7 @@ export function agentAnswer(scenario: Scenario, step: StepDefinition): string {
 }
 
 /** A step as the replan planner writes it (`ModelPlanSchema`: tool and args as JSON, or nulls). */
-function modelStep(scenario: Scenario, step: StepDefinition) {
+export function modelStep(scenario: Scenario, step: StepDefinition) {
   const tool = scenario.mode === "tool";
   return {
     id: step.id,
@@ -113,7 +113,7 @@ export function replanScript(scenario: Scenario, latencyMs: number): Script {
     }
     await sleep(latencyMs);
     if (role === "planner") return replanPlanReply(scenario, scenario.steps);
-    if (role === "replanner") return replanPlanReply(scenario, scenario.failure?.replacement ?? []);
+    if (role === "replanner") return replanReply(scenario);
     return finalAnswerText(scenario);
   };
 }
@@ -200,4 +200,28 @@ export function baselineScript(scenario: Scenario, latencyMs: number): Script {
  */
 export function baselineModel(scenario: Scenario, latencyMs: number): BenchModel {
   return new BenchModel({ responses: baselineScript(scenario, latencyMs) });
+}
+
+/** The name of the structured tool a replanner's patch is written with (the adapter's). */
+export const PATCH_TOOL = "patch";
+
+/** The JSON patch of a scenario with one, as the model writes it (`{ remove, add, replace, reason }`). */
+export function jsonPatchOf(scenario: Scenario) {
+  const patch = scenario.failure?.patch;
+  if (!patch) return undefined;
+  return {
+    remove: patch.remove,
+    add: patch.add.map((step) => modelStep(scenario, step)),
+    replace: patch.replace.map((step) => modelStep(scenario, step)),
+    reason: patch.reason,
+  };
+}
+
+/**
+ * The replanner's answer in today's JSON: the scenario's patch, or its replacement steps (a
+ * rewrite of the remaining steps).
+ */
+export function replanReply(scenario: Scenario): ScriptedReply {
+  const patch = jsonPatchOf(scenario);
+  return patch ? { structured: patch } : replanPlanReply(scenario, scenario.failure?.replacement ?? []);
 }

@@ -1,9 +1,17 @@
 // The benchmark's scenarios: plans as data, with the latency of every step, the outputs the steps
 // produce, the failure (if any) and the critical path that no plan-and-execute system can beat.
+import { failureBesideBranches } from "./branches-scenario.js";
 
 /** Scenario names, as printed in the `scenario` field. */
-export type ScenarioName = "chain" | "fan-out" | "skewed-dag" | "one-failure" | "agent-steps";
+export type ScenarioName =
+  | "chain"
+  | "fan-out"
+  | "skewed-dag"
+  | "one-failure"
+  | "agent-steps"
+  | "failure-beside-branches";
 
+/** The scenarios of the latency section (failure-beside-branches has a section of its own). */
 export const SCENARIO_NAMES: readonly ScenarioName[] = [
   "chain",
   "fan-out",
@@ -30,6 +38,19 @@ export interface StepDefinition {
 export interface FailureDefinition {
   stepId: string;
   replacement: StepDefinition[];
+  /**
+   * The replanner's answer as a patch (replan answers it instead of a rewrite), when the scenario
+   * has one; without, replan's replanner writes `replacement`.
+   */
+  patch?: PatchDefinition;
+}
+
+/** A replanner's patch: the ids it removes, the steps it adds and those it replaces (same id). */
+export interface PatchDefinition {
+  remove: string[];
+  add: StepDefinition[];
+  replace: StepDefinition[];
+  reason: string;
 }
 
 /** A plan to run, with how its steps are carried out. */
@@ -152,6 +173,8 @@ export function makeScenario(name: ScenarioName, n: number, outputChars = OUTPUT
         "tool",
         skewedSteps(n),
       );
+    case "failure-beside-branches":
+      return failureBesideBranches(fetchStep, joinStep, outputChars);
     case "one-failure": {
       if (n < 2) throw new Error("one-failure needs n >= 2");
       // A chain whose last-but-one step fails (its primary source answers 503): the replanner sees

@@ -47,6 +47,8 @@ export interface RunRecord {
 /** One measured run. */
 export interface Measurement {
   wallMs: number;
+  /** When each record was fetched (by record id), in ms from the first tool call's start (with `trackFetches`). */
+  fetchEndsMs?: Map<string, number>;
   modelMs: number;
   status: string;
   model: BenchModel;
@@ -56,6 +58,8 @@ export interface Measurement {
 export interface RunOptions {
   /** Run the graph with a MemorySaver and measure what it saved (adapter and baseline only). */
   checkpointer?: boolean;
+  /** Note when each record is fetched (`fetchEndsMs`; replan-core and replan-langgraph only). */
+  trackFetches?: boolean;
 }
 
 let threadCounter = 0;
@@ -77,26 +81,39 @@ export async function measure(
   const budget = { concurrency: scenario.n, maxSteps: scenario.n + 10 };
   const saver = options.checkpointer ? new MemorySaver() : undefined;
   const config = { configurable: { thread_id: `bench-${++threadCounter}` } };
+  const ends = new Map<string, number>();
+  let start = 0;
+  // From the first tool call's start: the plan's own time (which varies with the machine's load) left out.
+  let first: number | undefined;
+  const hooks = options.trackFetches
+    ? {
+        onStart: () => {
+          first ??= performance.now();
+        },
+        onEnd: (_tool: string, id: string) => ends.set(id, performance.now() - (first ?? start)),
+      }
+    : {};
+  const fetches = options.trackFetches ? { fetchEndsMs: ends } : {};
   if (system === "replan-core") {
     const model = replanModel(scenario, latencyMs);
     const tools = langchainTools(scenario, latencyMs);
-    const functions = toolFunctions(scenario, latencyMs);
+    const functions = toolFunctions(scenario, latencyMs, hooks);
     collectGarbage();
-    const start = performance.now();
+    start = performance.now();
     const { result } = await runCore({ goal: scenario.goal, model, tools, functions, ...budget });
     const wallMs = performance.now() - start;
-    return { wallMs, modelMs: model.modelMs, status: result.status, model };
+    return { wallMs, modelMs: model.modelMs, status: result.status, model, ...fetches };
   }
   if (system === "replan-langgraph") {
     const model = replanModel(scenario, latencyMs);
     const agent = createPlanExecuteAgent({
       model,
-      tools: langchainTools(scenario, latencyMs),
+      tools: langchainTools(scenario, latencyMs, hooks),
       budget,
       ...(saver ? { checkpointer: saver } : {}),
     });
     collectGarbage();
-    const start = performance.now();
+    start = performance.now();
     const state = await agent.invoke({ goal: scenario.goal }, config);
     const wallMs = performance.now() - start;
     return {
@@ -104,13 +121,14 @@ export async function measure(
       modelMs: model.modelMs,
       status: state.outcome?.status ?? "unknown",
       model,
+      ...fetches,
       ...(saver ? { checkpoint: savedBytes(saver) } : {}),
     };
   }
   const model = baselineModel(scenario, latencyMs);
   const graph = createBaselineGraph(model, langchainTools(scenario, latencyMs), saver);
   collectGarbage();
-  const start = performance.now();
+  start = performance.now();
   const state = await graph.invoke(
     { input: scenario.goal },
     { ...config, recursionLimit: baselineRecursionLimit(scenario.n + 2) },
@@ -139,6 +157,21 @@ export async function runSystem(
   const measurements: Measurement[] = [];
   for (let index = 0; index < runs; index++)
     measurements.push(await measure(system, scenario, latencyMs, options));
+  return recordOf(system, scenario, latencyMs, measurements, options.scenarioLabel);
+}
+
+/**
+ * The record of a system's runs on a scenario: medians of the times, usage of the first run (the
+ * script is deterministic, so every run makes the same calls; runs that differ are a bug).
+ */
+export function recordOf(
+  system: SystemName,
+  scenario: Scenario,
+  latencyMs: number,
+  measurements: Measurement[],
+  scenarioLabel?: string,
+): RunRecord {
+  const runs = measurements.length;
   const first = measurements[0]!;
   const stats = callStats(first.model.calls);
   for (const other of measurements.slice(1)) {
@@ -149,7 +182,7 @@ export async function runSystem(
     }
   }
   const record: RunRecord = {
-    scenario: options.scenarioLabel ?? scenario.name,
+    scenario: scenarioLabel ?? scenario.name,
     system,
     steps: scenario.n,
     latencyMs,

@@ -5,9 +5,16 @@
 // rest: replan and the tutorial's graph replan as soon as the failed step ends and skip what
 // depended on it; LLMCompiler runs every task (a failed one's dependents too), then its joiner
 // decides to replan, and a second joiner answers.
-import { compactPlanText } from "./compact-script.js";
+import { compactPlanText, compactReplanText } from "./compact-script.js";
 import { compilerJoinerReply, compilerPlanText, compilerReplanText } from "./llmcompiler-script.js";
-import { baselinePlanArgs, baselineRemaining, baselineResponseReply, replanPlanReply } from "./model.js";
+import {
+  baselinePlanArgs,
+  baselineRemaining,
+  baselineResponseReply,
+  jsonPatchOf,
+  PATCH_TOOL,
+  replanPlanReply,
+} from "./model.js";
 import { finalAnswerText, type Scenario, type StepDefinition } from "./scenarios.js";
 import { callDurationMs, type TokenClock, tokenArrivalMs } from "./token-clock.js";
 import { countTokens, tokenPieces } from "./tokens.js";
@@ -82,6 +89,27 @@ function linePlan(text: string, ids: string[], firstLine: number): StreamedCall 
   return streamedCall([text], ends);
 }
 
+/** A patch written as a structured tool call, each added or replaced step available when its item ends. */
+function toolCallPatch(patch: NonNullable<ReturnType<typeof jsonPatchOf>>): StreamedCall {
+  const json = JSON.stringify(patch);
+  const ends: Array<[string, number, number]> = [];
+  let from = 0;
+  for (const item of [...patch.add, ...patch.replace]) {
+    const text = JSON.stringify(item);
+    const at = json.indexOf(text, from);
+    from = at + text.length;
+    ends.push([item.id, 1, from]);
+  }
+  return streamedCall([PATCH_TOOL, json], ends);
+}
+
+/** The ids a replan of replan's writes, in order: the patch's added and replaced steps, or the replacement. */
+function replanIds(scenario: Scenario): string[] {
+  const patch = scenario.failure?.patch;
+  const steps = patch ? [...patch.add, ...patch.replace] : (scenario.failure?.replacement ?? []);
+  return steps.map((step) => step.id);
+}
+
 const toolCallTokens = (name: string, args: unknown) => countTokens(name) + countTokens(JSON.stringify(args));
 
 /** What a system's calls write on a scenario: its plan, its replan, its answer. */
@@ -134,19 +162,22 @@ function protocolOf(system: TokenTimeSystem, scenario: Scenario): Protocol {
     // The compact format: one line a step, each available when its line ends.
     return {
       plan: linePlan(compactPlanText(scenario, scenario.steps), ids(scenario.steps), 0),
-      ...(scenario.failure
-        ? { replan: linePlan(compactPlanText(scenario, replacement), ids(replacement), 0) }
-        : {}),
+      ...(scenario.failure ? { replan: linePlan(compactReplanText(scenario), replanIds(scenario), 0) } : {}),
       answerTokens: countTokens(finalAnswerText(scenario)),
     };
   }
-  // replan-langgraph-batch: today's JSON plan, as a structured tool call.
+  // replan-langgraph-batch: today's JSON plan, as a structured tool call (a replan: the patch).
   const stepsOf = (steps: readonly StepDefinition[]) =>
     (replanPlanReply(scenario, steps) as { structured: { steps: unknown[] } }).structured.steps;
+  const patch = jsonPatchOf(scenario);
   return {
     plan: toolCallPlan(STRUCTURED_TOOL_NAMES.replanPlan, ids(scenario.steps), stepsOf(scenario.steps)),
     ...(scenario.failure
-      ? { replan: toolCallPlan(STRUCTURED_TOOL_NAMES.replanPlan, ids(replacement), stepsOf(replacement)) }
+      ? {
+          replan: patch
+            ? toolCallPatch(patch)
+            : toolCallPlan(STRUCTURED_TOOL_NAMES.replanPlan, ids(replacement), stepsOf(replacement)),
+        }
       : {}),
     answerTokens: countTokens(finalAnswerText(scenario)),
   };

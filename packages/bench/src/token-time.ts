@@ -135,6 +135,8 @@ export interface TokenTimeRun {
   firstStepStartMs: number;
   /** When each tool call started, in ms from the run's start, in order. */
   stepStartsMs: number[];
+  /** When each record was fetched (by record id; the last fetch of an id), in ms from the run's start. */
+  fetchEndsMs: Map<string, number>;
   status: string;
   model: TokenTimeModel;
   /** `performance.now()` at the run's start (the model's call timings are on the same clock). */
@@ -156,16 +158,22 @@ export async function measureTokenTime(
   const runner = TOKEN_TIME_RUNNERS[system];
   if (!runner) throw new Error(`${system} does not run yet (pending: streaming plan execution)`);
   const starts: number[] = [];
-  const prepared = runner(scenario, clock, { onStart: () => starts.push(performance.now()) });
+  const ends = new Map<string, number>();
+  const prepared = runner(scenario, clock, {
+    onStart: () => starts.push(performance.now()),
+    onEnd: (_tool, id) => ends.set(id, performance.now()),
+  });
   collectGarbage();
   const startedAt = performance.now();
   const status = await prepared.run();
   const wallMs = performance.now() - startedAt;
   const stepStartsMs = starts.map((at) => at - startedAt);
+  const fetchEndsMs = new Map([...ends].map(([id, at]) => [id, at - startedAt]));
   return {
     wallMs,
     firstStepStartMs: stepStartsMs[0] ?? Number.NaN,
     stepStartsMs,
+    fetchEndsMs,
     status,
     model: prepared.model,
     startedAt,
@@ -184,6 +192,20 @@ export async function runTokenTime(
 ): Promise<TokenTimeRecord> {
   const measured: TokenTimeRun[] = [];
   for (let index = 0; index < runs; index++) measured.push(await measureTokenTime(system, scenario, clock));
+  return tokenTimeRecordOf(system, scenario, clock, measured);
+}
+
+/**
+ * The record of measured runs: medians of the times; tokens and calls of the first run (which
+ * every run repeats).
+ */
+export function tokenTimeRecordOf(
+  system: TokenTimeSystem,
+  scenario: Scenario,
+  clock: TokenClock,
+  measured: TokenTimeRun[],
+): TokenTimeRecord {
+  const runs = measured.length;
   const first = measured[0]!;
   const timings = first.model.timings;
   const sum = (list: typeof timings) => list.reduce((total, timing) => total + timing.outputTokens, 0);

@@ -13,6 +13,8 @@ const sleep = (ms: number) =>
 export interface ToolHooks {
   /** Called as a tool call starts, before its latency. */
   onStart?: (tool: string) => void;
+  /** Called as a fetch succeeds, with the record's id and source (the branches bench notes when each branch ends). */
+  onEnd?: (tool: string, id: string, source: string) => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export function toolFunctions(
       if (scenario.failure?.stepId === id && source !== "mirror") {
         throw new Error(`503 Service Unavailable: the primary source of record ${id} is down`);
       }
+      hooks.onEnd?.("fetch_record", id, source);
       return records.get(`${id}:${source}`) ?? recordOf(id, source, scenario.outputChars);
     },
     combine: async (args) => {
