@@ -10,7 +10,7 @@ import {
   type StateDefinition,
   StateGraph,
 } from "@langchain/langgraph";
-import { type Checker, coreDefaults, createRun, isTerminal, type RunConfigInput } from "@replan/core";
+import { type Checker, createRun, isTerminal, type RunConfigInput } from "@replan/core";
 import { createAnswerNode } from "./answer-node.js";
 import { graphForecastOptions } from "./approval-forecast.js";
 import { createApproveNode } from "./approve-node.js";
@@ -21,11 +21,14 @@ import { createExecutorNode } from "./executor-node.js";
 import { type AgentStepExecutor, toExecutor, toToolFunctions } from "./executors.js";
 import type { RetryPolicy } from "./model-call.js";
 import { createPlanCallers, modelAnswer } from "./model-layer.js";
-import { checkBudget, checkPlanExecuteOptions } from "./options.js";
+import { checkPlanExecuteOptions } from "./options.js";
 import { createPlannerNode, createReplannerNode } from "./plan-nodes.js";
 import { modelStreams } from "./plan-stream.js";
 import type { PlanExecutePrompts } from "./prompts.js";
 import type { ReapproveMode } from "./reapproval.js";
+import { planExecuteRunConfig } from "./run-config.js";
+
+export { planExecuteRunConfig, recursionLimitFor } from "./run-config.js";
 import { assembleRun, PlanExecuteState, type PlanExecuteStateType, type PlanExecuteUpdate } from "./state.js";
 import { awaitsPerson, createSettleNode } from "./settle-node.js";
 import { effectDeclarations } from "./tool-effects.js";
@@ -353,41 +356,6 @@ function afterHeldReplan(state: PlanExecuteStateType): PlanExecuteNode {
  * threads saved by earlier versions, whose next node is `replanner`.
  */
 const routes = [NODES.executor, NODES.replanner, NODES.settle, NODES.answer];
-
-/**
- * The recursion limit under which a legal run of the graph never hits `GraphRecursionError`:
- * planner, approval, one executor pass per revision, one replanner pass per replan, answer.
- *
- * @param budget - the graph's budget (only `maxReplans` matters).
- * @throws {PlanExecuteError} `invalid-options` for a budget `createPlanExecuteGraph` would refuse.
- */
-export function recursionLimitFor(budget: PlanExecuteBudget = {}): number {
-  checkBudget(budget, "recursionLimitFor");
-  const maxReplans = budget.maxReplans ?? coreDefaults.maxReplans;
-  return Math.max(25, 2 * maxReplans + 10);
-}
-
-/**
- * The run config that {@link createPlanExecuteAgent} compiles in, for a graph you compile
- * yourself: `durability: "sync"` (each superstep's checkpoint is saved before the next starts:
- * with LangGraph's default `"async"`, a step's saved outcome can start the steps that need it
- * before the checkpoint it belongs to is written, and a crash then loses it) and
- * `recursionLimit: recursionLimitFor(budget)`.
- *
- * @param budget - the graph's budget.
- * @throws {PlanExecuteError} `invalid-options` for a budget `createPlanExecuteGraph` would refuse.
- * @example
- * ```ts
- * const compiled = createPlanExecuteGraph({ model, budget }).compile().withConfig(planExecuteRunConfig(budget));
- * ```
- */
-export function planExecuteRunConfig(budget: PlanExecuteBudget = {}): {
-  durability: "sync";
-  recursionLimit: number;
-} {
-  checkBudget(budget, "planExecuteRunConfig");
-  return { durability: "sync", recursionLimit: recursionLimitFor(budget) };
-}
 
 /**
  * The plan-and-execute graph, compiled, with a recursion limit that fits its budget, saved

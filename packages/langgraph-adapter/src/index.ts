@@ -29,9 +29,8 @@ export {
   EXECUTOR_TASKS,
   NODES,
   PlanApprovalSchema,
-  planExecuteRunConfig,
-  recursionLimitFor,
 } from "./graph.js";
+export { planExecuteRunConfig, recursionLimitFor } from "./run-config.js";
 export type { ModelCallOptions, RetryPolicy } from "./model-call.js";
 export { MODEL_ROLE_HEADER, MODEL_ROLE_KEY, MODEL_STEP_KEY } from "./model-call.js";
 export type { Answer, AnswerRequest, ModelExecutorOptions, ModelLayerOptions } from "./model-layer.js";
