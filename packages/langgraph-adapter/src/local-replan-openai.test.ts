@@ -18,12 +18,15 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-/** A fetch tool: "a" fails unless fetched from the mirror, "b1" takes 200 ms (longer than the plan's stream); each start and end is logged. */
-function fetchTool(log: string[], onEnd: (id: string) => void) {
+/**
+ * A fetch tool: "a" fails unless fetched from the mirror; "b1" ends only once the replanner has
+ * been asked (so b2 and b3 start during the replan); each start and end is logged.
+ */
+function fetchTool(log: string[], replannerAsked: Promise<void>, onEnd: (id: string) => void) {
   return tool(
     async ({ id, source }) => {
       log.push(`start ${id}`);
-      if (id === "b1") await new Promise((resolve) => setTimeout(resolve, 200));
+      if (id === "b1") await replannerAsked;
       if (id === "a" && source !== "mirror") throw new Error("primary answered 503");
       log.push(`end ${id}`);
       onEnd(id);
@@ -71,6 +74,10 @@ describe.each<[StructuredOutputMethod, PlanFormat]>([
     const b3 = new Promise<void>((resolve) => {
       b3Done = resolve;
     });
+    let asked!: () => void;
+    const replannerAsked = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
     const patch = {
       remove: [],
       add: [],
@@ -86,6 +93,7 @@ describe.each<[StructuredOutputMethod, PlanFormat]>([
         }
         if (request.role === "replanner") {
           log.push("replanner asked");
+          asked();
           await b3;
           log.push("replanner answers");
           if (format === "compact")
@@ -104,7 +112,7 @@ describe.each<[StructuredOutputMethod, PlanFormat]>([
     });
     const agent = createPlanExecuteAgent({
       model,
-      tools: [fetchTool(log, (id) => id === "b3" && b3Done())],
+      tools: [fetchTool(log, replannerAsked, (id) => id === "b3" && b3Done())],
       structuredOutputMethod: method,
       planFormat: format,
       checkpointer: new MemorySaver(),

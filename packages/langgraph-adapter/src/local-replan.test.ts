@@ -5,7 +5,7 @@
 import { tool } from "@langchain/core/tools";
 import { Command, isInterrupted, MemorySaver } from "@langchain/langgraph";
 import type { RunEvent } from "@replan/core";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createPlanExecuteAgent, type PlanExecuteOptions } from "./graph.js";
 import { roleOf, toolStep } from "./test-helpers.js";
@@ -17,13 +17,26 @@ interface Mark {
   at: number;
 }
 
-/** A fetch tool: logs each call's start and end; "a" fails unless fetched from the mirror; "b1" takes 40 ms. */
+/**
+ * Opened by the replanner's first call (a new gate for each test): "b1" ends only then, so the rest
+ * of branch b starts while the replanner is answering, however loaded the machine is.
+ */
+let replannerAsked: { promise: Promise<void>; open: () => void };
+beforeEach(() => {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  replannerAsked = { promise, open };
+});
+
+/** A fetch tool: logs each call's start and end; "a" fails unless fetched from the mirror; "b1" ends once the replanner is asked. */
 function fetchTool(timeline: Mark[], started: number, onEnd: (label: string) => void = () => {}) {
   const mark = (what: string) => timeline.push({ what, at: performance.now() - started });
   return tool(
     async ({ label, source }) => {
       mark(`start ${label}`);
-      if (label === "b1") await new Promise((resolve) => setTimeout(resolve, 40));
+      if (label === "b1") await replannerAsked.promise;
       if (label === "a" && source !== "mirror") {
         mark(`fail ${label}`);
         throw new Error("primary answered 503");
@@ -90,6 +103,7 @@ function model(replies: Array<ScriptedReply | ((request: ScriptedRequest) => Pro
       const role = roleOf(request);
       if (role === "planner") return { structured: { steps: PLAN } };
       if (role === "replanner") {
+        replannerAsked.open();
         const reply = replies[Math.min(replans++, replies.length - 1)]!;
         return typeof reply === "function" ? reply(request) : reply;
       }
