@@ -91,6 +91,20 @@ function runState(role: string): PlanExecuteStateType {
 }
 
 /**
+ * The steps' statuses as the replanner's request lists them (`- east [failed] (...)`, one line a
+ * step, as `@replan/langgraph`'s replanner prompt writes the plan), by step id.
+ *
+ * @param text - the request's text.
+ */
+export function statusesInRequest(text: string): Record<string, string> {
+  const statuses: Record<string, string> = {};
+  for (const match of text.matchAll(/^- ([A-Za-z0-9_-]{1,64}) \[([a-z-]+)\] \(/gm)) {
+    statuses[match[1]!] = match[2]!;
+  }
+  return statuses;
+}
+
+/**
  * The statuses of a plan's steps, by step id.
  *
  * @param plan - the plan, or null.
@@ -105,9 +119,10 @@ export function statusesOf(plan: Plan | null | undefined): Record<string, string
 
 /**
  * Creates the offline model for a scenario. It tells its calls apart by their role (the
- * `replan_role` metadata that `@replan/langgraph`'s model layer sets) and reads the run from the
- * graph's state, never from the prompts' text: the replanner's revision from the steps' statuses,
- * the answer from the results and the outcome.
+ * `replan_role` metadata that `@replan/langgraph`'s model layer sets). The replanner's revision
+ * follows the steps' statuses in its request (the replanner runs inside the node that runs the
+ * steps, whose graph input is older than the call); the answer is read from the graph's state
+ * (the results and the outcome).
  *
  * @param options - the scenario and the simulated latency.
  * @returns a chat model to give to `createPlanExecuteAgent({ model })`.
@@ -124,7 +139,7 @@ export function createOfflineModel(options: OfflineModelOptions): ScriptedChatMo
       case "planner":
         return toModelPlan(scenario.plan);
       case "replanner":
-        return toModelPlan(revise(scenario, statusesOf(runState("replanner").plan), used));
+        return toModelPlan(revise(scenario, statusesInRequest(request.text), used));
       case "executor":
         return `The offline model cannot carry out free-form steps; step "${request.stepId ?? "?"}" was not done. Set OPENAI_API_KEY to use a real model.`;
       case "answer": {

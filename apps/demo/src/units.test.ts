@@ -4,7 +4,7 @@ import type { Plan } from "@replan/core";
 import { planExecuteDefaults, STRUCTURED_OUTPUT_METHODS as ADAPTER_METHODS } from "@replan/langgraph";
 import { describe, expect, it } from "vitest";
 import { STRUCTURED_OUTPUT_METHODS, USAGE } from "./args.js";
-import { createOfflineModel, revise, statusesOf } from "./offline-model.js";
+import { createOfflineModel, revise, statusesInRequest, statusesOf } from "./offline-model.js";
 import { findScenario, matchScenario } from "./scenario-choice.js";
 import { planTree } from "./plan-tree.js";
 import { shortError } from "./step-text.js";
@@ -203,11 +203,27 @@ describe("scenarios", () => {
     expect(statusesOf(null)).toEqual({});
   });
 
-  it("the offline model plays the replanner and the answer only inside the graph (it reads the graph's state)", async () => {
+  it("reads the steps' statuses from the replanner's request (the plan as its prompt lists it)", () => {
+    const text = [
+      "Goal: g",
+      "The plan so far (revision 0):",
+      '- north [done] (tool fetch {"id":"north"}): fetch north',
+      "  result: 12",
+      '- east [failed] (tool fetch {"id":"east"}): fetch east',
+      "- report [pending] (agent after north, east): write the report",
+    ].join("\n");
+    expect(statusesInRequest(text)).toEqual({ north: "done", east: "failed", report: "pending" });
+    expect(statusesInRequest("prose, - no [list] here")).toEqual({});
+  });
+
+  it("the offline model plays the answer only inside the graph (it reads the graph's state)", async () => {
     const model = createOfflineModel({ scenario: findScenario("inventory")!, latencyMs: 0 });
-    await expect(model.invoke("replan", { metadata: { replan_role: "replanner" } })).rejects.toThrow(
-      "the offline model plays the replanner inside the plan-and-execute graph only",
+    await expect(model.invoke("answer", { metadata: { replan_role: "answer" } })).rejects.toThrow(
+      "the offline model plays the answer inside the plan-and-execute graph only",
     );
+    // the replanner reads its request (issue #19: it runs inside the executor node); nothing failed: no revision
+    const reply = await model.invoke("- north [done] (agent): n", { metadata: { replan_role: "replanner" } });
+    expect(reply.tool_calls?.[0]?.args).toEqual({ steps: [] });
   });
 });
 
