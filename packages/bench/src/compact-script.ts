@@ -1,9 +1,10 @@
 // The scripted model's answers for replan-langgraph with the compact plan format: the planner and
 // the replanner write the scenario's steps as core's `formatPlan(steps, "compact")` writes them
 // (one line a step, numbered: step ids "1".."N", the replan's new steps numbered on from there;
-// tool steps without a description, as the compact prompt allows; the replanner's answer is a
-// patch: its steps, then a `remove:` line), the final answer is the same text as for every other
-// system.
+// tool steps without a description, as the compact prompt allows); the replanner answers a patch:
+// the scenario's own (its steps, then `remove:` and `reason:` lines), else the failed step replaced
+// in place (one numbered line whose number is in the plan, then a `reason:` line); the final
+// answer is the same text as for every other system.
 import { formatPlan, type StepSpecInput } from "@replan/core";
 import { roleOf, type Script } from "./model.js";
 import { finalAnswerText, type Scenario, type StepDefinition } from "./scenarios.js";
@@ -59,6 +60,57 @@ export function compactPlanText(scenario: Scenario, steps: readonly StepDefiniti
   return formatPlan(compactSteps(steps, stepNumbers(scenario)), "compact");
 }
 
+/** What a replan writes and what runs after it (see {@link inPlaceReplan}). */
+export interface InPlaceReplan {
+  /** The steps the replanner writes (one: the failed step's replacement, under its id). */
+  written: StepDefinition[];
+  /** The steps that run after the replan, in order: the written ones, and the plan's steps that wait on them. */
+  run: StepDefinition[];
+}
+
+/** `value` with its references to `from` renamed to `to`. */
+function renamed(value: unknown, from: string, to: string): unknown {
+  return JSON.parse(JSON.stringify(value).replaceAll(`\${${from}`, `\${${to}`));
+}
+
+/**
+ * The scenario's failure as replan answers it, a patch that replaces the failed step in place: the
+ * replacement's stand-in for the failed step (a new step with the failed step's dependencies, the
+ * mirror fetch) takes the failed step's id, so the replacement's other steps, which only pointed
+ * to the stand-in instead of the failed step, are the plan's steps as they are and are not
+ * written. The same work as the scenario's replacement (the mirror fetch, then the last fetch).
+ *
+ * @param scenario - the scenario (undefined without a failure, with a patch of its own, or when no
+ *   stand-in exists).
+ */
+export function inPlaceReplan(scenario: Scenario): InPlaceReplan | undefined {
+  const failure = scenario.failure;
+  const failed = scenario.steps.find((step) => step.id === failure?.stepId);
+  if (!failure || !failed || failure.patch) return undefined; // a scenario's own patch is written as it is
+  const planned = new Map(scenario.steps.map((step) => [step.id, step]));
+  const standIn = failure.replacement.find(
+    (step) => !planned.has(step.id) && step.dependsOn.join() === failed.dependsOn.join(),
+  );
+  if (!standIn) return undefined;
+  const written: StepDefinition[] = [{ ...standIn, id: failed.id, description: failed.description }];
+  const run = [...written];
+  for (const step of failure.replacement) {
+    if (step === standIn) continue;
+    const pointed = {
+      ...(renamed(step, standIn.id, failed.id) as StepDefinition),
+      dependsOn: step.dependsOn.map((id) => (id === standIn.id ? failed.id : id)),
+    };
+    const same = planned.get(step.id);
+    const unchanged = same !== undefined && JSON.stringify({ ...pointed, description: "" }) === JSON.stringify({ ...same, description: "" });
+    if (!unchanged) written.push(pointed);
+    run.push(unchanged ? same : pointed);
+  }
+  return { written, run };
+}
+
+/** Why the scripted replanner replans (its `reason:` line). */
+export const REPLAN_REASON = "the primary source answered 503; fetch the record from the mirror";
+
 /**
  * The script for replan-langgraph in the compact format (tool scenarios only).
  *
@@ -74,10 +126,18 @@ export function compactScript(scenario: Scenario): Script {
   };
 }
 
-/** The replanner's answer in the compact format: numbered steps, then `remove:` and `reason:` lines. */
+/**
+ * The replanner's answer in the compact format: the failed step replaced in place and a `reason:`
+ * line (see {@link inPlaceReplan}); else (a scenario's own patch, or no stand-in) numbered steps,
+ * then `remove:` and `reason:` lines.
+ *
+ * @param scenario - the scenario.
+ */
 export function compactReplanText(scenario: Scenario): string {
   const failure = scenario.failure;
   if (!failure) return "";
+  const inPlace = inPlaceReplan(scenario);
+  if (inPlace) return `${compactPlanText(scenario, inPlace.written)}reason: ${REPLAN_REASON}\n`;
   const numbers = stepNumbers(scenario);
   const number = (id: string) => numbers.get(id) ?? id;
   const patch = failure.patch;

@@ -3,9 +3,10 @@
 // planner's stream (its last token has arrived), starts once it is available and its dependencies
 // are done, and takes its latency; then comes the answer call. Each system's protocol decides the
 // rest: replan and the tutorial's graph replan as soon as the failed step ends and skip what
-// depended on it; LLMCompiler runs every task (a failed one's dependents too), then its joiner
+// depended on it (replan-langgraph's replan is a patch that replaces the failed step in place: its
+// dependents, not rewritten, run after it); LLMCompiler runs every task (a failed one's dependents too), then its joiner
 // decides to replan, and a second joiner answers.
-import { compactPlanText, compactReplanText } from "./compact-script.js";
+import { compactPlanText, compactReplanText, inPlaceReplan } from "./compact-script.js";
 import { compilerJoinerReply, compilerPlanText, compilerReplanText } from "./llmcompiler-script.js";
 import {
   baselinePlanArgs,
@@ -116,6 +117,11 @@ const toolCallTokens = (name: string, args: unknown) => countTokens(name) + coun
 interface Protocol {
   plan: StreamedCall;
   replan?: StreamedCall;
+  /**
+   * The steps that run after the replan (default: the scenario's replacement); a step the replan
+   * does not write (a plan's step left as it is) is available at once.
+   */
+  afterReplan?: StepDefinition[];
   answerTokens: number;
   /** LLMCompiler: a joiner call between the first plan's tasks and the replan. */
   joinerTokens?: number;
@@ -159,10 +165,17 @@ function protocolOf(system: TokenTimeSystem, scenario: Scenario): Protocol {
     };
   }
   if (system === "replan-langgraph") {
-    // The compact format: one line a step, each available when its line ends.
+    // The compact format: one line a step, each available when its line ends; the replan is a
+    // patch that replaces the failed step in place (what the scripted replanner writes).
+    const inPlace = inPlaceReplan(scenario);
     return {
       plan: linePlan(compactPlanText(scenario, scenario.steps), ids(scenario.steps), 0),
-      ...(scenario.failure ? { replan: linePlan(compactReplanText(scenario), replanIds(scenario), 0) } : {}),
+      ...(scenario.failure
+        ? {
+            replan: linePlan(compactReplanText(scenario), inPlace ? ids(inPlace.written) : replanIds(scenario), 0),
+            ...(inPlace ? { afterReplan: inPlace.run } : {}),
+          }
+        : {}),
       answerTokens: countTokens(finalAnswerText(scenario)),
     };
   }
@@ -232,12 +245,15 @@ export function tokenCriticalPathMs(system: TokenTimeSystem, scenario: Scenario,
     const replanStart = llmcompiler
       ? ready + callDurationMs(clock, protocol.joinerTokens ?? 0)
       : Math.max(planEnd, finish.get(scenario.failure.stepId)!);
-    runSteps(scenario.failure.replacement, arrival(protocol.replan, replanStart), finish, {
+    const after = protocol.afterReplan ?? scenario.failure.replacement;
+    const replan = protocol.replan;
+    const written = arrival(replan, replanStart);
+    runSteps(after, (id) => (replan.stepTokens.has(id) ? written(id) : 0), finish, {
       latency,
       runAfterFailure: true,
     });
-    const replanEnd = replanStart + callDurationMs(clock, protocol.replan.tokens);
-    ready = Math.max(ready, replanEnd, ...scenario.failure.replacement.map((step) => finish.get(step.id)!));
+    const replanEnd = replanStart + callDurationMs(clock, replan.tokens);
+    ready = Math.max(ready, replanEnd, ...after.map((step) => finish.get(step.id)!));
   }
   return ready + callDurationMs(clock, protocol.answerTokens);
 }
