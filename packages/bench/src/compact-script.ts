@@ -101,7 +101,9 @@ export function inPlaceReplan(scenario: Scenario): InPlaceReplan | undefined {
       dependsOn: step.dependsOn.map((id) => (id === standIn.id ? failed.id : id)),
     };
     const same = planned.get(step.id);
-    const unchanged = same !== undefined && JSON.stringify({ ...pointed, description: "" }) === JSON.stringify({ ...same, description: "" });
+    const unchanged =
+      same !== undefined &&
+      JSON.stringify({ ...pointed, description: "" }) === JSON.stringify({ ...same, description: "" });
     if (!unchanged) written.push(pointed);
     run.push(unchanged ? same : pointed);
   }

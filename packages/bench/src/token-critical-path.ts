@@ -172,7 +172,11 @@ function protocolOf(system: TokenTimeSystem, scenario: Scenario): Protocol {
       plan: linePlan(compactPlanText(scenario, scenario.steps), ids(scenario.steps), 0),
       ...(scenario.failure
         ? {
-            replan: linePlan(compactReplanText(scenario), inPlace ? ids(inPlace.written) : replanIds(scenario), 0),
+            replan: linePlan(
+              compactReplanText(scenario),
+              inPlace ? ids(inPlace.written) : replanIds(scenario),
+              0,
+            ),
             ...(inPlace ? { afterReplan: inPlace.run } : {}),
           }
         : {}),

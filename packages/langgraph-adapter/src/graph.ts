@@ -285,6 +285,9 @@ export function createPlanExecuteGraph(options: PlanExecuteOptions): PlanExecute
     // failure's cone keep running while it answers.
     replan: planNodes.replan,
     reapprove,
+    // The compact patch streams into the run, each entry applied as its line ends (decision 017).
+    replanStreaming:
+      planStreaming && planFormat === "compact" && reapprove === "never" && modelStreams(replannerModel),
   };
   const planner = createPlannerNode(planNodes);
   return new StateGraph(PlanExecuteState)

@@ -11,7 +11,7 @@
 // process died is asked again, with the plan the first call saw, once the replay is over: the lost
 // answer costs one model call, and no step runs twice.
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { ModelCallReporter, RunInput, RunState, Usage } from "@replan/core";
+import type { ModelCallReporter, PatchEntry, RunInput, RunState, Usage } from "@replan/core";
 import { isRetryable, toStepError } from "@replan/core/internal";
 import type { NodeControl } from "./node-control.js";
 import type { PlanCaller } from "./plan-caller.js";
@@ -20,6 +20,8 @@ import { publish } from "./publish.js";
 /** The replanner's answer, or its failure, as the state machine takes it (without its time). */
 export type ReplanAnswerInput =
   | Omit<Extract<RunInput, { type: "replan" }>, "at">
+  | Omit<Extract<RunInput, { type: "replan-step" }>, "at">
+  | Omit<Extract<RunInput, { type: "replan-end" }>, "at">
   | Omit<Extract<RunInput, { type: "replan-error" }>, "at">;
 
 /** A replanner's answer as saved in the replay log. */
@@ -72,6 +74,8 @@ export class NodeReplanner {
     private readonly replan: PlanCaller<"replanner">,
     private readonly config: LangGraphRunnableConfig,
     private readonly now: () => number,
+    /** Whether the answer streams, each patch entry applied as its line ends (decision 017). */
+    private readonly streams = false,
   ) {}
 
   /** Asks the replanner for the pending replan of `run`, once per attempt, after the replay. */
@@ -97,6 +101,16 @@ export class NodeReplanner {
       this.host.abandoned(attempt);
       return;
     }
+    if (current.replanStream) {
+      // A streamed patch cut by a crash (its entries replayed, no end saved): it ends as a failed
+      // call (its entries whose steps started are kept, the rest undone), and the next is asked.
+      const error = {
+        code: "planner-failed",
+        message: "the replanner's streamed patch was cut (the process stopped)",
+      };
+      this.host.record({ kind: "replan", at: this.now(), attempt, input: { type: "replan-error", error } });
+      return;
+    }
     const usage: Usage = { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
     const reporter: ModelCallReporter = {
       reserveLlmCall: this.host.reserver(replanReservation(attempt)),
@@ -111,11 +125,20 @@ export class NodeReplanner {
     let input: ReplanAnswerInput;
     try {
       const { goal, plan, replan, feedback } = run;
+      const onEntry = (output: PatchEntry) =>
+        this.host.record({ kind: "replan", at: this.now(), attempt, input: { type: "replan-step", output } });
       const answer = await this.replan(
-        { goal, plan: plan!, reason: replan!.reason, feedback, signal },
+        { goal, plan: plan!, reason: replan!.reason, feedback, signal, ...(this.streams ? { onEntry } : {}) },
         reporter,
       );
-      input = { type: "replan", output: answer.steps, usage };
+      input = this.streams
+        ? {
+            type: "replan-end",
+            output: answer.steps,
+            ...(answer.issues ? { issues: answer.issues } : {}),
+            usage,
+          }
+        : { type: "replan", output: answer.steps, usage };
     } catch (error) {
       if (signal.aborted || this.control.closed) {
         this.awaiting.delete(attempt);

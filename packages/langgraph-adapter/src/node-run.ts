@@ -57,7 +57,14 @@ export function wireNodeRun(
   dispatcher.log = log;
   dispatcher.host = host;
   if (settings.replan) {
-    dispatcher.replanner = new NodeReplanner(dispatcher, control, settings.replan, runConfig, settings.now);
+    dispatcher.replanner = new NodeReplanner(
+      dispatcher,
+      control,
+      settings.replan,
+      runConfig,
+      settings.now,
+      settings.replanStreaming === true,
+    );
   }
   return { control, dispatcher, log, host };
 }

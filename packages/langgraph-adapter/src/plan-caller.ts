@@ -7,6 +7,7 @@ import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import type {
   Feedback,
   ModelCallReporter,
+  PatchEntry,
   Plan,
   PlanIssue,
   PlanRequest,
@@ -26,6 +27,7 @@ import {
 } from "./parse.js";
 import { type ReplanAnswer, ModelPatchSchema, parseCompactPatch, parsePatch } from "./patch-parse.js";
 import { planChunkHandler } from "./plan-stream.js";
+import { patchStreamReader } from "./patch-stream.js";
 import { renderPrompt, replanMessage } from "./prompts.js";
 
 /** The name of the forced tool call that carries a plan (`functionCalling`). */
@@ -54,6 +56,11 @@ export interface PlanAnswer<Steps = StepSpecInput[]> {
 export interface CallControls {
   signal?: AbortSignal | undefined;
   onStep?: ((spec: StepSpecInput) => void) | undefined;
+  /**
+   * The replanner's: has a compact patch streamed, and gets each entry as soon as its line ends
+   * (the answer's `steps` is then the whole patch as parsed, and `issues` what did not parse).
+   */
+  onEntry?: ((entry: PatchEntry) => void) | undefined;
 }
 
 /** What the planner is asked: the goal, and what was wrong with its previous answer. */
@@ -156,16 +163,25 @@ function structuredCall(settings: Settings, role: keyof Calls) {
     plan?: Plan,
   ): Promise<PlanAnswer<StepSpecInput[] | ReplanAnswer>> => {
     const [system, ...rest] = messages;
-    const { signal, onStep } = controls;
+    const { signal, onStep, onEntry } = controls;
+    // A compact patch streamed entry by entry (the in-node replanner, decision 017).
+    const patchReader =
+      plan && compact && onEntry
+        ? patchStreamReader(
+            plan.steps.map((step) => step.id),
+            onEntry,
+          )
+        : undefined;
     const request: CallRequest = {
       role,
       messages: schemaNote && system ? [new SystemMessage(`${system.text}${schemaNote}`), ...rest] : messages,
       signal,
       reporter,
       callOptions,
-      stream: (method === "jsonSchema" && !compact) || onStep !== undefined,
+      stream: (method === "jsonSchema" && !compact) || onStep !== undefined || patchReader !== undefined,
       maxChars: MAX_PLAN_CHARS,
       quiet: true,
+      ...(patchReader ? { onChunk: patchReader.onChunk } : {}),
       ...(onStep
         ? {
             onChunk: planChunkHandler({
@@ -179,6 +195,12 @@ function structuredCall(settings: Settings, role: keyof Calls) {
     };
     const message = await callModel(runnable as never, openAI, call, request);
     refuseCutShort(message);
+    if (patchReader) {
+      const ended = patchReader.end();
+      // Nothing streamed (JSON, prose, a rewrite): read as a whole answer, as when not streamed.
+      if (patchReader.delivered === 0) return { steps: parseCompactPatch(message, plan!), message };
+      return { steps: ended.output, message, issues: ended.issues };
+    }
     if (plan)
       return { steps: compact ? parseCompactPatch(message, plan) : parsePatch(message, toolName), message };
     if (!compact) return { steps: parsePlan(message, toolName), message };

@@ -44,6 +44,11 @@ export interface ExecutorNodeSettings {
   replan?: PlanCaller<"replanner"> | undefined;
   /** When a replan waits for a person's approval (a held answer ends the node once no step runs). */
   reapprove?: ReapproveMode | undefined;
+  /**
+   * Whether the replanner's compact patch streams, each entry applied as its line ends (decision
+   * 017): with `planFormat: "compact"`, `planStreaming` and a model that streams, unless `reapprove`.
+   */
+  replanStreaming?: boolean | undefined;
 }
 
 /**
@@ -202,10 +207,15 @@ export class StepDispatcher implements AgentStepRunner {
    * `reapprove`, an answer that needs a person's approval is held instead (see {@link held}).
    */
   private applyReplan(record: ReplanRecord): void {
-    this.releaseName(replanReservation(record.attempt));
-    this.replanner?.answered(record.attempt);
     const { run } = this;
     const current = run.status === "replanning" && run.replans === record.attempt && this.held === undefined;
+    if (record.input.type === "replan-step") {
+      // One entry of a streamed patch: applied at once; the call goes on (nothing released).
+      if (!this.control.closed && current) this.apply({ ...record.input, at: record.at });
+      return;
+    }
+    this.releaseName(replanReservation(record.attempt));
+    this.replanner?.answered(record.attempt);
     if (this.control.closed || !current) {
       if (this.idle) this.control.close();
       return;
