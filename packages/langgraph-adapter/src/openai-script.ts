@@ -165,6 +165,13 @@ export interface ScriptedOpenAIServerOptions {
    */
   cutStreams?: Array<{ request: number; afterChunks: number }>;
   /**
+   * Streamed answers that stall: at request `request` (zero-based), nothing more is written after
+   * `afterChunks` chunks, and the connection stays open until the client goes away (a model that
+   * stops mid-answer; a process killed while it reads).
+   * @default []
+   */
+  stallStreams?: Array<{ request: number; afterChunks: number }>;
+  /**
    * Requests answered with a whole JSON completion even when they ask for `stream: true`, as some
    * OpenAI-compatible servers do (zero-based request indexes; `true` for every request).
    * @default []

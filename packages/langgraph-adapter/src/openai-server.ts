@@ -146,6 +146,15 @@ const serverOptionRules = {
       "cutStreams[]",
     ),
   ),
+  stallStreams: rules.array(
+    rules.object(
+      {
+        request: rules.required(rules.integer({ min: 0 })),
+        afterChunks: rules.required(rules.integer({ min: 0 })),
+      },
+      "stallStreams[]",
+    ),
+  ),
   ignoreStream: rules.custom(
     "be true or an array of request indexes",
     (value): value is number[] | true =>
@@ -170,6 +179,7 @@ function scriptOf(options: ScriptedOpenAIServerOptions) {
     models = ["gpt-4.1-mini"],
   } = options;
   const cuts = new Map((options.cutStreams ?? []).map((cut) => [cut.request, cut.afterChunks]));
+  const stalls = new Map((options.stallStreams ?? []).map((stall) => [stall.request, stall.afterChunks]));
   const replies = replier(responses);
   const hanging = new Set(options.hang ?? []);
   const stalling = new Set(options.hangAfterHeaders ?? []);
@@ -223,7 +233,12 @@ function scriptOf(options: ScriptedOpenAIServerOptions) {
     }
     if (latencyMs > 0 && !(await pause(latencyMs, response))) return;
     const cutAfter = cuts.get(chat.index);
-    await answer(response, chat, replies, { chunkDelayMs, ...(cutAfter === undefined ? {} : { cutAfter }) });
+    const stallAfter = stalls.get(chat.index);
+    await answer(response, chat, replies, {
+      chunkDelayMs,
+      ...(cutAfter === undefined ? {} : { cutAfter }),
+      ...(stallAfter === undefined ? {} : { stallAfter }),
+    });
   };
   return { host, port, handle };
 }

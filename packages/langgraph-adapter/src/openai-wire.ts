@@ -177,7 +177,7 @@ export async function sendStream(
   });
   send({}, answer.finishReason);
   if (includeUsage) write({ choices: [], usage: answer.usage });
-  if (pace.chunkDelayMs === 0 && pace.cutAfter === undefined) {
+  if (pace.chunkDelayMs === 0 && pace.cutAfter === undefined && pace.stallAfter === undefined) {
     response.end(`${chunks.join("")}data: [DONE]\n\n`); // one write: thousands of small ones are slow
     return;
   }
@@ -185,6 +185,10 @@ export async function sendStream(
     if (response.destroyed) return;
     if (index === pace.cutAfter) {
       response.destroy(); // cut mid-answer: the client sees the connection end
+      return;
+    }
+    if (index === pace.stallAfter) {
+      await new Promise((resolve) => response.once("close", resolve)); // stalled until the client goes
       return;
     }
     if (pace.chunkDelayMs > 0 && index > 0 && !(await pause(pace.chunkDelayMs, response))) return;
@@ -198,6 +202,8 @@ export interface StreamPace {
   chunkDelayMs: number;
   /** Destroy the connection before this chunk (zero-based). */
   cutAfter?: number;
+  /** Write nothing from this chunk on (zero-based), until the client goes away. */
+  stallAfter?: number;
 }
 
 /** Waits `ms`; false when the client went away first (the timer is then cleared). */

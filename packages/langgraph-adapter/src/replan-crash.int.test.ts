@@ -51,19 +51,29 @@ describe.skipIf(!postgresAvailable)("crash during a local replan (PostgresSaver,
 
   const saved = async (thread: string) => {
     const records = await db.savedRecords(thread);
+    const replan = records.filter((record) => record.kind === "replan");
+    const entry = (record: (typeof records)[number]) =>
+      (record.input as { type?: unknown } | undefined)?.type === "replan-step";
     return {
       steps: new Set(records.flatMap((record) => (typeof record.stepId === "string" ? [record.stepId] : []))),
-      replans: records.filter((record) => record.kind === "replan").length,
+      outcomes: (id: string) => records.filter((record) => record.stepId === id).length,
+      /** Answers saved (ends, failures), not the entries of a streamed patch. */
+      replans: replan.filter((record) => !entry(record)).length,
+      entries: replan.filter(entry).length,
     };
   };
 
   const replannerRequests = (server: ScriptedOpenAIServer) =>
     server.requests.filter((request) => request.headers["x-replan-role"] === "replanner").length;
 
-  async function startServer(hang: number[]) {
+  async function startServer(
+    hang: number[],
+    stallStreams: Array<{ request: number; afterChunks: number }> = [],
+  ) {
     const server = await startScriptedOpenAIServer({
       responses: { planner: [plan], replanner: [PATCH], answer: ["all done"] },
       hang,
+      stallStreams,
     });
     servers.push(server);
     return server;
@@ -129,6 +139,39 @@ describe.skipIf(!postgresAvailable)("crash during a local replan (PostgresSaver,
     expect(replannerRequests(server)).toBe(1); // the saved answer is applied from the log
     const { start, finish } = await effects("answered");
     // a: the failure, its replacement in flight at the kill, that replacement again (idempotent)
+    expect(start).toEqual({ a: 3, a2: 1, b1: 1, b2: 2 });
+    expect(finish).toEqual({ a: 1, a2: 1, b1: 1, b2: 1 });
+  }, 120_000);
+
+  it("SIGKILL mid-patch (its entry applied and saved, the answer not ended): the entry is kept, the cut answer fails, the next is asked", async () => {
+    // the first replanner answer stops after its first line (role chunk + 3 pieces of 16 characters)
+    const server = await startServer([], [{ request: 1, afterChunks: 4 }]);
+    const first = run(server, "mid-patch", "start", 600_000);
+    await waitUntil(async () => {
+      const log = await saved("mid-patch");
+      const { start } = await effects("mid-patch");
+      return log.entries === 1 && log.replans === 0 && start.a === 2 && start.b2 === 1;
+    }, "the entry saved, the replaced a and b2 running, the answer not ended").catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\nchild stderr:\n${first.stderr()}`);
+      },
+    );
+    first.process.kill("SIGKILL");
+    await exitOf(first, 15_000);
+
+    const second = run(server, "mid-patch", "resume", 5);
+    const exit = await exitOf(second, 60_000);
+    expect(exit, second.stderr()).toEqual({ code: 0, signal: null });
+    const state = second.messages.find((message) => message.type === "state") as {
+      outcome: { status: string };
+      results: Record<string, unknown>;
+    };
+    expect(state.outcome.status).toBe("completed");
+    expect(Object.keys(state.results).sort()).toEqual(["a", "a2", "b1", "b2"]);
+    expect(replannerRequests(server)).toBe(2); // the cut answer, then one more
+    const { start, finish } = await effects("mid-patch");
+    // a: the failure, its replacement (applied from the saved entry) in flight at the kill, that
+    // replacement again (idempotent); the second answer writes it again: no error, no new run
     expect(start).toEqual({ a: 3, a2: 1, b1: 1, b2: 2 });
     expect(finish).toEqual({ a: 1, a2: 1, b1: 1, b2: 1 });
   }, 120_000);
