@@ -27,13 +27,22 @@ const chatModel = (server: ScriptedOpenAIServer) =>
   new ChatOpenAI({ model: "gpt-4.1-mini", apiKey: "k", configuration: { baseURL: server.url } });
 
 /** fetch_record: b's primary source answers 503; each call's start and end recorded. */
-function fetchTool() {
-  const calls: Array<{ id: string; source: string; startedAt: number; endedAt?: number }> = [];
+function fetchTool(mirrorMs = 5) {
+  const calls: Array<{ id: string; source: string; startedAt: number; endedAt?: number; aborted?: boolean }> =
+    [];
   const fetchRecord = tool(
-    async ({ id, source = "primary" }) => {
+    async ({ id, source = "primary" }, runtime) => {
       const call: (typeof calls)[number] = { id, source, startedAt: Date.now() };
       calls.push(call);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      const signal = (runtime as { signal?: AbortSignal } | undefined)?.signal;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, source === "mirror" ? mirrorMs : 5);
+        signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          call.aborted = true;
+          resolve();
+        });
+      });
       call.endedAt = Date.now();
       if (id === "b" && source === "primary") throw new Error("503 from the primary source");
       return `record ${id} (${source})`;
@@ -53,13 +62,13 @@ const MIRROR = '2[1]. fetch_record(id="b", source="mirror")\n';
 const REASON =
   "reason: the primary source answers 503, so the record is fetched from the mirror, which holds the same records\n";
 
-async function runWithEvents(options: PlanExecuteOptions) {
+async function runWithEvents(options: PlanExecuteOptions, signal?: AbortSignal) {
   const agent = createPlanExecuteAgent({ ...options, checkpointer: new MemorySaver() });
   const events: RunEvent[] = [];
   const streamMode: Array<"custom" | "values"> = ["custom", "values"];
   const config = { configurable: { thread_id: crypto.randomUUID() }, streamMode };
   let state: Record<string, unknown> = {};
-  for await (const [mode, chunk] of await agent.stream({ goal: "Fetch a, b and c" }, config)) {
+  for await (const [mode, chunk] of await agent.stream({ goal: "Fetch a, b and c" }, { ...config, signal })) {
     if (mode === "custom") events.push(chunk as RunEvent);
     else state = chunk as Record<string, unknown>;
   }
@@ -186,5 +195,31 @@ describe("a streamed replan in the graph", () => {
       "c:primary",
     ]);
     expect(events.some((event) => event.type === "replan-step")).toBe(false);
+  });
+
+  it("stops on an abort mid-patch: the caller's reason, the started replacement aborted, no answer asked", async () => {
+    const server = await start({
+      responses: { planner: [PLAN], replanner: [`${MIRROR}${REASON}`], answer: ["done"] },
+      stallStreams: [{ request: 1, afterChunks: 4 }], // the replanner stops after its first line
+    });
+    const { fetchRecord, calls } = fetchTool(10_000);
+    const controller = new AbortController();
+    const reason = new Error("stop now");
+    const run = runWithEvents(
+      { model: chatModel(server), tools: [fetchRecord], planFormat: "compact" },
+      controller.signal,
+    );
+    for (let tries = 0; !calls.some((call) => call.source === "mirror") && tries < 1000; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort(reason);
+
+    await expect(run).rejects.toBe(reason);
+    const mirror = calls.find((call) => call.source === "mirror");
+    expect(mirror).toMatchObject({ aborted: true });
+    expect(calls.some((call) => call.id === "c")).toBe(false);
+    expect(server.requests.map((request) => request.headers["x-replan-role"])).toEqual([
+      "planner",
+      "replanner",
+    ]);
   });
 });
