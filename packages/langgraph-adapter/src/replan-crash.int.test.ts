@@ -151,11 +151,9 @@ describe.skipIf(!postgresAvailable)("crash during a local replan (PostgresSaver,
       const log = await saved("mid-patch");
       const { start } = await effects("mid-patch");
       return log.entries === 1 && log.replans === 0 && start.a === 2 && start.b2 === 1;
-    }, "the entry saved, the replaced a and b2 running, the answer not ended").catch(
-      (error: Error) => {
-        throw new Error(`${error.message}\nchild stderr:\n${first.stderr()}`);
-      },
-    );
+    }, "the entry saved, the replaced a and b2 running, the answer not ended").catch((error: Error) => {
+      throw new Error(`${error.message}\nchild stderr:\n${first.stderr()}`);
+    });
     first.process.kill("SIGKILL");
     await exitOf(first, 15_000);
 
