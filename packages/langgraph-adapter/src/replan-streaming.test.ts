@@ -222,4 +222,30 @@ describe("a streamed replan in the graph", () => {
       "replanner",
     ]);
   });
+
+  it("a patch line replacing a step that already finished is refused; the entry beside it that started is kept", async () => {
+    const hostile = `1. fetch_record(id="zzz")\n${MIRROR}-__proto__\n`;
+    const server = await start({
+      responses: { planner: [PLAN], replanner: [hostile, `${MIRROR}reason: mirror\n`], answer: ["done"] },
+      chunkDelayMs: 3,
+    });
+    const { fetchRecord, calls } = fetchTool();
+    const { events, state } = await runWithEvents({
+      model: chatModel(server),
+      tools: [fetchRecord],
+      planFormat: "compact",
+    });
+
+    expect(statusOf(state)).toBe("completed");
+    expect(calls.map((call) => `${call.id}:${call.source}`)).toEqual([
+      "a:primary",
+      "b:primary",
+      "b:mirror",
+      "c:primary",
+    ]);
+    const repair = JSON.stringify((server.requests[2]!.body as { messages: unknown }).messages);
+    expect(repair).toContain('step \\"1\\" is already done or running');
+    expect(repair).toContain("kept, as they started: 2");
+    expect(events.filter((event) => event.type === "replan-error")).toHaveLength(1);
+  });
 });
