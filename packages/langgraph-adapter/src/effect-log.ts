@@ -20,7 +20,7 @@ import type { ExecutorNodeSettings, StepDispatcher } from "./step-dispatcher.js"
 export class EffectLog {
   /** This node run's id: start records it did not write were written before a crash. */
   private readonly writer = randomUUID();
-  /** Attempts (`stepId#attempt`) whose start was saved by an earlier process. */
+  /** Attempts (`stepId@revision#attempt`) whose start was saved by an earlier process. */
   private readonly startedBefore = new Set<string>();
   /** Attempts waiting for their own start record to be saved. */
   private readonly waiters = new Map<string, () => void>();
@@ -33,6 +33,16 @@ export class EffectLog {
     private readonly settings: ExecutorNodeSettings,
   ) {}
 
+  /**
+   * An attempt's name: a step replaced in place by a replan (same id, a new revision) counts its
+   * attempts from 1 again, and must not meet the start records of the revision it replaced. A
+   * record is applied in order, so the step's revision then is the one that started it.
+   */
+  private attemptName(stepId: string, attempt: number): string {
+    const revision = findStep(this.dispatcher.run.plan!, stepId)?.revision ?? 0;
+    return `${stepId}@${revision}#${attempt}`;
+  }
+
   /** How many running steps wait for a person (they do not keep the node open). */
   get awaitingPerson(): number {
     return this.awaiting.size;
@@ -40,7 +50,7 @@ export class EffectLog {
 
   /** A saved start record: ours (its attempt may run now) or an earlier process's (that attempt is lost). */
   started(record: AttemptRecord, writer: string): void {
-    const name = `${record.stepId}#${record.attempt}`;
+    const name = this.attemptName(record.stepId, record.attempt);
     if (writer === this.writer) this.waiters.get(name)?.();
     else this.startedBefore.add(name);
   }
@@ -54,7 +64,7 @@ export class EffectLog {
     const { run } = this.dispatcher;
     const step = findStep(run.plan!, stepId)!;
     if (effectOf(step, run.config.effects) !== "write") return true;
-    const name = `${stepId}#${attempt}`;
+    const name = this.attemptName(stepId, attempt);
     if (this.startedBefore.has(name)) {
       if (step.settlement !== "unsettled") {
         this.dispatcher.apply({ type: "step-lost", at: this.settings.now(), stepId, attempt });

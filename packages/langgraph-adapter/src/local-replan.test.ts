@@ -276,6 +276,41 @@ describe("local replanning in the graph", () => {
     expect(scripted.calls.filter((call) => roleOf(call) === "replanner")).toHaveLength(1);
   });
 
+  it("stops on an abort while the replanner answers (the caller's reason); a resume asks it once more and runs no finished step again", async () => {
+    const timeline: Mark[] = [];
+    const fetch = fetchTool(timeline, performance.now());
+    const controller = new AbortController();
+    const reason = new Error("stop now");
+    let answerFirst!: () => void;
+    const firstAnswer = new Promise<void>((resolve) => {
+      answerFirst = resolve;
+    });
+    const scripted = model([
+      async () => {
+        setTimeout(() => controller.abort(reason), 20); // b1 ends first (it waits for this call)
+        await firstAnswer; // answered only after the abort: dropped
+        return { structured: MIRROR_PATCH };
+      },
+      { structured: MIRROR_PATCH },
+    ]);
+    const agent = createPlanExecuteAgent({
+      model: scripted,
+      tools: [fetch],
+      checkpointer: new MemorySaver(),
+    });
+    const config = { configurable: { thread_id: crypto.randomUUID() } };
+    const stopped = agent.invoke({ goal: "g" }, { ...config, signal: controller.signal });
+    await expect(stopped).rejects.toBe(reason);
+    answerFirst();
+    const done = await agent.invoke(null, config);
+
+    expect(done.outcome?.status).toBe("completed");
+    expect(done.results).toMatchObject({ a: "a from mirror", b3: "b3 from primary" });
+    expect(scripted.calls.filter((call) => roleOf(call) === "replanner")).toHaveLength(2);
+    // b1 ended before the abort (saved): not run again
+    expect(timeline.filter((mark) => mark.what === "end b1")).toHaveLength(1);
+  });
+
   it("with reapprove, holds the answer: the branches outside the cone finish first, then the graph asks", async () => {
     const timeline: Mark[] = [];
     const fetch = fetchTool(timeline, performance.now());
