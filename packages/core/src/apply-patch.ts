@@ -14,8 +14,9 @@
  */
 import type { PlanIssue } from "./errors.js";
 import { isPlanPatch, type PatchDiff, type PlanPatch, PlanPatchSchema } from "./plan-patch.js";
-import type { EffectDeclarations, Step, StepSpec } from "./schemas.js";
+import type { EffectDeclarations, Step, StepSpec, UnknownEffect } from "./schemas.js";
 import { newStep } from "./step-reports.js";
+import { effectIdentity } from "./unknown-effect.js";
 import { checkPlan } from "./validate.js";
 
 /** What the plan and the question were when the replanner was asked. */
@@ -32,6 +33,11 @@ export interface PatchContext {
   maxSteps: number;
   /** The run's effect declarations, recorded on each new step. */
   effects: EffectDeclarations | undefined;
+  /**
+   * Unknown effects of failed `write` steps, by `effectIdentity`: a new `write` step with the same
+   * effect (under any id) takes it, and is settled through its key before it runs.
+   */
+  unknownEffects?: ReadonlyMap<string, UnknownEffect>;
 }
 
 /** The outcome of {@link applyAnswer}. */
@@ -115,12 +121,13 @@ function applyPatch(patch: PlanPatch, context: PatchContext): PatchOutcome {
     patch.replace.filter((spec) => !conflicts.has(spec.id)).map((spec) => [spec.id, spec]),
   );
   const next: Step[] = [];
+  const make = (spec: StepSpec) => withUnknownEffect(newStep(spec, revision, context.effects), context);
   for (const step of steps) {
     if (removed.has(step.id)) continue;
     const spec = replacements.get(step.id);
-    next.push(spec ? newStep(spec, revision, context.effects) : step);
+    next.push(spec ? make(spec) : step);
   }
-  for (const spec of patch.add) next.push(newStep(spec, revision, context.effects));
+  for (const spec of patch.add) next.push(make(spec));
   const stillFailed = context.failed.filter((id) => !removed.has(id) && !replacements.has(id));
   if (stillFailed.length > 0) {
     if (patch.add.length === 0 && replacements.size === 0) {
@@ -139,6 +146,13 @@ function applyPatch(patch: PlanPatch, context: PatchContext): PatchOutcome {
     conflicts: steps.filter((step) => conflicts.has(step.id)).map((step) => step.id),
   };
   return { type: "applied", steps: next, diff, ...(patch.reason ? { reason: patch.reason } : {}) };
+}
+
+/** A new `write` step that repeats an effect still unknown takes that unknown effect. */
+function withUnknownEffect(step: Step, context: PatchContext): Step {
+  if (step.effect !== "write" || !context.unknownEffects?.size) return step;
+  const unknown = context.unknownEffects.get(effectIdentity(step));
+  return unknown ? { ...step, unknownEffect: unknown } : step;
 }
 
 /**

@@ -65,6 +65,10 @@ export class Draft {
     const at = position ?? index.positionOf(id)!;
     const before = steps[at]!;
     const updated = { ...before, ...patch } as Step;
+    // A field patched to undefined is removed (saved states stay free of undefined keys).
+    for (const key of Object.keys(patch) as (keyof Step)[]) {
+      if (patch[key] === undefined) delete updated[key];
+    }
     steps[at] = updated;
     index.changed(steps, at, before.status, updated.status);
     return updated;

@@ -41,10 +41,17 @@ export type CoreErrorCode =
   /** The replanner returned no steps to replace a failed step: it gave up, and the run failed. */
   | "replanner-gave-up"
   /**
-   * A `write` step was in flight when the run stopped, and nothing could tell whether its effect
-   * happened (no `reconcile` hook, or it failed): the step fails rather than run blindly again.
+   * A `write` step's attempt has an unknown effect (it was in flight when the run stopped, or it
+   * failed without ruling its effect out), and nothing could tell whether the effect happened (no
+   * `reconcile` hook, or it failed): the step fails rather than run blindly again.
    */
   | "unsettled-effect"
+  /**
+   * A `reconcile` hook could not tell whether an effect happened: it threw, timed out, or answered
+   * something else than `{ happened: true, result }` / `{ happened: false }` (its message is the
+   * hook's own). Carried by the settlement request put to a person.
+   */
+  | "reconcile-failed"
   /** A person, asked whether an interrupted `write` step's effect happened, chose to fail it. */
   | "failed-by-person"
   /**
@@ -62,6 +69,12 @@ export interface ReplanErrorOptions {
    * @default false
    */
   retryable?: boolean;
+  /**
+   * `false` when the call is known to have failed before its effect could happen (nothing was
+   * sent): a `write` step may then be retried. Leave it out when the effect may have happened:
+   * a `write` step is then settled, never retried blindly. See `effectRuledOut`.
+   */
+  effectHappened?: false;
 }
 
 /**
@@ -86,6 +99,8 @@ export class ReplanError<Code extends string = string> extends Error {
   readonly code: Code;
   /** Whether the same call may succeed if made again; see {@link ReplanErrorOptions.retryable}. */
   readonly retryable: boolean;
+  /** `false` when the call is known not to have reached its effect; see {@link ReplanErrorOptions.effectHappened}. */
+  readonly effectHappened?: false;
 
   /**
    * @param code - the stable code.
@@ -97,6 +112,7 @@ export class ReplanError<Code extends string = string> extends Error {
     this.name = "ReplanError";
     this.code = code;
     this.retryable = options?.retryable === true;
+    if (options?.effectHappened === false) this.effectHappened = false;
     markError(this, baseMarker);
   }
 

@@ -14,7 +14,7 @@ import { resultsOf, setOwn } from "./results.js";
 import type { Checker, Executor, ModelCallReporter, StepContext, ToolFunction } from "./run-functions.js";
 import type { ModelCallEvent } from "./run-messages.js";
 import type { Plan, Step, StepError, ToolStep, Usage } from "./schemas.js";
-import { isRetryable, toStepError } from "./step-errors.js";
+import { effectRuledOut, isRetryable, toStepError } from "./step-errors.js";
 import { findStep } from "./step-index.js";
 import { isUnexpected } from "./unexpected.js";
 import { addUsage, noUsage } from "./usage.js";
@@ -54,23 +54,16 @@ export interface ExecuteStepOptions {
 /** How one attempt of a step went: the input to feed to `transition`, or `aborted`. */
 export type StepOutcome =
   | { type: "finish"; result: unknown; unexpected?: string; usage: Usage }
-  | { type: "fail"; error: StepError; retryable: boolean; usage: Usage }
+  | {
+      type: "fail";
+      error: StepError;
+      retryable: boolean;
+      /** `false` when the attempt is known not to have reached its effect (see `effectRuledOut`). */
+      effectHappened?: false;
+      usage: Usage;
+    }
   | { type: "aborted"; usage: Usage };
 
-/**
- * Runs one attempt of one step: a tool step calls its tool with references resolved, an agent
- * step calls the executor; then the checker, if any. Never throws: failures, timeouts and
- * unexpected results are returned as data. Used by {@link runPlan} and by other drivers (the
- * LangGraph adapter) so that every driver treats steps the same way.
- *
- * @param step - the step to run.
- * @param options - context, limits and the functions to call.
- * @example
- * ```ts
- * const outcome = await executeStep(step, { plan, goal, attempt: 1, key, signal, timeoutMs: 30_000, tools });
- * if (outcome.type === "finish") state = transition(state, { type: "step-finish", at: Date.now(), stepId: step.id, attempt: 1, ...outcome }).state;
- * ```
- */
 /**
  * Runs one attempt of one step: a tool step calls its tool with references resolved, an agent
  * step calls the executor; then the checker, if any. Never throws: failures, timeouts and
@@ -104,8 +97,12 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
       : undefined;
   const usage = noUsage();
   const context = stepContext(options, signal, usage);
+  const calling = { started: false };
   try {
-    let value = await untilAborted(Promise.resolve(callStepFunction(step, context, executor, tools)), signal);
+    let value = await untilAborted(
+      Promise.resolve(callStepFunction(step, context, executor, tools, calling)),
+      signal,
+    );
     let reason: string | undefined;
     if (isUnexpected(value)) {
       reason = value.reason;
@@ -142,7 +139,9 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
     const stepError = toStepError(error, "executor-failed" satisfies CoreErrorCode);
     const retryable =
       stepError.code !== "unknown-tool" && stepError.code !== "invalid-reference" && isRetryable(error);
-    return { type: "fail", error: stepError, retryable, usage };
+    // Before the tool or executor was called, or when what it threw says so, nothing happened.
+    const ruledOut = !calling.started || effectRuledOut(error);
+    return { type: "fail", error: stepError, retryable, ...(ruledOut ? { effectHappened: false } : {}), usage };
   } finally {
     clearTimeout(timer);
     unfollow();
@@ -181,6 +180,7 @@ function callStepFunction(
   context: StepContext,
   executor: Executor | undefined,
   tools: Readonly<Record<string, ToolFunction>>,
+  calling: { started: boolean },
 ): unknown {
   if (step.kind === "tool") {
     const tool = Object.hasOwn(tools, step.tool) ? tools[step.tool] : undefined;
@@ -191,7 +191,9 @@ function callStepFunction(
         `step "${step.id}" calls tool "${step.tool}", which is not registered (known: ${known.join(", ") || "none"})`,
       );
     }
-    return tool(resolveReferences(step.args, referencedResults(step, context.plan)), context);
+    const args = resolveReferences(step.args, referencedResults(step, context.plan));
+    calling.started = true;
+    return tool(args, context);
   }
   if (!executor) {
     throw new ReplanError<CoreErrorCode>(
@@ -199,6 +201,7 @@ function callStepFunction(
       `step "${step.id}" is an agent step but no executor was given`,
     );
   }
+  calling.started = true;
   return executor(step, context);
 }
 

@@ -328,7 +328,8 @@ export class Interpreter {
       timeoutMs: stepTimeoutMs,
     });
     if (this.controller.signal.aborted) return;
-    this.send({ ...input, at: this.now(), stepId, attempt } as RunInput);
+    const { hookError: _shownToPersonsOnly, ...settling } = input as typeof input & { hookError?: unknown };
+    this.send({ ...settling, at: this.now(), stepId, attempt } as RunInput);
   }
 
   /**

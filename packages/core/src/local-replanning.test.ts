@@ -43,7 +43,8 @@ function feed(state: RunState, ...inputs: RunInput[]): TransitionResult {
 function branches(config: RunConfigInput = {}): RunState {
   return startedRun(
     [agent("a"), agent("a2", ["a"]), agent("a3", ["a2"]), agent("b"), agent("b2", ["b"]), agent("c")],
-    { concurrency: 3, ...config },
+    // Idempotent agent steps: retried and written again freely (write steps are settled first: settlement.test.ts).
+    { concurrency: 3, effects: { agent: "idempotent" }, ...config },
   ).state;
 }
 

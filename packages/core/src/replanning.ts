@@ -13,6 +13,7 @@ import type { InputOf } from "./run-messages.js";
 import { endRun } from "./run-end.js";
 import type { Plan, ReplanReason, RunState, StepError } from "./schemas.js";
 import { invalidPlanError } from "./planning.js";
+import { unknownEffects } from "./unknown-effect.js";
 
 /** Whether the run may call its replanner (it has one, and replans are left). */
 export function canReplan(state: RunState): boolean {
@@ -68,6 +69,7 @@ export function takeReplan(draft: Draft, input: InputOf<"replan">): void {
     revision,
     maxSteps: state.config.maxSteps,
     effects: state.config.effects,
+    unknownEffects: unknownEffects(current, state.history),
   });
   if (outcome.type === "invalid") {
     refuseReplan(draft, input.at, { error: invalidPlanError(outcome.issues), output: input.output });

@@ -67,6 +67,13 @@ export type RunInput =
       error: StepError;
       /** Whether another attempt may succeed. @default true */
       retryable?: boolean;
+      /**
+       * `false` when the attempt is known not to have reached its effect (what was thrown said so
+       * with `effectHappened: false`, or the tool was never called): a `write` step may then be
+       * retried. Absent, a failed `write` attempt's effect is unknown: it is settled (`settle-step`)
+       * instead of retried, and kept in `unknownEffect` when it fails.
+       */
+      effectHappened?: boolean;
       usage?: Partial<Usage>;
     }
   | {
@@ -88,6 +95,19 @@ export type RunInput =
       /** Who settled it: the tool's `reconcile` hook, or a person. */
       by: "reconcile" | "person";
       outcome: SettleOutcome;
+    }
+  | {
+      /**
+       * The step's `reconcile` hook could not tell whether its effect happened (it has none, it
+       * threw, timed out or answered garbage), and someone else can (a person): the step keeps
+       * waiting to be settled, with `error` saying why. A driver without anyone to ask sends
+       * `step-fail` instead.
+       */
+      type: "settle-error";
+      at: number;
+      stepId: string;
+      attempt: number;
+      error: StepError;
     }
   | { type: "replan"; at: number; output: unknown; usage?: Partial<Usage> }
   | {
@@ -170,7 +190,15 @@ export type Effect =
       type: "settle-step";
       stepId: string;
       attempt: number;
+      /** The key the call whose effect is unknown was given (see `Step.unknownEffect`). */
       key: string;
+      /**
+       * `crash`: the attempt was in flight when the run stopped; `failure`: it failed without
+       * ruling its effect out, or a replan wrote such a step again. Without a hook, or when the
+       * hook cannot tell, a `failure` fails the step (`unsettled-effect`) wherever it runs; a
+       * `crash` may be put to a person (the LangGraph adapter does).
+       */
+      cause: "crash" | "failure";
     }
   | { type: "call-replanner"; attempt: number; reason: ReplanReason; feedback: Feedback | null }
   | { type: "abort"; reason: string };

@@ -7,6 +7,7 @@ import {
   resolveConfig,
   runPlan,
   streamPlan,
+  withEffect,
 } from "./index.js";
 import { agent } from "./test-helpers.js";
 
@@ -193,11 +194,12 @@ describe("streamPlan and ms delays (issue #17, outside tester)", () => {
       const result = await runPlan({
         goal: "g",
         planner,
-        executor: () => {
+        // Idempotent: retried (a write step's failed attempt is settled instead).
+        executor: withEffect(() => {
           calls += 1;
           if (calls === 1) throw new ReplanError("flaky", "once", { retryable: true });
           return "ok";
-        },
+        }, "idempotent"),
         stepTimeoutMs: Number.POSITIVE_INFINITY,
         budget: {
           maxAttempts: 2,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type RunEvent, runPlan } from "./index.js";
+import { type Executor, type RunEvent, runPlan, withEffect } from "./index.js";
 import { agent } from "./test-helpers.js";
 
 /** A promise with its resolver, to make one call wait for an event of another. */
@@ -79,10 +79,11 @@ describe("runPlan: local replanning", () => {
     const result = await runPlan({
       goal: "g",
       planner: () => [agent("a"), agent("a2", ["a"]), agent("b")],
-      executor: (step) => {
+      // Idempotent: written again freely (a write step with an unknown effect is settled first).
+      executor: withEffect<Executor>((step) => {
         if (step.id === "a") throw new Error("HTTP 404");
         return "ok";
-      },
+      }, "idempotent"),
       replanner: () => {
         replans++;
         return { replace: [agent("a")] };

@@ -183,11 +183,12 @@ describe("runPlan", () => {
     const result = await runPlan({
       goal: "g",
       planner: () => [agent("flaky")],
-      executor: (_step, { attempt, key }) => {
+      // Idempotent: a write step's failed attempt is settled, not retried (settlement.test.ts).
+      executor: withEffect<Executor>((_step, { attempt, key }) => {
         seen.push([attempt, key]);
         if (attempt < 3) throw new Error(`flake ${attempt}`);
         return "ok";
-      },
+      }, "idempotent"),
       budget: { maxAttempts: 3, retryBackoffMs: 1 },
       generateId: () => "r",
     });

@@ -12,6 +12,7 @@ import { branchEnded, replannableFailures } from "./failure-bound.js";
 import type { BudgetName, Step } from "./schemas.js";
 import { stepKey } from "./step-reports.js";
 import { indexOf } from "./step-index.js";
+import { unsettle } from "./unknown-effect.js";
 
 /**
  * Moves a run forward after an input: asks for a replan when a step failed (and the budget
@@ -123,6 +124,11 @@ export function startReadySteps(draft: Draft, at: number, capacity: number): num
   const positions = indexOf(steps).readyPositions(capacity);
   for (const position of positions) {
     const step = steps[position]!;
+    if (step.unknownEffect) {
+      // A replan wrote again an effect whose earlier attempt is unknown: settled before it runs.
+      unsettle(draft, step, at, step.unknownEffect, { startedAt: step.startedAt ?? at });
+      continue;
+    }
     const running = draft.updateStep(
       step.id,
       { status: "running", attempts: step.attempts + 1, startedAt: step.startedAt ?? at },

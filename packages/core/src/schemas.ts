@@ -79,10 +79,11 @@ export const EffectDeclarationsSchema = z.object({
 });
 
 /**
- * How a step that was in flight when a run stopped was settled on resume: `re-run` (a `read` or
+ * How a step whose attempt's outcome was unknown (in flight when a run stopped, or a `write`
+ * attempt that failed without ruling its effect out) was settled: `re-run` (a `read` or
  * `idempotent` step, run again), `reconciled` (its tool's `reconcile` hook said whether the effect
  * happened), `settled-by-person` (a person said so), or `unsettled` (a `write` step waiting for
- * one of those, or failed with `unsettled-effect` because nothing could settle it).
+ * one of those, or failed because nothing could settle it: see `unknownEffect`).
  */
 export const StepSettlementSchema = z.enum(["unsettled", "re-run", "reconciled", "settled-by-person"]);
 
@@ -98,6 +99,14 @@ const stepRuntime = {
    * absent for a step that no resume touched.
    */
   settlement: StepSettlementSchema.optional(),
+  /**
+   * A `write` attempt whose effect is unknown and not settled yet: the idempotency key its call was
+   * given, and what cut it short (`crash`: in flight when the run stopped; `failure`: it failed in
+   * a way that does not rule the effect out: a throw without `effectHappened: false`, a timeout, a
+   * result that could not be kept). On a step a replan wrote again with the same effect, the
+   * earlier step's. Such a step never runs again before this is settled (see `settle-step`).
+   */
+  unknownEffect: z.object({ key: z.string(), cause: z.enum(["crash", "failure"]) }).optional(),
   /** The executor's or tool's result (JSON-serializable), also kept for unexpected results. */
   result: z.unknown().optional(),
   /** Set when the step failed. */
@@ -294,6 +303,8 @@ export type EffectClass = z.infer<typeof EffectClassSchema>;
 export type EffectDeclarations = z.infer<typeof EffectDeclarationsSchema>;
 /** How a step that was in flight when a run stopped was settled. */
 export type StepSettlement = z.infer<typeof StepSettlementSchema>;
+/** A `write` attempt whose effect is unknown: the key its call was given, and what cut it short. */
+export type UnknownEffect = NonNullable<Step["unknownEffect"]>;
 /** A step's status. */
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 /** A failed step's error. */

@@ -25,7 +25,7 @@ describe("resume of steps that were in flight", () => {
     expect(work).toEqual([
       { type: "execute-step", stepId: "s", attempt: 2, key: "r:0:s", delayMs: 0 },
       { type: "execute-step", stepId: "u", attempt: 2, key: "r:0:u", delayMs: 0 },
-      { type: "settle-step", stepId: "p", attempt: 1, key: "r:0:p" },
+      { type: "settle-step", stepId: "p", attempt: 1, key: "r:0:p", cause: "crash" },
     ]);
     expect(state.plan!.steps.map((step) => [step.id, step.status, step.settlement])).toEqual([
       ["s", "running", "re-run"],
@@ -42,7 +42,7 @@ describe("resume of steps that were in flight", () => {
 
   it("a step-lost input does the same for one step", () => {
     const lost = transition(inFlight(), { type: "step-lost", at: 5, stepId: "p", attempt: 1 });
-    expect(lost.effects).toEqual([{ type: "settle-step", stepId: "p", attempt: 1, key: "r:0:p" }]);
+    expect(lost.effects).toEqual([{ type: "settle-step", stepId: "p", attempt: 1, key: "r:0:p", cause: "crash" }]);
     const read = transition(inFlight(), { type: "step-lost", at: 5, stepId: "s", attempt: 1 });
     expect(read.effects[0]).toMatchObject({ type: "execute-step", stepId: "s", attempt: 2 });
   });
@@ -51,7 +51,7 @@ describe("resume of steps that were in flight", () => {
     const once = transition(inFlight(), { type: "resume", at: 5 }).state;
     const twice = transition(once, { type: "resume", at: 6 });
     expect(twice.effects.filter((effect) => "stepId" in effect && effect.stepId === "p")).toEqual([
-      { type: "settle-step", stepId: "p", attempt: 1, key: "r:0:p" },
+      { type: "settle-step", stepId: "p", attempt: 1, key: "r:0:p", cause: "crash" },
     ]);
   });
 

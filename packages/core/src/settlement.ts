@@ -1,8 +1,9 @@
 /**
- * Steps that were in flight when a run stopped (a crash, a kill): what happens to them on resume.
- * A `read` or `idempotent` step runs again, with the same idempotency key. A `write` step is never
- * run again blindly: it waits, `unsettled`, for a `step-settle` input (from its tool's `reconcile`
- * hook or from a person) that says whether its effect happened.
+ * Steps whose attempt's outcome is unknown: in flight when a run stopped (a crash, a kill), or a
+ * `write` attempt that failed without ruling its effect out. A `read` or `idempotent` step runs
+ * again, with the same idempotency key. A `write` step is never run again blindly: it waits,
+ * `unsettled`, for a `step-settle` input (from its tool's `reconcile` hook or from a person) that
+ * says whether its effect happened.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { effectOf, isRepeatable } from "./effects.js";
 import type { InputOf } from "./run-messages.js";
 import type { RunState, Step } from "./schemas.js";
 import { reportMismatch, stepKey } from "./step-reports.js";
+import { unsettle } from "./unknown-effect.js";
 
 /** `step-lost`: the attempt's outcome is unknown; see {@link settleLost}. */
 export function loseStep(draft: Draft, input: InputOf<"step-lost">): void {
@@ -33,14 +35,11 @@ export function settleInFlight(draft: Draft, at: number): void {
  * `unsettled` with a `settle-step` effect.
  */
 function settleLost(draft: Draft, step: Step, at: number): void {
-  const key = stepKey(draft.state, step);
   if (step.settlement !== "unsettled" && isRepeatable(effectOf(step, draft.state.config.effects))) {
     runAgain(draft, step, at, "re-run");
     return;
   }
-  const unsettled = draft.updateStep(step.id, { settlement: "unsettled" });
-  draft.effect({ type: "settle-step", stepId: step.id, attempt: step.attempts, key });
-  draft.emit({ type: "step-settle", at, step: unsettled, settlement: "unsettled" });
+  unsettle(draft, step, at, step.unknownEffect ?? { key: stepKey(draft.state, step), cause: "crash" });
 }
 
 /** Starts the next attempt of a step whose last one was lost or found not to have happened. */
@@ -50,7 +49,11 @@ function runAgain(
   at: number,
   settlement: "re-run" | "reconciled" | "settled-by-person",
 ): void {
-  const updated = draft.updateStep(step.id, { attempts: step.attempts + 1, settlement });
+  const updated = draft.updateStep(step.id, {
+    attempts: step.attempts + 1,
+    settlement,
+    unknownEffect: undefined,
+  });
   const key = stepKey(draft.state, updated);
   draft.emit({
     type: "step-settle",
@@ -64,7 +67,10 @@ function runAgain(
 }
 
 /** Why a `step-settle` does not fit: the step must be running that attempt, and waiting to be settled. */
-export function settleMismatch(state: RunState, input: InputOf<"step-settle">): string | undefined {
+export function settleMismatch(
+  state: RunState,
+  input: InputOf<"step-settle" | "settle-error">,
+): string | undefined {
   const mismatch = reportMismatch(state, input);
   if (mismatch !== undefined) return mismatch;
   const step = state.plan!.steps.find((candidate) => candidate.id === input.stepId)!;
@@ -80,19 +86,38 @@ export function settleStep(draft: Draft, input: InputOf<"step-settle">): void {
     runAgain(draft, step, at, settlement);
     return;
   }
+  // A step failed by a person keeps its unknown effect: a replan that writes it again settles first.
   const patch: Partial<Step> =
     outcome.type === "ran"
-      ? { status: "done", result: outcome.result, settlement, endedAt: at }
+      ? { status: "done", result: outcome.result, settlement, endedAt: at, unknownEffect: undefined }
       : { status: "failed", error: outcome.error, settlement, endedAt: at };
   const settled = draft.updateStep(step.id, patch);
   draft.emit({ type: "step-settle", at, step: settled, settlement, outcome: outcome.type });
   draft.emit({ type: "step-end", at, step: settled });
 }
 
-/** The error of a `write` step that nothing could settle (`unsettled-effect`). */
-export function unsettledError(stepId: string, why: string): { code: CoreErrorCode; message: string } {
+/** `settle-error`: the reconcile hook could not tell; the step waits for someone who can, with why. */
+export function settleFailed(draft: Draft, input: InputOf<"settle-error">): void {
+  const step = draft.updateStep(input.stepId, { error: input.error });
+  draft.emit({ type: "step-settle", at: input.at, step, settlement: "unsettled" });
+}
+
+/**
+ * The error of a `write` step that nothing could settle (`unsettled-effect`).
+ *
+ * @param step - the step (its `unknownEffect` says what cut its attempt short; its `error`, how).
+ * @param why - why nothing could settle it ("its tool has no reconcile hook", ...).
+ */
+export function unsettledError(step: Step, why: string): { code: CoreErrorCode; message: string } {
+  const cause = step.unknownEffect?.cause ?? "crash";
+  const what =
+    cause === "crash"
+      ? "was in flight when the run stopped"
+      : step.attempts === 0
+        ? `is written again after an attempt whose effect is unknown (key ${step.unknownEffect?.key})`
+        : `failed without ruling its effect out${step.error ? ` (${step.error.code}: ${step.error.message})` : ""}`;
   return {
     code: "unsettled-effect",
-    message: `step "${stepId}" is a write step that was in flight when the run stopped, and ${why}: it is not run again blindly`,
+    message: `step "${step.id}" is a write step that ${what}, and ${why}: it is not run again blindly`,
   };
 }

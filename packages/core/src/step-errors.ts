@@ -21,6 +21,28 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
+ * Whether what a step's call threw says that the call failed before its effect could happen: an
+ * own `effectHappened` property that is `false` (a {@link ReplanError}'s option, or any object a
+ * tool throws). Only then is a failed `write` attempt retried; anything else leaves its effect
+ * unknown.
+ *
+ * @param error - anything thrown.
+ * @example
+ * ```ts
+ * effectRuledOut(Object.assign(new Error("refused"), { effectHappened: false })); // true
+ * effectRuledOut(new Error("connection reset")); // false
+ * ```
+ */
+export function effectRuledOut(error: unknown): boolean {
+  if (error === null || typeof error !== "object") return false;
+  try {
+    return Object.hasOwn(error, "effectHappened") && (error as { effectHappened?: unknown }).effectHappened === false;
+  } catch {
+    return false; // a hostile proxy or getter: nothing is ruled out
+  }
+}
+
+/**
  * A step error from anything thrown: its string `code` if it has one (else `fallbackCode`) and its
  * message.
  *

@@ -10,6 +10,7 @@ import type { Draft } from "./draft.js";
 import type { InputOf } from "./run-messages.js";
 import { effectOf } from "./effects.js";
 import type { EffectDeclarations, RunState, Step, StepSpec } from "./schemas.js";
+import { unsettle } from "./unknown-effect.js";
 import { findStep } from "./step-index.js";
 
 /**
@@ -67,21 +68,39 @@ export function finishStep(draft: Draft, input: InputOf<"step-finish">): void {
 
 /**
  * `step-fail`: a retryable failure with attempts left is retried after a backoff (doubled each
- * time, capped); any other failure fails the step.
+ * time, capped); any other failure fails the step. A `write` step is retried blindly only when
+ * the attempt is known not to have reached its effect (`effectHappened: false`): otherwise the
+ * effect is unknown, and the step is settled (`settle-step`, its `reconcile` hook asked) instead
+ * of retried, or, failed, keeps that unknown effect (`unknownEffect`) for whatever runs it again.
  */
 export function failStep(draft: Draft, input: InputOf<"step-fail">): void {
   const { state } = draft;
   const step = draft.step(input.stepId)!;
-  const { retryable = true } = input;
+  const { retryable = true, at, error } = input;
+  if (step.settlement === "unsettled" && step.unknownEffect) {
+    // Settling it failed (no hook, or it could not tell): it fails, its effect still unknown.
+    draft.emit({ type: "step-end", at, step: draft.updateStep(step.id, { status: "failed", error, endedAt: at }) });
+    return;
+  }
+  const unknown =
+    input.effectHappened !== false && effectOf(step, state.config.effects) === "write"
+      ? { key: stepKey(state, step), cause: "failure" as const }
+      : undefined;
   if (retryable && step.attempts < state.config.maxAttempts) {
+    if (unknown) {
+      unsettle(draft, step, at, unknown, { error });
+      return;
+    }
     const attempt = step.attempts + 1;
     const { retryBackoffMs, maxRetryBackoffMs } = state.config;
     const delayMs = Math.min(retryBackoffMs * 2 ** (step.attempts - 1), maxRetryBackoffMs, MAX_TIMER_MS);
-    const updated = draft.updateStep(step.id, { attempts: attempt, error: input.error });
+    const updated = draft.updateStep(step.id, { attempts: attempt, error });
     draft.effect({ type: "execute-step", stepId: step.id, attempt, key: stepKey(state, updated), delayMs });
-    draft.emit({ type: "step-retry", at: input.at, step: updated, error: input.error, delayMs });
+    draft.emit({ type: "step-retry", at, step: updated, error, delayMs });
     return;
   }
-  const failed = draft.updateStep(step.id, { status: "failed", error: input.error, endedAt: input.at });
-  draft.emit({ type: "step-end", at: input.at, step: failed });
+  const patch: Partial<Step> = unknown
+    ? { status: "failed", error, endedAt: at, settlement: "unsettled", unknownEffect: unknown }
+    : { status: "failed", error, endedAt: at };
+  draft.emit({ type: "step-end", at, step: draft.updateStep(step.id, patch) });
 }

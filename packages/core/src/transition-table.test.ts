@@ -42,6 +42,8 @@ function sampleInput(state: RunState, type: RunInputType, at: number): RunInput 
       return { type, ...report };
     case "step-settle":
       return { type, ...report, by: "person", outcome: { type: "run-again" } };
+    case "settle-error":
+      return { type, ...report, error };
     case "replan-request":
       return { type, at, reason: "asked" };
     case "usage":

@@ -16,7 +16,7 @@ import { endReplanStream, rememberKept, takeReplanStep, undoReplanStream } from 
 import type { InputOf, RunInput, RunInputType } from "./run-messages.js";
 import { endRun, isTerminal } from "./run-end.js";
 import type { RunState, RunStatus } from "./schemas.js";
-import { loseStep, settleInFlight, settleMismatch, settleStep } from "./settlement.js";
+import { loseStep, settleFailed, settleInFlight, settleMismatch, settleStep } from "./settlement.js";
 import { failStep, finishStep, reportMismatch } from "./step-reports.js";
 import { indexOf } from "./step-index.js";
 
@@ -31,6 +31,7 @@ export const INPUT_TYPES: readonly RunInputType[] = Object.freeze([
   "step-fail",
   "step-lost",
   "step-settle",
+  "settle-error",
   "replan",
   "replan-step",
   "replan-end",
@@ -97,17 +98,17 @@ function replanAnswer<T extends "replan" | "replan-step" | "replan-end" | "repla
   };
 }
 
-/** `step-lost` and `step-settle`: need a running step (see `settlement.ts`). */
-const settling: Pick<Row, "step-lost" | "step-settle"> = {
+/** Why no input can settle a step now: none is waiting to be settled. */
+const refusesSettling = (state: RunState): string | undefined =>
+  state.plan?.steps.some((step) => step.status === "running" && step.settlement === "unsettled")
+    ? undefined
+    : `no step is waiting to be settled (the run is ${state.status})`;
+
+/** `step-lost`, `step-settle` and `settle-error`: need a running step (see `settlement.ts`). */
+const settling: Pick<Row, "step-lost" | "step-settle" | "settle-error"> = {
   "step-lost": stepReport(loseStep),
-  "step-settle": {
-    refuses: (state) =>
-      state.plan?.steps.some((step) => step.status === "running" && step.settlement === "unsettled")
-        ? undefined
-        : `no step is waiting to be settled (the run is ${state.status})`,
-    refusesInput: settleMismatch,
-    handle: settleStep,
-  },
+  "step-settle": { refuses: refusesSettling, refusesInput: settleMismatch, handle: settleStep },
+  "settle-error": { refuses: refusesSettling, refusesInput: settleMismatch, handle: settleFailed },
 };
 
 /**
@@ -225,6 +226,7 @@ const ABSENT: Partial<Record<RunInputType, (status: string) => string>> = {
   "step-fail": (status) => `no step is running (the run is ${status})`,
   "step-lost": (status) => `no step is running (the run is ${status})`,
   "step-settle": (status) => `no step is waiting to be settled (the run is ${status})`,
+  "settle-error": (status) => `no step is waiting to be settled (the run is ${status})`,
   replan: (status) => `no replan was asked for (the run is ${status})`,
   "replan-step": (status) => `no replan was asked for (the run is ${status})`,
   "replan-end": (status) => `no replan was asked for (the run is ${status})`,
@@ -264,8 +266,8 @@ export function ruleFor(state: RunState, input: RunInput): InputRule<RunInputTyp
  *
  * @param state - a run state.
  * @returns the accepted types, in a fixed order (`start`, `plan`, `plan-step`, `plan-end`,
- *   `plan-error`, `step-finish`, `step-fail`, `step-lost`, `step-settle`, `replan`, `replan-step`,
- *   `replan-end`, `replan-error`,
+ *   `plan-error`, `step-finish`, `step-fail`, `step-lost`, `step-settle`, `settle-error`, `replan`,
+ *   `replan-step`, `replan-end`, `replan-error`,
  *   `replan-request`, `approve`, `usage`, `tick`, `resume`,
  *   `cancel`).
  * @example

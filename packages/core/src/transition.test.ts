@@ -126,7 +126,12 @@ describe("steps", () => {
   });
 
   it("retries a retryable failure with exponential backoff up to maxAttempts", () => {
-    const { state } = startedRun([agent("a")], { maxAttempts: 3, retryBackoffMs: 100, hasReplanner: false });
+    const { state } = startedRun([agent("a")], {
+      maxAttempts: 3,
+      retryBackoffMs: 100,
+      hasReplanner: false,
+      effects: { agent: "idempotent" }, // a write step is settled instead (settlement.test.ts)
+    });
     const error = { code: "flaky", message: "try again" };
     const second = transition(state, { type: "step-fail", at: 2, stepId: "a", attempt: 1, error });
     expect(second.effects).toEqual([
