@@ -141,7 +141,13 @@ export async function executeStep(step: Step, options: ExecuteStepOptions): Prom
       stepError.code !== "unknown-tool" && stepError.code !== "invalid-reference" && isRetryable(error);
     // Before the tool or executor was called, or when what it threw says so, nothing happened.
     const ruledOut = !calling.started || effectRuledOut(error);
-    return { type: "fail", error: stepError, retryable, ...(ruledOut ? { effectHappened: false } : {}), usage };
+    return {
+      type: "fail",
+      error: stepError,
+      retryable,
+      ...(ruledOut ? { effectHappened: false } : {}),
+      usage,
+    };
   } finally {
     clearTimeout(timer);
     unfollow();

@@ -42,7 +42,9 @@ describe("resume of steps that were in flight", () => {
 
   it("a step-lost input does the same for one step", () => {
     const lost = transition(inFlight(), { type: "step-lost", at: 5, stepId: "p", attempt: 1 });
-    expect(lost.effects).toEqual([{ type: "settle-step", stepId: "p", attempt: 1, key: "r:0:p", cause: "crash" }]);
+    expect(lost.effects).toEqual([
+      { type: "settle-step", stepId: "p", attempt: 1, key: "r:0:p", cause: "crash" },
+    ]);
     const read = transition(inFlight(), { type: "step-lost", at: 5, stepId: "s", attempt: 1 });
     expect(read.effects[0]).toMatchObject({ type: "execute-step", stepId: "s", attempt: 2 });
   });

@@ -36,7 +36,10 @@ export function isRetryable(error: unknown): boolean {
 export function effectRuledOut(error: unknown): boolean {
   if (error === null || typeof error !== "object") return false;
   try {
-    return Object.hasOwn(error, "effectHappened") && (error as { effectHappened?: unknown }).effectHappened === false;
+    return (
+      Object.hasOwn(error, "effectHappened") &&
+      (error as { effectHappened?: unknown }).effectHappened === false
+    );
   } catch {
     return false; // a hostile proxy or getter: nothing is ruled out
   }

@@ -79,7 +79,11 @@ export function failStep(draft: Draft, input: InputOf<"step-fail">): void {
   const { retryable = true, at, error } = input;
   if (step.settlement === "unsettled" && step.unknownEffect) {
     // Settling it failed (no hook, or it could not tell): it fails, its effect still unknown.
-    draft.emit({ type: "step-end", at, step: draft.updateStep(step.id, { status: "failed", error, endedAt: at }) });
+    draft.emit({
+      type: "step-end",
+      at,
+      step: draft.updateStep(step.id, { status: "failed", error, endedAt: at }),
+    });
     return;
   }
   const unknown =

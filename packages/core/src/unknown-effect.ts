@@ -45,7 +45,9 @@ export function unsettle(
  * (a tool step), or the description (an agent step: the executor is the same). Ids, dependencies
  * and descriptions of tool steps do not count: a model renaming a step does not make a new effect.
  */
-export function effectIdentity(step: Pick<Step, "kind" | "description"> & { tool?: string; args?: unknown }): string {
+export function effectIdentity(
+  step: Pick<Step, "kind" | "description"> & { tool?: string; args?: unknown },
+): string {
   return step.kind === "tool"
     ? `tool ${canonicalJson({ tool: step.tool, args: step.args ?? {} })}`
     : `agent ${JSON.stringify(step.description)}`;
@@ -55,7 +57,10 @@ export function effectIdentity(step: Pick<Step, "kind" | "description"> & { tool
  * The unknown effects of the failed steps of a plan and of its earlier revisions, by
  * {@link effectIdentity}; the latest wins (the current plan's over the history's).
  */
-export function unknownEffects(plan: Plan, history: readonly { steps: readonly Step[] }[]): Map<string, UnknownEffect> {
+export function unknownEffects(
+  plan: Plan,
+  history: readonly { steps: readonly Step[] }[],
+): Map<string, UnknownEffect> {
   const found = new Map<string, UnknownEffect>();
   for (const steps of [plan.steps, ...history.map((revision) => revision.steps).reverse()]) {
     for (const step of steps) {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ReplanError,
-  type ReplannerInput,
+  type ReplannerOutput,
   type RunEvent,
   runPlan,
   type StepSpecInput,
@@ -27,17 +27,19 @@ function provider() {
   return {
     charges,
     /** Charges, then throws: the caller cannot tell the charge landed. */
-    chargeThenThrow: (async ({ amount }: { amount: number }, { key }: { key: string }) => {
-      charges.set(key, (charges.get(key) ?? 0) + amount);
+    chargeThenThrow: (async (args, { key }) => {
+      charges.set(key, (charges.get(key) ?? 0) + Number(args.amount));
       throw new Error("connection reset after the request was sent");
     }) as ToolFunction,
     /** Charges, then never answers (the step time limit cuts it). */
-    chargeThenHang: (async ({ amount }: { amount: number }, { key }: { key: string }) => {
-      charges.set(key, (charges.get(key) ?? 0) + amount);
+    chargeThenHang: (async (args, { key }) => {
+      charges.set(key, (charges.get(key) ?? 0) + Number(args.amount));
       return new Promise(() => {});
     }) as ToolFunction,
     reconcile: (key: string) =>
-      charges.has(key) ? { happened: true as const, result: { charged: charges.get(key) } } : { happened: false as const },
+      charges.has(key)
+        ? { happened: true as const, result: { charged: charges.get(key) } }
+        : { happened: false as const },
   };
 }
 
@@ -88,7 +90,7 @@ describe("a write step's failed attempt under maxAttempts > 1", () => {
 
   it("the hook says it did not happen: the step runs again (attempt 2, same key)", async () => {
     let calls = 0;
-    const pay = withEffect(
+    const pay = withEffect<ToolFunction>(
       (_args, { attempt }) => {
         calls++;
         if (attempt === 1) throw new Error("dropped before the provider saw it, but nobody knows that");
@@ -124,7 +126,12 @@ describe("a write step's failed attempt under maxAttempts > 1", () => {
         return "paid";
       },
       "write",
-      { reconcile: () => (asked++, { happened: false }) },
+      {
+        reconcile: () => {
+          asked++;
+          return { happened: false };
+        },
+      },
     );
     const result = await runPlan({
       goal: "g",
@@ -144,7 +151,13 @@ describe("a write step's failed attempt under maxAttempts > 1", () => {
       () => new Promise<never>(() => {}),
       () => ({ happened: "yes" }) as never,
       () => ({ happened: true, result: 10n }) as never,
-      () => ({ happened: true, get result() { throw new Error("getter"); } }) as never,
+      () =>
+        ({
+          happened: true,
+          get result() {
+            throw new Error("getter");
+          },
+        }) as never,
       () => null as never,
     ];
     for (const reconcile of hooks) {
@@ -200,11 +213,7 @@ describe("a write step's failed attempt under maxAttempts > 1", () => {
 });
 
 describe("a replan that writes a failed write step again", () => {
-  const replanWith =
-    (answer: (input: ReplannerInput) => unknown) =>
-    (input: ReplannerInput) =>
-      answer(input);
-
+  // maxAttempts 1: the failed attempt is not retried, so the replan is what would run it again.
   for (const [name, answer] of [
     ["unchanged (same id)", () => ({ replace: [payStep()] })],
     ["as a full rewrite naming it again", () => [payStep()]],
@@ -217,7 +226,7 @@ describe("a replan that writes a failed write step again", () => {
         goal: "g",
         planner: () => [payStep()],
         tools: { pay: withEffect(bank.chargeThenThrow, "write") },
-        replanner: replanWith((input) => (replans++ === 0 ? answer() : [])),
+        replanner: () => (replans++ === 0 ? answer() : []) as ReplannerOutput,
         budget: { maxReplans: 3 },
       });
       expect(total(bank.charges)).toBe(5);
@@ -239,10 +248,13 @@ describe("a replan that writes a failed write step again", () => {
         planner: () => [payStep()],
         tools: {
           pay: withEffect(bank.chargeThenThrow, "write", {
-            reconcile: (key) => (keys.push(key), bank.reconcile(key)),
+            reconcile: (key) => {
+              keys.push(key);
+              return bank.reconcile(key);
+            },
           }),
         },
-        replanner: replanWith(() => answer()),
+        replanner: () => answer() as ReplannerOutput,
         budget: { maxReplans: 3 },
       });
       expect(total(bank.charges)).toBe(5);
@@ -255,7 +267,7 @@ describe("a replan that writes a failed write step again", () => {
 
   it("the same tool with other arguments is another effect: it runs", async () => {
     let calls = 0;
-    const pay = withEffect(({ amount }: { amount: number }) => {
+    const pay = withEffect(({ amount }: Record<string, unknown>) => {
       calls++;
       if (amount === 5) throw new Error("reset");
       return "paid";
@@ -263,7 +275,7 @@ describe("a replan that writes a failed write step again", () => {
     const result = await runPlan({
       goal: "g",
       planner: () => [payStep()],
-      tools: { pay: pay as ToolFunction },
+      tools: { pay },
       replanner: () => ({ replace: [payStep("p", 6)] }),
     });
     expect([result.status, calls]).toEqual(["completed", 2]);

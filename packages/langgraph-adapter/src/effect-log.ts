@@ -8,10 +8,24 @@
 // tool's reconcile hook is asked, and its answer is saved (a "settle" record) before it is
 // applied, so that a second crash replays the same settlement. Without a hook, or when it cannot
 // tell, the step waits for a person: the node ends once every other step is done, and the graph's
-// settle node asks (settle-node.ts). `read` and `idempotent` steps save no start record: they run
-// again after a crash, with the same idempotency key, as before.
+// settle node asks (settle-node.ts), with the hook's own error when it failed. `read` and
+// `idempotent` steps save no start record: they run again after a crash, with the same
+// idempotency key, as before.
+//
+// Live failures. A `write` attempt that fails without ruling its effect out (see core's
+// `effectRuledOut`), and a step a replan writes again after such an attempt, are settled the same
+// way (`settle-step` with cause `failure`), but nobody is asked when the hook cannot tell: the
+// step fails (`unsettled-effect`, saved like an outcome) and the replanner sees it, as runPlan does.
+// A step waiting to be settled never runs: when the node starts again with one, it is asked about.
 import { randomUUID } from "node:crypto";
-import { effectOf, findStep, reconcileStep, type SettleOutcome } from "@replan/core";
+import {
+  effectOf,
+  findStep,
+  type Reconcile,
+  reconcileStep,
+  type SettleOutcome,
+  type Step,
+} from "@replan/core";
 import { deferred, type NodeControl } from "./node-control.js";
 import type { AttemptRecord } from "./replay-log.js";
 import type { ExecutorNodeSettings, StepDispatcher } from "./step-dispatcher.js";
@@ -26,6 +40,8 @@ export class EffectLog {
   private readonly waiters = new Map<string, () => void>();
   /** Steps that only a person can settle now. */
   private readonly awaiting = new Set<string>();
+  /** Attempts (`stepId#attempt`) being settled in this node run. */
+  private readonly settling = new Set<string>();
 
   constructor(
     private readonly dispatcher: StepDispatcher,
@@ -65,6 +81,11 @@ export class EffectLog {
     const step = findStep(run.plan!, stepId)!;
     if (effectOf(step, run.config.effects) !== "write") return true;
     const name = this.attemptName(stepId, attempt);
+    if (step.settlement === "unsettled" && step.unknownEffect) {
+      const { key, cause } = step.unknownEffect;
+      this.settle({ stepId, attempt, key, cause });
+      return false;
+    }
     if (this.startedBefore.has(name)) {
       if (step.settlement !== "unsettled") {
         this.dispatcher.apply({ type: "step-lost", at: this.settings.now(), stepId, attempt });
@@ -84,35 +105,56 @@ export class EffectLog {
     return !this.control.closed && this.dispatcher.isCurrent(stepId, attempt);
   }
 
-  /** A `settle-step` effect: asks the step's reconcile hook, saves its answer; else waits for a person. */
-  settle(stepId: string, attempt: number, key: string): void {
+  /**
+   * A `settle-step` effect: asks the step's reconcile hook, saves its answer. When the hook cannot
+   * tell: a `failure` fails the step (saved); a `crash` waits for a person, with the hook's error.
+   * A step already being settled in this node run is not asked about twice.
+   */
+  settle(effect: { stepId: string; attempt: number; key: string; cause: "crash" | "failure" }): void {
+    const { stepId, attempt, key, cause } = effect;
+    const name = `${stepId}#${attempt}`;
+    if (this.settling.has(name)) return;
+    this.settling.add(name);
     const { run } = this.dispatcher;
     const step = findStep(run.plan!, stepId)!;
-    const hooks = this.settings.reconcileHooks;
-    const hook =
-      step.kind === "tool"
-        ? Object.hasOwn(hooks.tools, step.tool)
-          ? hooks.tools[step.tool]
-          : undefined
-        : hooks.agent;
     this.control.track(
       (async () => {
-        const settling = await reconcileStep(step, hook, {
+        const settling = await reconcileStep(step, this.hookOf(step), {
           key,
           goal: run.goal,
           signal: this.control.signal,
           timeoutMs: this.settings.stepTimeoutMs,
         });
         if (this.control.closed || !this.dispatcher.isCurrent(stepId, attempt)) return;
+        const at = this.settings.now();
         if (settling.type === "step-settle") {
           const outcome = { type: "settle" as const, outcome: settling.outcome };
-          this.dispatcher.log.append({ stepId, at: this.settings.now(), attempt, outcome });
+          this.dispatcher.log.append({ stepId, at, attempt, outcome });
+          return;
+        }
+        if (cause === "failure") {
+          const { error, retryable } = settling;
+          const outcome = {
+            type: "fail" as const,
+            error,
+            retryable,
+            usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0 },
+          };
+          this.dispatcher.log.append({ stepId, at, attempt, outcome });
           return;
         }
         this.awaiting.add(stepId);
-        if (this.dispatcher.idle) this.control.close();
+        const error = settling.hookError ?? { code: "unsettled-effect", message: settling.error.message };
+        this.dispatcher.apply({ type: "settle-error", at, stepId, attempt, error });
       })(),
     );
+  }
+
+  /** The reconcile hook of a step's tool (a tool step) or of the executor (an agent step). */
+  private hookOf(step: Step): Reconcile | undefined {
+    const hooks = this.settings.reconcileHooks;
+    if (step.kind !== "tool") return hooks.agent;
+    return Object.hasOwn(hooks.tools, step.tool) ? hooks.tools[step.tool] : undefined;
   }
 
   /** A saved settlement by the reconcile hook: the step is marked lost first when this process has not yet. */

@@ -29,6 +29,11 @@ export interface EffectSettlementRequest {
   key: string;
   /** Why nobody else could settle it. */
   why: string;
+  /**
+   * The tool's `reconcile` hook failed (it threw, timed out or answered garbage): its own message.
+   * Absent when the tool has no hook.
+   */
+  reconcileError?: { code: "reconcile-failed"; message: string };
   /** Why the previous answer was not accepted (`invalid-settlement`). */
   error?: { code: "invalid-settlement"; message: string };
 }
@@ -36,11 +41,20 @@ export interface EffectSettlementRequest {
 /** Answers the node takes for one step before it fails the step. */
 const MAX_ANSWER_ROUNDS = 5;
 
-/** Whether the run waits for a person to settle a step: a running `write` step still unsettled. */
-export function awaitsPerson(run: RunState | null): boolean {
+/**
+ * Whether a person is asked about a step: a running `write` step still unsettled after a crash. A
+ * step unsettled by a failure (or a replan that writes it again) is the executor node's: its hook
+ * settles it, or it fails.
+ */
+function needsPerson(step: Step): boolean {
   return (
-    run?.plan?.steps.some((step) => step.status === "running" && step.settlement === "unsettled") ?? false
+    step.status === "running" && step.settlement === "unsettled" && step.unknownEffect?.cause !== "failure"
   );
+}
+
+/** Whether the run waits for a person to settle a step (see `needsPerson`). */
+export function awaitsPerson(run: RunState | null): boolean {
+  return run?.plan?.steps.some(needsPerson) ?? false;
 }
 
 /**
@@ -53,9 +67,7 @@ export function awaitsPerson(run: RunState | null): boolean {
 export function createSettleNode(now: () => number) {
   return async (state: PlanExecuteStateType, config: LangGraphRunnableConfig) => {
     let run = assembleRun(state)!;
-    const waiting = run.plan!.steps.filter(
-      (step) => step.status === "running" && step.settlement === "unsettled",
-    );
+    const waiting = run.plan!.steps.filter(needsPerson);
     for (const step of waiting) {
       const next = transition(run, answerFor(run, step, now));
       publish(config, next.events);
@@ -69,12 +81,19 @@ export function createSettleNode(now: () => number) {
 function answerFor(run: RunState, step: Step, now: () => number): RunInput {
   const base = { type: "step-settle", stepId: step.id, attempt: step.attempts, by: "person" } as const;
   let error: EffectSettlementRequest["error"];
+  const hookFailed = step.error?.code === "reconcile-failed" ? step.error.message : undefined;
   for (let round = 0; round < MAX_ANSWER_ROUNDS; round++) {
     const request: EffectSettlementRequest = {
       type: "effect-settlement",
       step,
-      key: stepKey(run, step),
-      why: "its tool has no reconcile hook, or the hook could not tell whether the effect happened",
+      key: step.unknownEffect?.key ?? stepKey(run, step),
+      why:
+        hookFailed === undefined
+          ? "its tool has no reconcile hook"
+          : `its reconcile hook could not tell whether the effect happened: ${hookFailed}`,
+      ...(hookFailed === undefined
+        ? {}
+        : { reconcileError: { code: "reconcile-failed", message: hookFailed } }),
       ...(error ? { error } : {}),
     };
     const answer = EffectSettlementSchema.safeParse(interrupt(request));

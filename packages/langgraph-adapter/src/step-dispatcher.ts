@@ -261,7 +261,7 @@ export class StepDispatcher implements AgentStepRunner {
       } else if (effect.type === "call-replanner") {
         if (!this.control.closed) this.replanner?.ask(this.run);
       } else if (effect.type === "settle-step") {
-        if (!this.control.closed) this.effects.settle(effect.stepId, effect.attempt, effect.key);
+        if (!this.control.closed) this.effects.settle(effect);
       } else if (effect.type === "abort") this.control.controller.abort(new Error(effect.reason));
     }
   }
