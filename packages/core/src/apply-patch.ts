@@ -16,7 +16,7 @@ import type { PlanIssue } from "./errors.js";
 import { isPlanPatch, type PatchDiff, type PlanPatch, PlanPatchSchema } from "./plan-patch.js";
 import type { EffectDeclarations, Step, StepSpec, UnknownEffect } from "./schemas.js";
 import { newStep } from "./step-reports.js";
-import { effectIdentity } from "./unknown-effect.js";
+import { withUnknownEffect } from "./unknown-effect.js";
 import { checkPlan } from "./validate.js";
 
 /** What the plan and the question were when the replanner was asked. */
@@ -121,7 +121,8 @@ function applyPatch(patch: PlanPatch, context: PatchContext): PatchOutcome {
     patch.replace.filter((spec) => !conflicts.has(spec.id)).map((spec) => [spec.id, spec]),
   );
   const next: Step[] = [];
-  const make = (spec: StepSpec) => withUnknownEffect(newStep(spec, revision, context.effects), context);
+  const make = (spec: StepSpec) =>
+    withUnknownEffect(newStep(spec, revision, context.effects), context.unknownEffects);
   for (const step of steps) {
     if (removed.has(step.id)) continue;
     const spec = replacements.get(step.id);
@@ -146,13 +147,6 @@ function applyPatch(patch: PlanPatch, context: PatchContext): PatchOutcome {
     conflicts: steps.filter((step) => conflicts.has(step.id)).map((step) => step.id),
   };
   return { type: "applied", steps: next, diff, ...(patch.reason ? { reason: patch.reason } : {}) };
-}
-
-/** A new `write` step that repeats an effect still unknown takes that unknown effect. */
-function withUnknownEffect(step: Step, context: PatchContext): Step {
-  if (step.effect !== "write" || !context.unknownEffects?.size) return step;
-  const unknown = context.unknownEffects.get(effectIdentity(step));
-  return unknown ? { ...step, unknownEffect: unknown } : step;
 }
 
 /**

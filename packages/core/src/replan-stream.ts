@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { unknownEffects, withUnknownEffect } from "./unknown-effect.js";
 import type { PlanIssue } from "./errors.js";
 import type { Draft } from "./draft.js";
 import { sameSpec } from "./kept-steps.js";
@@ -79,7 +80,13 @@ export function takeReplanStep(draft: Draft, input: InputOf<"replan-step">): voi
   }
   const plan = draft.state.plan!;
   const revision = opened(stream) ? plan.revision : plan.revision + 1;
-  const step = entry.op === "remove" ? undefined : newStep(entry.step, revision, draft.state.config.effects);
+  const written =
+    entry.op === "remove" ? undefined : newStep(entry.step, revision, draft.state.config.effects);
+  // A write step that repeats an effect still unknown is settled before it runs (unknown-effect.ts).
+  const step =
+    written?.effect === "write"
+      ? withUnknownEffect(written, unknownEffects(draft.state.plan!, draft.state.history))
+      : written;
   const steps = applied(plan.steps, entry, step);
   const removed = entry.op === "remove" ? [...stream.removed, entry.id] : stream.removed;
   const check = checkPlan(withoutDangling(steps, removed), {

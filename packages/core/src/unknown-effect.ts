@@ -72,6 +72,16 @@ export function unknownEffects(
   return found;
 }
 
+/**
+ * A new `write` step that repeats an effect still unknown (see {@link unknownEffects}) takes that
+ * unknown effect: it is settled through the earlier attempt's key before it runs.
+ */
+export function withUnknownEffect(step: Step, known: ReadonlyMap<string, UnknownEffect> | undefined): Step {
+  if (step.effect !== "write" || !known?.size) return step;
+  const unknown = known.get(effectIdentity(step));
+  return unknown ? { ...step, unknownEffect: unknown } : step;
+}
+
 /** JSON with object keys sorted, so that equal values compare equal. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>

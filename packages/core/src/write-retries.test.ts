@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ReplanError,
+  type PatchEntryInput,
   type ReplannerOutput,
   type RunEvent,
   runPlan,
@@ -264,6 +265,32 @@ describe("a replan that writes a failed write step again", () => {
       expect(again).toMatchObject({ status: "done", settlement: "reconciled", result: { charged: 5 } });
     });
   }
+
+  it("a streamed replan (entries) that writes it again is settled the same way", async () => {
+    const bank = provider();
+    const keys: string[] = [];
+    async function* replanner(): AsyncGenerator<PatchEntryInput, unknown> {
+      yield { op: "add", step: payStep("p-streamed") };
+      yield { op: "remove", id: "p" };
+      return { add: [payStep("p-streamed")], remove: ["p"] };
+    }
+    const result = await runPlan({
+      goal: "g",
+      planner: () => [payStep()],
+      tools: {
+        pay: withEffect(bank.chargeThenThrow, "write", {
+          reconcile: (key) => {
+            keys.push(key);
+            return bank.reconcile(key);
+          },
+        }),
+      },
+      replanner,
+    });
+    expect(total(bank.charges)).toBe(5);
+    expect(keys).toEqual([`${result.state.runId}:0:p`]);
+    expect(result.results["p-streamed"]).toEqual({ charged: 5 });
+  });
 
   it("the same tool with other arguments is another effect: it runs", async () => {
     let calls = 0;
