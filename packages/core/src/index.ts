@@ -18,6 +18,7 @@ export type {
   WithEffect,
 } from "./effect-declaration.js";
 export { declaredEffect, withEffect } from "./effect-declaration.js";
+export { effectRuledOut } from "./step-errors.js";
 export type { Settling } from "./reconcile-step.js";
 export { reconcileStep } from "./reconcile-step.js";
 export type { ExecuteStepOptions, StepOutcome } from "./execute-step.js";
@@ -88,6 +89,7 @@ export type {
   StepError,
   StepSpec,
   StepSettlement,
+  UnknownEffect,
   StepSpecInput,
   StepStatus,
   ToolStep,

@@ -42,7 +42,10 @@ function feed(state: RunState, ...inputs: RunInput[]): TransitionResult {
 
 /** A chain a -> b -> c -> d whose step c failed: the run is replanning (c's cone, d, waits). */
 function failedChain(): RunState {
-  const { state } = startedRun([agent("a"), agent("b", ["a"]), agent("c", ["b"]), agent("d", ["c"])]);
+  // Idempotent agent steps: a write step written again after a failure is settled first (write-retries.test.ts).
+  const { state } = startedRun([agent("a"), agent("b", ["a"]), agent("c", ["b"]), agent("d", ["c"])], {
+    effects: { agent: "idempotent" },
+  });
   const replanning = feed(state, finish("a", 2), finish("b", 3), fail("c", 4)).state;
   expect(replanning.status).toBe("replanning");
   return replanning;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type Executor, type PatchEntryInput, type ReplanRequest, type RunEvent, runPlan } from "./index.js";
+import {
+  type Executor,
+  type PatchEntryInput,
+  type ReplanRequest,
+  type RunEvent,
+  runPlan,
+  withEffect,
+} from "./index.js";
 import { agent } from "./test-helpers.js";
 
 /** A promise and its resolver. */
@@ -21,13 +28,16 @@ function within<T>(promise: Promise<T>, ms = 2000): Promise<T> {
 
 const plan = [agent("a"), agent("b", ["a"]), agent("c", ["b"])];
 
-/** Fails b's first attempt (revision 0); echoes everything else. */
+/**
+ * Fails b's first attempt (revision 0); echoes everything else. Idempotent: a write step written
+ * again after a failure is settled first (write-retries.test.ts).
+ */
 function failingOnce(started: string[]): Executor {
-  return (step) => {
+  return withEffect<Executor>((step) => {
     started.push(`${step.id}@${step.revision}`);
     if (step.id === "b" && step.revision === 0) throw new Error("503");
     return `${step.id}!`;
-  };
+  }, "idempotent");
 }
 
 describe("runPlan with a streaming replanner", () => {
@@ -112,10 +122,10 @@ describe("runPlan with a streaming replanner", () => {
         closed = true;
       }
     }
-    const executor: Executor = (step, context) => {
+    const executor = withEffect<Executor>((step, context) => {
       if (step.revision === 1) setTimeout(() => controller.abort(new Error("user stop")), 0);
       return failingOnce([])(step, context);
-    };
+    }, "idempotent");
     const cut = await within(
       runPlan({ goal: "g", planner: () => plan, replanner: endless, executor, signal: controller.signal }),
     );
