@@ -7,7 +7,8 @@
  * @module
  */
 import { EFFECT_CLASSES, type EffectClass } from "@replan/core";
-import type { HttpMethod } from "./http-types.js";
+import { HttpToolError } from "./errors.js";
+import { type HttpMethod, httpMethods } from "./http-types.js";
 import { fail, isObject, type Json } from "./json-schema.js";
 
 /** The methods that change nothing (RFC 9110's safe methods). */
@@ -17,7 +18,8 @@ const READ_METHODS: ReadonlySet<HttpMethod> = new Set<HttpMethod>(["GET", "HEAD"
  * The effect class of a request with this method: `read` for `GET`, `HEAD` and `OPTIONS`, `write`
  * for every other.
  *
- * @param method - the HTTP method.
+ * @param method - the HTTP method (upper case, one of {@link httpMethods}).
+ * @throws {HttpToolError} `invalid-options` for anything else (`"get"`, `null`).
  * @example
  * ```ts
  * effectOfMethod("GET"); // "read"
@@ -25,12 +27,37 @@ const READ_METHODS: ReadonlySet<HttpMethod> = new Set<HttpMethod>(["GET", "HEAD"
  * ```
  */
 export function effectOfMethod(method: HttpMethod): EffectClass {
+  checkMethod(method, "effectOfMethod: method");
   return READ_METHODS.has(method) ? "read" : "write";
 }
 
-/** The class of a tool that may send any of `methods`: `read` when all are, else `write`. */
+/**
+ * The class of a tool that may send any of `methods`: `read` when all are, else `write`.
+ *
+ * @param methods - the methods the tool may send.
+ * @throws {HttpToolError} `invalid-options` for a list that is not an array of {@link httpMethods}.
+ * @example
+ * ```ts
+ * effectOfMethods(["GET", "HEAD"]); // "read"
+ * effectOfMethods(["GET", "POST"]); // "write"
+ * ```
+ */
 export function effectOfMethods(methods: readonly HttpMethod[]): EffectClass {
+  if (!Array.isArray(methods)) {
+    throw new HttpToolError(
+      "invalid-options",
+      `effectOfMethods: methods must be an array of HTTP methods, got ${methods === null ? "null" : typeof methods}`,
+    );
+  }
+  methods.forEach((method, index) => checkMethod(method, `effectOfMethods: methods[${index}]`));
   return methods.every((method) => READ_METHODS.has(method)) ? "read" : "write";
+}
+
+/** Refuses a method that is not one of {@link httpMethods} (`invalid-options`, naming where). */
+function checkMethod(method: unknown, where: string): void {
+  if (typeof method === "string" && (httpMethods as readonly string[]).includes(method)) return;
+  const got = typeof method === "string" ? JSON.stringify(method) : method === null ? "null" : typeof method;
+  throw new HttpToolError("invalid-options", `${where} must be one of ${httpMethods.join(", ")}, got ${got}`);
 }
 
 /**

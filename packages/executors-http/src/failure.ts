@@ -86,3 +86,31 @@ export function outcomeUnknown(error: unknown, networkError: HttpToolError): Htt
     { cause: error },
   );
 }
+
+/**
+ * Whether a failed call is known to have sent nothing (no byte of the request reached a server):
+ * no response came back, and the failure is a refusal of the policy (a host, an address, a URL),
+ * a connection that could not be opened (refused, no such host), or a connection that timed out.
+ * Then its error carries `effectHappened: false` (see `@replan/core`'s `effectRuledOut`), and a
+ * `write` step may be retried.
+ *
+ * @param error - what the send threw.
+ * @param refusal - its translation.
+ * @param answered - whether a response (a redirect) came back before it.
+ */
+export function nothingSent(error: unknown, refusal: HttpToolError, answered: boolean): boolean {
+  if (answered) return false;
+  if (refusal.code === "network-error") return failedBeforeSending(error);
+  if (refusal.code === "timeout") return refusal.message.startsWith("Connecting took longer");
+  return refusal.code !== "outcome-unknown" && refusal.code !== "too-many-redirects";
+}
+
+/** The same error, marked as raised before anything was sent (`effectHappened: false`). */
+export function sentNothing(error: HttpToolError): HttpToolError {
+  if (error.effectHappened === false) return error;
+  return new HttpToolError(error.code, error.message, {
+    cause: error.cause,
+    retryable: error.retryable,
+    effectHappened: false,
+  });
+}

@@ -22,6 +22,8 @@ export interface AttemptContext {
   /** The connection pool whose lookup checks every address. */
   agent: Agent;
   signal: AbortSignal;
+  /** Set once a response came back (the request reached a server). */
+  progress?: { answered: boolean };
 }
 
 /** Whether a redirect with `status` turns `method` into a GET without a body (as browsers do). */
@@ -38,7 +40,7 @@ function becomesGet(status: number, method: string): boolean {
  */
 export async function sendAttempt(
   prepared: PreparedRequest,
-  { policy, secrets, maxRedirects, agent, signal }: AttemptContext,
+  { policy, secrets, maxRedirects, agent, signal, progress }: AttemptContext,
 ): Promise<{ response: Response; url: URL; redirects: number }> {
   let { method, url, body } = prepared;
   const headers = new Map(prepared.headers);
@@ -54,6 +56,7 @@ export async function sendAttempt(
       dispatcher: agent,
       signal,
     });
+    if (progress) progress.answered = true;
     const location = response.headers.get("location");
     if (!redirectStatuses.has(response.status) || location === null || maxRedirects === 0) {
       return { response, url, redirects };

@@ -10,7 +10,7 @@ import { httpDefaults } from "./defaults.js";
 import { EFFECT_CLASSES, type EffectClass } from "@replan/core";
 import { effectOfMethod } from "./effects.js";
 import { HttpToolError } from "./errors.js";
-import { outcomeUnknown, toHttpToolError } from "./failure.js";
+import { nothingSent, outcomeUnknown, sentNothing, toHttpToolError } from "./failure.js";
 import type { CallOptions, HttpRequestInput, HttpResponse, Requester } from "./http-types.js";
 import { checkOptions, rules, sleep } from "@replan/core/internal";
 import { checkSettings, type HttpRequestOptions, requestOptionRules } from "./options.js";
@@ -82,11 +82,14 @@ async function sendWithRetries(
   const deadline = settings.now() + timeoutMs;
   const agent = new Agent({ connect: { lookup: policy.lookup, timeout: settings.connectTimeoutMs } });
   const repeatable = mayRepeat(effect);
+  // Whether any attempt may have reached a server: only a first attempt can be known to have sent nothing.
+  const progress = { answered: false };
   try {
     for (let attempt = 0; ; attempt++) {
       let delay: number | undefined;
       try {
-        const sent = await sendAttempt(prepared, { policy, secrets, maxRedirects, agent, signal: combined });
+        const context = { policy, secrets, maxRedirects, agent, signal: combined, progress };
+        const sent = await sendAttempt(prepared, context);
         const { status, headers } = sent.response;
         delay =
           repeatable && attempt < retries && isRetryableStatus(status)
@@ -96,6 +99,9 @@ async function sendWithRetries(
         await sent.response.body?.cancel().catch(() => {});
       } catch (error) {
         const refusal = toHttpToolError(error, failure);
+        if (attempt === 0 && nothingSent(error, refusal, progress.answered)) {
+          if (!(retriesWithinCall(refusal.code) && repeatable && retries > 0)) throw sentNothing(refusal);
+        }
         if (!repeatable && refusal.code === "network-error") throw outcomeUnknown(error, refusal);
         delay =
           retriesWithinCall(refusal.code) && repeatable && attempt < retries
@@ -158,9 +164,15 @@ export function requesterOf(checked: HttpRequestOptions): Requester {
       throw new HttpToolError(
         "invalid-request",
         `effect must be "read", "idempotent" or "write", got ${JSON.stringify(effect)}`,
+        { effectHappened: false },
       );
     }
-    const prepared = prepareRequest(input, limits);
+    let prepared: PreparedRequest;
+    try {
+      prepared = prepareRequest(input, limits);
+    } catch (error) {
+      throw HttpToolError.isInstance(error) ? sentNothing(error) : error; // refused before sending
+    }
     return sendWithRetries(prepared, settings, signal, effect ?? effectOfMethod(prepared.method));
   };
 }
