@@ -88,8 +88,14 @@ describe("checkArguments", () => {
   test("git: only read-only subcommands, no global options, no writing flags", () => {
     const git = (args: string[]) => () => checkArguments("git", args, programRules.git);
     expect(git(["log", "-p", "--oneline"])).not.toThrow();
-    expect(git(["status"])).not.toThrow();
+    // `status` and `describe --dirty` rewrite .git/index: not in the read rule (issue #20)
+    expect(git(["describe", "--tags"])).not.toThrow();
+    const withStatus = () => checkArguments("git", ["status", "--short"], programRules.gitWithStatus);
+    expect(withStatus).not.toThrow();
     for (const args of [
+      ["status"],
+      ["describe", "--dirty"],
+      ["describe", "--broken"],
       ["-c", "core.pager=sh", "log"],
       ["push"],
       ["--exec-path=/tmp", "status"],

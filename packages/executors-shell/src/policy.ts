@@ -73,6 +73,8 @@ export interface ProgramRule {
  *
  * @param programs - the allowlist.
  * @param allowShell - whether the tool runs `/bin/sh` scripts.
+ * @throws {ShellToolError} `invalid-options` for programs that are not an object of rules, a rule
+ *   that is not an object, an `effect` that is not one of the three, or an `allowShell` that is not a boolean.
  * @example
  * ```ts
  * effectOfPrograms(defaultPrograms, false); // "read"
@@ -80,12 +82,27 @@ export interface ProgramRule {
  * ```
  */
 export function effectOfPrograms(programs: ProgramRules, allowShell: boolean): EffectClass {
+  const refuse = (message: string) => new ShellToolError("invalid-options", `effectOfPrograms: ${message}`);
+  if (typeof allowShell !== "boolean") throw refuse(`allowShell must be a boolean, got ${typeof allowShell}`);
+  if (programs === null || typeof programs !== "object" || Array.isArray(programs)) {
+    throw refuse(
+      `programs must be an object of rules by program name, got ${programs === null ? "null" : Array.isArray(programs) ? "an array" : typeof programs}`,
+    );
+  }
   if (allowShell) return "write";
   const order: readonly EffectClass[] = ["read", "idempotent", "write"];
   let worst: EffectClass = "read";
-  for (const rule of Object.values(programs)) {
-    const effect = rule.effect ?? "write";
-    if (order.indexOf(effect) > order.indexOf(worst)) worst = effect;
+  for (const [name, rule] of Object.entries(programs)) {
+    if (rule === null || typeof rule !== "object" || Array.isArray(rule)) {
+      throw refuse(`programs.${name} must be a rule object, got ${rule === null ? "null" : typeof rule}`);
+    }
+    const effect: unknown = rule.effect ?? "write";
+    if (!order.includes(effect as EffectClass)) {
+      throw refuse(
+        `programs.${name}.effect must be "read", "idempotent" or "write", got ${JSON.stringify(effect)}`,
+      );
+    }
+    if (order.indexOf(effect as EffectClass) > order.indexOf(worst)) worst = effect as EffectClass;
   }
   return worst;
 }

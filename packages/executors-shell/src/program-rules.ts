@@ -142,48 +142,51 @@ function readOnly<T extends Record<string, ProgramRule>>(
   return Object.freeze(declared) as { [K in keyof T]: ProgramRule };
 }
 
+/** git's subcommands that leave the repository byte-identical, and the flags refused with them. */
+const gitReadOnly = {
+  subcommands: ["log", "diff", "show", "ls-files", "rev-parse", "blame", "grep", "shortlog", "describe"],
+  deniedFlags: [
+    "--config-env",
+    "--upload-pack",
+    "--receive-pack",
+    "--exec",
+    "--exec-path",
+    "--output",
+    "--ext-diff",
+    "--textconv",
+    "--open-files-in-pager",
+    // `describe --dirty` / `--broken` refresh the index (`.git/index` is rewritten)
+    "--dirty",
+    "--broken",
+  ],
+  deniedShortFlags: "O",
+} as const satisfies ProgramRule;
+
 /**
  * Rules for programs that are NOT allowed by default, to add on purpose.
  *
- * - `git`: only read-only subcommands (`status`, `log`, `diff`, `show`, `ls-files`, `rev-parse`,
- *   `blame`, `grep`, `shortlog`, `describe`), with no global options, no `-c`, `--config-env`,
- *   `--upload-pack`, `--receive-pack`, `--exec`, `--exec-path`, `--output`, `--ext-diff`,
- *   `--textconv`, `--open-files-in-pager`/`-O`. Git still reads the repository's own
- *   `.git/config`, which can run programs (`core.fsmonitor`, `core.pager`, diff drivers): enable
- *   git only in repositories you trust.
+ * - `git`: only subcommands that leave the repository byte-identical (`log`, `diff`, `show`,
+ *   `ls-files`, `rev-parse`, `blame`, `grep`, `shortlog`, `describe` without `--dirty`/`--broken`),
+ *   with no global options, no `-c`, `--config-env`, `--upload-pack`, `--receive-pack`, `--exec`,
+ *   `--exec-path`, `--output`, `--ext-diff`, `--textconv`, `--open-files-in-pager`/`-O`. Declared
+ *   `read`. Git still reads the repository's own `.git/config`, which can run programs
+ *   (`core.fsmonitor`, `core.pager`, diff drivers): enable git only in repositories you trust.
+ * - `gitWithStatus`: the same plus `status`, which rewrites `.git/index` (it refreshes the stat
+ *   cache of the files it looked at): declared `idempotent` (safe to repeat, not free of effects).
  *
  * @example
  * ```ts
  * import { createShellTool, defaultPrograms, programRules } from "@replan/executors-shell";
  *
  * const shell = createShellTool({ programs: { ...defaultPrograms, git: programRules.git } });
+ * const withStatus = createShellTool({ programs: { ...defaultPrograms, git: programRules.gitWithStatus } });
  * ```
  */
-export const programRules: Readonly<{ git: ProgramRule }> = readOnly({
-  git: {
-    subcommands: [
-      "status",
-      "log",
-      "diff",
-      "show",
-      "ls-files",
-      "rev-parse",
-      "blame",
-      "grep",
-      "shortlog",
-      "describe",
-    ],
-    deniedFlags: [
-      "--config-env",
-      "--upload-pack",
-      "--receive-pack",
-      "--exec",
-      "--exec-path",
-      "--output",
-      "--ext-diff",
-      "--textconv",
-      "--open-files-in-pager",
-    ],
-    deniedShortFlags: "O",
-  },
+export const programRules: Readonly<{ git: ProgramRule; gitWithStatus: ProgramRule }> = Object.freeze({
+  ...readOnly({ git: gitReadOnly }),
+  gitWithStatus: Object.freeze({
+    ...gitReadOnly,
+    subcommands: ["status", ...gitReadOnly.subcommands],
+    effect: "idempotent" as const,
+  }),
 });
