@@ -14,6 +14,8 @@ describe("published declarations", () => {
     expect(text).toMatch(
       /declare function createPlanExecuteAgent\(options: PlanExecuteAgentOptions\): PlanExecuteAgent;/,
     );
-    expect(text.split("\n").length).toBeLessThan(1200);
+    // Far below the inlined 2,958: the bound catches inlining, not documented fields (1,218 with
+    // issue #20's settlement fields).
+    expect(text.split("\n").length).toBeLessThan(1400);
   });
 });

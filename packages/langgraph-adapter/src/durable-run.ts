@@ -16,15 +16,25 @@ type StreamOptions = { signal?: AbortSignal; configurable?: Record<string, unkno
   unknown
 >;
 type Stream = (input: unknown, options?: StreamOptions) => Promise<AsyncIterable<unknown>>;
+type GetState = (config: StreamOptions) => Promise<{
+  values?: Record<string, unknown>;
+  tasks?: ReadonlyArray<{ interrupts?: ReadonlyArray<{ value?: unknown }> }>;
+}>;
 
 /**
  * Replaces `graph.stream` (which `invoke` and `streamEvents` call) with a guarded one; the graph
  * is the agent's own instance, made by `withConfig`.
  */
-export function guardRuns<Graph extends { stream: unknown; withConfig: unknown }>(graph: Graph): Graph {
+export function guardRuns<Graph extends { stream: unknown; withConfig: unknown; getState: unknown }>(
+  graph: Graph,
+): Graph {
   const stream = (graph.stream as Stream).bind(graph);
+  const getState = (graph.getState as GetState).bind(graph);
   const withConfig = (graph.withConfig as (config: unknown) => Graph).bind(graph);
-  (graph as { stream: Stream }).stream = (input, options) => guardedStream(stream, input, options);
+  (graph as { stream: Stream }).stream = async (input, options) => {
+    if (isEmptyCommand(input)) throw await emptyAnswerError(getState, options);
+    return guardedStream(stream, input, options);
+  };
   // withConfig makes a new instance: guard it too
   (graph as { withConfig: (config: unknown) => Graph }).withConfig = (config) =>
     guardRuns(withConfig(config));
@@ -132,6 +142,53 @@ function buffered(
     }
   }
   return read();
+}
+
+/** Whether `input` is a `Command` that carries nothing: no `resume` value (or `null`), no `goto`, no `update`. */
+function isEmptyCommand(input: unknown): boolean {
+  if (typeof input !== "object" || input === null || (input as { lg_name?: unknown }).lg_name !== "Command") {
+    return false;
+  }
+  const { resume, goto, update } = input as { resume?: unknown; goto?: unknown; update?: unknown };
+  const noGoto = goto === undefined || (Array.isArray(goto) && goto.length === 0);
+  return resume == null && noGoto && update == null;
+}
+
+/**
+ * The typed error for a `Command` without an answer (LangGraph would throw its `EmptyInputError`):
+ * `invalid-settlement` or `invalid-approval` after the pause that waits for one, `nothing-to-resume`
+ * on a thread with no checkpoint, else `invalid-input`. Nothing runs and nothing is saved: the
+ * request stands, and a good answer resumes the run.
+ */
+async function emptyAnswerError(
+  getState: GetState,
+  options: StreamOptions | undefined,
+): Promise<PlanExecuteError> {
+  const state = await getState(options ?? {}).catch(() => undefined);
+  const waiting = (state?.tasks ?? []).flatMap((task) => task.interrupts ?? []);
+  const request = (waiting[0]?.value ?? {}) as { type?: unknown };
+  if (request.type === "effect-settlement") {
+    return new PlanExecuteError(
+      "invalid-settlement",
+      'Command({ resume }) needs a settlement: { action: "ran", result } | { action: "run-again" } | { action: "fail", reason? }; nothing was changed, the request stands',
+    );
+  }
+  if (request.type === "plan-approval") {
+    return new PlanExecuteError(
+      "invalid-approval",
+      'Command({ resume }) needs an answer: { action: "approve" } | { action: "edit", steps } | { action: "reject", reason? }; nothing was changed, the request stands',
+    );
+  }
+  if (!state || Object.keys(state.values ?? {}).length === 0) {
+    return new PlanExecuteError(
+      "nothing-to-resume",
+      "this thread has no checkpoint to resume (a wrong thread_id, or the run stopped before its first checkpoint was saved): invoke it with the goal again, e.g. invoke({ goal }, config)",
+    );
+  }
+  return new PlanExecuteError(
+    "invalid-input",
+    "Command({ resume }) carries no value and the run waits for no answer: resume it with invoke(null, config)",
+  );
 }
 
 /** The error `invoke` rejects with: typed for the checkpointer's failures and an empty resume. */

@@ -57,9 +57,17 @@ export type PlanExecuteErrorCode =
   | "tool-error"
   /**
    * A plan-approval request's `errorCode`: the previous resume value was not an answer of
-   * `PlanApprovalSchema` (asked again; after 5 such answers the run is cancelled).
+   * `PlanApprovalSchema` (asked again; after 5 such answers the run is cancelled); also what
+   * `invoke` rejects with for a `Command` without a resume value while an approval is asked for
+   * (nothing changes, the request stands).
    */
-  | "invalid-approval";
+  | "invalid-approval"
+  /**
+   * An effect-settlement request's `error.code`: the previous resume value was not an answer of
+   * `EffectSettlementSchema` (asked again); also what `invoke` rejects with for a `Command` without a
+   * resume value while a settlement is asked for (nothing changes, the request stands).
+   */
+  | "invalid-settlement";
 
 /**
  * An error thrown by the plan-and-execute graph. Failed steps are never thrown: they are recorded
