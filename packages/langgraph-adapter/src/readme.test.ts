@@ -56,11 +56,12 @@ const lastToolResult = (request: ScriptedOpenAIRequest) =>
   request.messages.findLast((message) => message.role === "tool")?.content;
 
 describe("README examples run as written", () => {
-  it("has the seven examples", () => {
+  it("has the eight examples", () => {
     expect([...examples.keys()]).toEqual([
       "quickstart",
       "model-layer",
       "reconcile",
+      "settle-by-person",
       "subgraph",
       "agent-executor",
       "approval",
@@ -108,6 +109,14 @@ describe("README examples run as written", () => {
   it("reconcile: a write step cut short is settled by its hook on resume, and pays once", async () => {
     script = { plan: [toolStep("pay", "pay", { amount: 42 })], answer: "unused" };
     expect(await run("reconcile")).toBe('write reconciled {"charged":42} 1');
+  });
+
+  it("settle-by-person: a hook that fails puts the step to a person, with the hook's own error", async () => {
+    script = { plan: [toolStep("pay", "pay", { amount: 42 })], answer: "unused" };
+    expect((await run("settle-by-person")).split("\n")).toEqual([
+      "pay reconcile-failed the provider's lookup API answered 502",
+      'settled-by-person {"charged":42}',
+    ]);
   });
 
   it("subgraph: the answer lands in the parent's messages", async () => {
