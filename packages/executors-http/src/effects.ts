@@ -49,7 +49,7 @@ export function effectOfMethods(methods: readonly HttpMethod[]): EffectClass {
       `effectOfMethods: methods must be an array of HTTP methods, got ${methods === null ? "null" : typeof methods}`,
     );
   }
-  methods.forEach((method, index) => checkMethod(method, `effectOfMethods: methods[${index}]`));
+  for (const [index, method] of methods.entries()) checkMethod(method, `effectOfMethods: methods[${index}]`);
   return methods.every((method) => READ_METHODS.has(method)) ? "read" : "write";
 }
 
