@@ -112,6 +112,28 @@ describe.skipIf(!postgresAvailable)("effect-aware resume with PostgresSaver in c
     expect(await count("calls", "person-ran", "lookup")).toBe(2);
   }, 240_000);
 
+  it("a pay that charges then throws (maxAttempts 3), killed while its hook is asked: resumed, it pays once", async () => {
+    const thread = "throw-then-kill";
+    const env = { PG_URL: url, THREAD_ID: thread, PHASE: "throw", MAX_ATTEMPTS: "3", RECONCILE: "1" };
+    const first = startChild(fixture, { ...env, MODE: "start", HANG_MS: "5", RECONCILE_HANG_MS: "600000" });
+    children.add(first);
+    await waitUntil(
+      async () =>
+        (await count("payments", thread)) === 1 && (await count("calls", thread, "reconcile")) === 1,
+      "pay failed after charging, and its reconcile hook asked",
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nchild stderr:\n${first.stderr()}`);
+    });
+    first.process.kill("SIGKILL");
+    expect(await exitOf(first, 15_000)).toEqual({ code: null, signal: "SIGKILL" });
+    const final = await runToEnd({ ...env, MODE: "resume" });
+    expect(final.outcome?.status).toBe("completed");
+    expect(step(final, "pay")).toMatchObject({ status: "done", settlement: "reconciled", attempts: 1 });
+    expect(final.results.pay).toMatchObject({ paid: 42, reconciled: true });
+    expect(await count("payments", thread)).toBe(1);
+    expect(await count("calls", thread, "pay")).toBe(1);
+  }, 240_000);
+
   it("without reconcile, a person's 'run again' runs pay once more, and it pays once in all", async () => {
     await killInFlight("person-again", "before", false);
     const paused = await runToEnd({ THREAD_ID: "person-again", MODE: "resume", PHASE: "before" });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { PlanApprovalRequest } from "./approve-node.js";
 import { createPlanExecuteAgent } from "./graph.js";
-import { type ModelStep, planReply, scriptedModel, toolStep } from "./test-helpers.js";
+import { agentStep, type ModelStep, planReply, scriptedModel, toolStep } from "./test-helpers.js";
 import { withEffect } from "./tool-effects.js";
 
 const thread = (id: string) => ({ configurable: { thread_id: id } });
@@ -142,5 +142,29 @@ describe("the graph: a replan that writes the failed write step again", () => {
     const done = await agent.invoke(new Command({ resume: { action: "approve" } }), thread("reapprove"));
     expect(bank.total()).toBe(5);
     expect(stepOf(done, "pay")).toMatchObject({ status: "failed", error: { code: "unsettled-effect" } });
+  });
+});
+
+describe("the graph: a write agent step (function executor) written again by a replan", () => {
+  it("is settled before it runs; without a hook it fails, and the run ends (no loop)", async () => {
+    const { withEffect: declare } = await import("@replan/core");
+    let calls = 0;
+    const executor = declare(async () => {
+      calls++;
+      throw new Error("sent the email, then the connection dropped");
+    }, "write");
+    const { model } = scriptedModel({
+      planner: [planReply([agentStep("mail", [], "email the customer")])],
+      replanner: [planReply([agentStep("mail-2", [], "email the customer")]), planReply([])],
+    });
+    const agent = createPlanExecuteAgent({ model, executor, checkpointer: new MemorySaver() });
+    const done = await agent.invoke({ goal: "Tell the customer" }, thread("agent-write"));
+    expect(calls).toBe(1);
+    expect(done.outcome?.status).toBe("failed");
+    expect(stepOf(done, "mail-2")).toMatchObject({
+      status: "failed",
+      attempts: 0,
+      error: { code: "unsettled-effect" },
+    });
   });
 });
