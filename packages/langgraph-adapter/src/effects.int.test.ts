@@ -114,9 +114,8 @@ describe.skipIf(!postgresAvailable)("effect-aware resume with PostgresSaver in c
 
   it("a pay that charges then throws (maxAttempts 3), killed while its hook is asked: resumed, it pays once", async () => {
     const thread = "throw-then-kill";
-    const env = { PG_URL: url, THREAD_ID: thread, PHASE: "throw", MAX_ATTEMPTS: "3", RECONCILE: "1" };
-    const first = startChild(fixture, { ...env, MODE: "start", HANG_MS: "5", RECONCILE_HANG_MS: "600000" });
-    children.add(first);
+    const env = { THREAD_ID: thread, PHASE: "throw", MAX_ATTEMPTS: "3", RECONCILE: "1" };
+    const first = db.start(fixture, { ...env, MODE: "start", HANG_MS: "5", RECONCILE_HANG_MS: "600000" });
     await waitUntil(
       async () =>
         (await count("payments", thread)) === 1 && (await count("calls", thread, "reconcile")) === 1,
