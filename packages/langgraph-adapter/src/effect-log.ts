@@ -40,7 +40,7 @@ export class EffectLog {
   private readonly waiters = new Map<string, () => void>();
   /** Steps that only a person can settle now. */
   private readonly awaiting = new Set<string>();
-  /** Attempts (`stepId#attempt`) being settled in this node run. */
+  /** Attempts (`stepId@revision#attempt`) being settled now in this node run. */
   private readonly settling = new Set<string>();
 
   constructor(
@@ -112,11 +112,12 @@ export class EffectLog {
    */
   settle(effect: { stepId: string; attempt: number; key: string; cause: "crash" | "failure" }): void {
     const { stepId, attempt, key, cause } = effect;
-    const name = `${stepId}#${attempt}`;
-    if (this.settling.has(name)) return;
-    this.settling.add(name);
     const { run } = this.dispatcher;
     const step = findStep(run.plan!, stepId)!;
+    // A replan may write a step again under the same id, its attempts counted from 1 again.
+    const name = `${stepId}@${step.revision}#${attempt}`;
+    if (this.settling.has(name)) return;
+    this.settling.add(name);
     this.control.track(
       (async () => {
         const settling = await reconcileStep(step, this.hookOf(step), {
@@ -124,7 +125,7 @@ export class EffectLog {
           goal: run.goal,
           signal: this.control.signal,
           timeoutMs: this.settings.stepTimeoutMs,
-        });
+        }).finally(() => this.settling.delete(name));
         if (this.control.closed || !this.dispatcher.isCurrent(stepId, attempt)) return;
         const at = this.settings.now();
         if (settling.type === "step-settle") {

@@ -168,3 +168,27 @@ describe("the graph: a write agent step (function executor) written again by a r
     });
   });
 });
+
+describe("the graph: a step written again under the same id is settled again (fuzz finding)", () => {
+  it("its attempt 1 is not mistaken for the replaced step's attempt 1: the run ends", async () => {
+    const asked: string[] = [];
+    const charge = tool(
+      async () => {
+        throw new Error("reset after sending");
+      },
+      { name: "charge", description: "Charges the card", schema: z.object({ amount: z.number() }) },
+    );
+    const { agent } = agentFor({
+      charge,
+      reconcile: (key) => {
+        asked.push(key);
+        return { happened: false };
+      },
+      replanner: [[toolStep("pay", "charge", { amount: 6 })], []],
+      maxAttempts: 2,
+    });
+    const done = await agent.invoke({ goal: "Pay" }, thread("same-id"));
+    expect(done.outcome?.status).toBe("failed");
+    expect(asked).toHaveLength(2); // once per revision of pay (attempt 1 each), never skipped
+  }, 15_000);
+});
