@@ -5,7 +5,7 @@
 // numbered step lines (a number already in the plan replaces that step, a new number adds one), a
 // `remove: 3, 5` line, and a `reason: ...` line.
 import type { AIMessage } from "@langchain/core/messages";
-import type { Plan, PlanPatchInput, StepSpecInput } from "@replan/core";
+import { createPatchParser, type Plan, type PlanPatchInput, type StepSpecInput } from "@replan/core";
 import { z } from "zod";
 import { PlanExecuteError } from "./errors.js";
 import {
@@ -80,6 +80,7 @@ export function parsePatch(message: AIMessage, toolName: string): ReplanAnswer {
 export function parseCompactPatch(message: AIMessage, plan: Plan): ReplanAnswer {
   const text = message.text.trim();
   if ((message.tool_calls?.length ?? 0) > 0 || /^(\{|\[|```)/.test(text)) return parsePatch(message, "patch");
+  if (CORE_PATCH_LINE.test(text)) return readCorePatch(message, plan);
   const remove: string[] = [];
   let reason: string | undefined;
   for (const line of text.split("\n", MAX_REMOVED_IDS)) {
@@ -103,6 +104,33 @@ export function parseCompactPatch(message: AIMessage, plan: Plan): ReplanAnswer 
     replace: steps.filter((spec) => existing.has(spec.id) && !unchanged(spec)),
     ...(reason ? { reason } : {}),
   };
+}
+
+/** A line of `@replan/core`'s patch text: `~3. ...` (replace), `+7. ...` (add), `-5` (remove), `# why`. */
+const CORE_PATCH_LINE = /^\s*(?:[~+]\s*[A-Za-z0-9_-]{1,64}\s*[[.]|-\s*[A-Za-z0-9_-]{1,64}\s*$|#\s)/m;
+
+/**
+ * A compact patch in `@replan/core`'s patch text, read whole by core's parser (as a streamed one
+ * is), which also reads the numbered, `remove:` and `reason:` lines beside it.
+ */
+function readCorePatch(message: AIMessage, plan: Plan): ReplanAnswer {
+  const parser = createPatchParser({ planIds: plan.steps.map((step) => step.id) });
+  parser.push(message.text);
+  const { output, issues } = parser.end();
+  if (issues.length > 0) {
+    const described = issues
+      .slice(0, 5)
+      .map((issue) => issue.message)
+      .join("; ");
+    throw invalid(`the patch does not follow the compact format: ${described}`, rawText(message));
+  }
+  if (Array.isArray(output)) return output;
+  const existing = new Map(plan.steps.map((step) => [step.id, step]));
+  const replace = (output.replace ?? []).filter((spec) => {
+    const step = existing.get(spec.id);
+    return !(step !== undefined && step.status === "pending" && sameSpec(step, spec));
+  });
+  return { ...output, replace };
 }
 
 /** The ids of a `remove:` line (separated by commas or spaces; `$3` and `#3` read as `3`). */
