@@ -53,6 +53,10 @@ export type PatchOutcome =
  * @param context - the plan now, and what the replanner was told.
  */
 export function applyAnswer(output: unknown, context: PatchContext): PatchOutcome {
+  if (isAmbiguous(output)) {
+    const message = "the answer holds both steps and a patch (remove, add, replace): give one or the other";
+    return { type: "invalid", issues: [{ code: "invalid-shape", stepIds: [], message }] };
+  }
   if (isPlanPatch(output)) {
     const parsed = PlanPatchSchema.safeParse(output);
     if (!parsed.success) {
@@ -70,6 +74,20 @@ export function applyAnswer(output: unknown, context: PatchContext): PatchOutcom
   return applyRewrite(output, context);
 }
 
+/** An object with `steps` (a rewrite) and a patch's lists too: neither reading is safe. */
+function isAmbiguous(output: unknown): boolean {
+  if (output === null || typeof output !== "object" || Array.isArray(output)) return false;
+  return (
+    Object.hasOwn(output, "steps") && ["remove", "add", "replace"].some((key) => Object.hasOwn(output, key))
+  );
+}
+
+/** The `reason` a rewrite given as `{ steps, reason }` carries, if it is text. */
+function rewriteReason(output: unknown): string | undefined {
+  const reason = (output as { reason?: unknown } | null)?.reason;
+  return typeof reason === "string" && reason.trim() !== "" ? reason.slice(0, 2000) : undefined;
+}
+
 /**
  * A full rewrite of the remaining steps (the older answer): the steps not started that it leaves
  * out are removed, the ones it names again are replaced, the others are added. An empty rewrite
@@ -84,7 +102,9 @@ function applyRewrite(output: unknown, context: PatchContext): PatchOutcome {
   });
   if (!check.ok) return { type: "invalid", issues: check.issues };
   const failed = context.steps.filter((step) => step.status === "failed").map((step) => step.id);
-  if (check.steps.length === 0 && failed.length > 0) return { type: "gave-up", failed };
+  const reason = Array.isArray(output) ? undefined : rewriteReason(output);
+  if (check.steps.length === 0 && failed.length > 0)
+    return { type: "gave-up", failed, ...(reason === undefined ? {} : { reason }) };
   const named = new Map(check.steps.map((spec) => [spec.id, spec]));
   const existing = new Map(context.steps.map((step) => [step.id, step]));
   // A pending step written again as it was is kept (a failed one written again is run again).
@@ -98,6 +118,7 @@ function applyRewrite(output: unknown, context: PatchContext): PatchOutcome {
       .map((step) => step.id),
     replace: check.steps.filter((spec) => existing.has(spec.id) && !unchanged(spec)),
     add: check.steps.filter((spec) => !existing.has(spec.id)),
+    ...(reason === undefined ? {} : { reason }),
   };
   return applyPatch(patch, context);
 }
