@@ -3,6 +3,7 @@
 // are started, stopped, drained and saved. See executor-node.ts for what each part does.
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { RunState } from "@replan/core";
+import { MAX_DELAY_MS } from "@replan/core/internal";
 import { AgentStepHost } from "./agent-step-host.js";
 import { isWatched } from "./checkpointer.js";
 import { deferred, NodeControl, TaskCalls } from "./node-control.js";
@@ -92,13 +93,16 @@ export async function runUntilIdle(
   const { signal } = control;
   signal.addEventListener("abort", control.close, { once: true });
   if (signal.aborted) control.close();
+  let stopWallTimer = () => {};
   try {
     await body();
     if (dispatcher.idle) control.close();
+    stopWallTimer = armWallTimer(dispatcher, control);
     await control.whenClosed;
   } catch (error) {
     control.fail(error);
   }
+  stopWallTimer();
   signal.removeEventListener("abort", control.close);
   dispatcher.endReplay();
   await control.drain(() => control.failure === undefined && log.save());
@@ -106,4 +110,33 @@ export async function runUntilIdle(
   if (control.failure !== undefined) throw control.failure;
   // Stopped by the caller: what ended before is saved; LangGraph's run is aborted next.
   if (guard?.signal?.aborted) throw guard.signal.reason;
+}
+
+/**
+ * The run's wall-time budget while the node waits (steps running, a replan awaited): when
+ * `budget.maxWallTimeMs` is over, a `tick` ends the run (`budget-exceeded`; core aborts what runs),
+ * as `runPlan`'s timer does. Re-armed until the budget is really over (timers can fire early). The
+ * tick is not saved: on a resume the budget is over still, and the next tick ends the run again.
+ *
+ * @returns what stops the timer.
+ */
+function armWallTimer(dispatcher: StepDispatcher, control: NodeControl): () => void {
+  const { maxWallTimeMs } = dispatcher.run.config;
+  const { startedAt } = dispatcher.run;
+  if (maxWallTimeMs === undefined || startedAt === undefined || control.closed) return () => {};
+  const now = dispatcher.settings.now;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    const left = startedAt + maxWallTimeMs - now();
+    timer = setTimeout(
+      () => {
+        if (control.closed) return;
+        dispatcher.apply({ type: "tick", at: now() });
+        if (!control.closed) arm();
+      },
+      Math.min(Math.max(0, left) + 1, MAX_DELAY_MS),
+    );
+  };
+  arm();
+  return () => clearTimeout(timer);
 }
