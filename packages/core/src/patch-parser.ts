@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { BoundedLines } from "./bounded-lines.js";
 import type { PlanIssue } from "./errors.js";
 import { checkOptions, rules } from "./options.js";
 import { parsePatchLine } from "./patch-compact.js";
@@ -101,10 +102,7 @@ export function createPatchParser(options: PatchParserOptions = {}): PatchParser
 
 /** Reads the text line by line: a line is read when its newline arrives. */
 class PatchReader {
-  private pieces: string[] = [];
-  private length = 0;
-  /** Set while the rest of an over-long line is skipped. */
-  private skipping = false;
+  private readonly lines: BoundedLines;
   private readonly entries: PatchEntry[] = [];
   private readonly steps: StepSpec[] = [];
   private reason: string | undefined;
@@ -112,25 +110,25 @@ class PatchReader {
   constructor(
     private readonly collector: StepCollector,
     private readonly limits: { maxStepChars: number; maxDepth: number; known: Set<string> | undefined },
-  ) {}
+  ) {
+    this.lines = new BoundedLines(limits.maxStepChars, () =>
+      collector.skip("step-too-long", undefined, `is longer than ${limits.maxStepChars} characters`),
+    );
+  }
 
   push(delta: string): PatchEntry[] {
     const completed: PatchEntry[] = [];
-    let from = 0;
-    while (from < delta.length && !this.collector.full) {
-      const newline = delta.indexOf("\n", from);
-      const end = newline < 0 ? delta.length : newline;
-      this.add(delta.slice(from, end));
-      if (newline < 0) break;
-      this.line(completed);
-      from = newline + 1;
-    }
+    this.lines.push(
+      delta,
+      (text) => this.line(text, completed),
+      () => this.collector.full,
+    );
     return completed;
   }
 
   end(): PatchParserEnd {
     const completed: PatchEntry[] = [];
-    if (!this.collector.full) this.line(completed);
+    if (!this.collector.full) this.lines.end((text) => this.line(text, completed));
     const issues = this.collector.allIssues();
     if (this.entries.length > 0 && this.steps.length > 0) {
       issues.push({
@@ -144,28 +142,8 @@ class PatchReader {
     return { entries: completed, output, issues };
   }
 
-  /** Adds text to the current line, unless the line is too long (then it is skipped to its end). */
-  private add(text: string): void {
-    if (this.skipping || text === "") return;
-    if (this.length + text.length <= this.limits.maxStepChars) {
-      this.pieces.push(text);
-      this.length += text.length;
-      return;
-    }
-    this.collector.skip("step-too-long", undefined, `is longer than ${this.limits.maxStepChars} characters`);
-    this.skipping = true;
-    this.pieces = [];
-    this.length = 0;
-  }
-
-  /** The current line is complete: read it. */
-  private line(completed: PatchEntry[]): void {
-    const text = this.pieces.join("").replace(/\r$/, "");
-    const skipped = this.skipping;
-    this.pieces = [];
-    this.length = 0;
-    this.skipping = false;
-    if (skipped) return;
+  /** A complete line: read it. */
+  private line(text: string, completed: PatchEntry[]): void {
     const read = parsePatchLine(text, this.limits.maxDepth);
     const { known } = this.limits;
     if (read.kind === "reason") this.reason ??= read.text;

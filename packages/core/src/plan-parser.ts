@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BoundedLines } from "./bounded-lines.js";
 import { checkOptions, rules } from "./options.js";
 import { formatCompactPlan, isStepLine, parseCompactLine } from "./plan-compact.js";
 import { formatJsonPlan } from "./plan-json-steps.js";
@@ -93,62 +94,37 @@ export function createPlanParser(options: PlanParserOptions): PlanParser {
 
 /** The compact format, line by line: a line is read when its newline arrives. */
 class CompactReader {
-  private pieces: string[] = [];
-  private length = 0;
-  /** Set while the rest of an over-long line is skipped. */
-  private skipping = false;
+  private readonly lines: BoundedLines;
 
   constructor(
     private readonly collector: StepCollector,
     private readonly limits: { maxStepChars: number; maxDepth: number },
-  ) {}
+  ) {
+    this.lines = new BoundedLines(limits.maxStepChars, (start) => {
+      if (!isStepLine(start)) return;
+      const id = /^\s*([A-Za-z0-9_-]{1,64})/.exec(start)?.[1];
+      collector.skip("step-too-long", id, `is longer than ${limits.maxStepChars} characters`);
+    });
+  }
 
   push(delta: string): StepSpec[] {
     const steps: StepSpec[] = [];
-    let from = 0;
-    while (from < delta.length && !this.collector.full) {
-      const newline = delta.indexOf("\n", from);
-      const end = newline < 0 ? delta.length : newline;
-      this.add(delta.slice(from, end));
-      if (newline < 0) break;
-      this.line(steps);
-      from = newline + 1;
-    }
+    this.lines.push(
+      delta,
+      (text) => this.line(text, steps),
+      () => this.collector.full,
+    );
     return steps;
   }
 
   end(): StepSpec[] {
     const steps: StepSpec[] = [];
-    if (!this.collector.full) this.line(steps);
+    if (!this.collector.full) this.lines.end((text) => this.line(text, steps));
     return steps;
   }
 
-  /** Adds text to the current line, unless the line is too long (then it is skipped to its end). */
-  private add(text: string): void {
-    if (this.skipping || text === "") return;
-    if (this.length + text.length <= this.limits.maxStepChars) {
-      this.pieces.push(text);
-      this.length += text.length;
-      return;
-    }
-    const start = this.pieces.join("") + text.slice(0, 200);
-    if (isStepLine(start)) {
-      const id = /^\s*([A-Za-z0-9_-]{1,64})/.exec(start)?.[1];
-      this.collector.skip("step-too-long", id, `is longer than ${this.limits.maxStepChars} characters`);
-    }
-    this.skipping = true;
-    this.pieces = [];
-    this.length = 0;
-  }
-
-  /** The current line is complete: read it. */
-  private line(steps: StepSpec[]): void {
-    const text = this.pieces.join("").replace(/\r$/, "");
-    const skipped = this.skipping;
-    this.pieces = [];
-    this.length = 0;
-    this.skipping = false;
-    if (skipped) return;
+  /** A complete line: read it. */
+  private line(text: string, steps: StepSpec[]): void {
     const read = parseCompactLine(text, this.limits.maxDepth);
     if (read.kind === "step") this.collector.take(read.step, steps);
     else if (read.kind === "error") this.collector.skip("syntax-error", read.id, read.message);
